@@ -1,0 +1,1 @@
+"""The simulated city of Zhanjiang: a deterministic data node for demos, tests and benchmarks."""
