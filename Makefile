@@ -1,0 +1,70 @@
+# Zhanjiang Brain — `make run` serves the app with the live feed; `make test` runs every check.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+SYSTEM_PACKAGES := chromium chromium-driver fonts-wqy-microhei
+
+.PHONY: run seed serve simulate test check lint format types pytest system-deps bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.run-deps: requirements.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.test-deps: requirements-dev.txt requirements.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.run-deps
+
+## run: install, seed the embedded data node if missing, serve the app with the live feed
+run: seed
+	$(PY) -m brain serve
+
+seed: $(VENV)/.run-deps
+	$(PY) -m brain seed --scale demo
+
+serve: $(VENV)/.run-deps
+	$(PY) -m brain serve
+
+simulate: $(VENV)/.run-deps
+	$(PY) -m brain simulate
+
+## system-deps: Debian packages the browser tests need (headless Chromium, CJK font)
+system-deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+## test: install what the tests need, then lint, format check, types and the whole suite
+test: system-deps $(VENV)/.test-deps check pytest
+
+check: lint types
+
+lint: $(VENV)/.test-deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.test-deps
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+types: $(VENV)/.test-deps
+	$(BIN)/mypy
+
+pytest: $(VENV)/.test-deps
+	$(PY) -m pytest
+
+bench: $(VENV)/.run-deps
+	$(PY) -m brain seed --scale bench --data-dir data/bench
+	BRAIN_DATA_DIR=data/bench $(PY) -m bench --scale bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache artifacts
