@@ -44,8 +44,9 @@ def _to_wgs84(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for lon, lat in _POSITIONS:
         if lon in out.columns and lat in out.columns:
-            x = pd.to_numeric(out[lon], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-            y = pd.to_numeric(out[lat], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+            x = pd.to_numeric(out[lon], errors="coerce").to_numpy(dtype="float64", na_value=np.nan, copy=True)
+            y = pd.to_numeric(out[lat], errors="coerce").to_numpy(dtype="float64", na_value=np.nan,
+                                                                  copy=True)
             ok = np.isfinite(x) & np.isfinite(y)
             wx, wy = gcj02_to_wgs84_arrays(x[ok], y[ok])
             x[ok], y[ok] = wx, wy

@@ -81,11 +81,11 @@ def _coerce(col: Column, s: pd.Series) -> tuple[pd.Series, pd.Series]:
         return s, pd.Series(False, index=s.index)
     missing = s.isna()
     if kind is Kind.STRING:
-        ok = missing | s.map(lambda v: isinstance(v, str), na_action="ignore").fillna(True).astype(bool)
+        ok = missing | s.map(lambda v: isinstance(v, str)).astype(bool)
         out = s.where(ok & ~missing).astype("string")
     elif kind in (Kind.INT, Kind.FLOAT):
-        is_bool = s.map(lambda v: isinstance(v, (bool, np.bool_)), na_action="ignore")
-        num = pd.to_numeric(s.where(~is_bool.fillna(False).astype(bool)), errors="coerce")
+        is_bool = s.map(lambda v: isinstance(v, (bool, np.bool_))).astype(bool)
+        num = pd.to_numeric(s.where(~is_bool), errors="coerce")
         num = num.astype("Float64")
         if kind is Kind.INT:
             integral = (num.isna()) | (num.round() == num)
@@ -97,9 +97,7 @@ def _coerce(col: Column, s: pd.Series) -> tuple[pd.Series, pd.Series]:
             out = num
         ok = ok.fillna(False).astype(bool)
     elif kind is Kind.BOOL:
-        ok = missing | s.map(lambda v: isinstance(v, (bool, np.bool_)), na_action="ignore").fillna(
-            True
-        ).astype(bool)
+        ok = missing | s.map(lambda v: isinstance(v, (bool, np.bool_))).astype(bool)
         out = s.where(ok & ~missing).astype("boolean")
     else:
         out = _to_time(s, kind)
