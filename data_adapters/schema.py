@@ -302,7 +302,7 @@ TABLES: tuple[Table, ...] = (
     Table("vessels", Domain.RADAR, "Vessel register, one row per report (latest wins).", (
         _i("mmsi", "MMSI", ge=100_000_000, le=999_999_999), _s("name", "vessel name", nullable=True),
         _s("vessel_type", "type", isin=("cargo", "tanker", "container", "fishing", "passenger",
-                                         "tug", "service", "other")),
+                                         "tug", "service", "other"), nullable=True),
         _b("registered", "registered in the local fishing/vessel register"),
         _s("callsign", "call sign", nullable=True, max_len=20),
         _i("imo", "IMO number", nullable=True, ge=0, le=9_999_999),
