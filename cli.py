@@ -11,7 +11,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from config import Settings, load_settings
@@ -21,7 +21,7 @@ __all__ = ["main"]
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -41,19 +41,28 @@ def _seed(args: argparse.Namespace) -> int:
     node = open_node(settings)
     now = datetime.fromisoformat(args.now) if args.now else _now()
     if now.tzinfo is None:
-        now = now.replace(tzinfo=timezone.utc)
-    report = seed(node, settings.data_dir, scale=Scale(args.scale),
-                  seed_value=args.seed if args.seed is not None else settings.seed,
-                  now=now, force=args.force,
-                  progress=(lambda m: print("  " + m, flush=True)) if args.verbose else None)
+        now = now.replace(tzinfo=UTC)
+    report = seed(
+        node,
+        settings.data_dir,
+        scale=Scale(args.scale),
+        seed_value=args.seed if args.seed is not None else settings.seed,
+        now=now,
+        force=args.force,
+        progress=(lambda m: print("  " + m, flush=True)) if args.verbose else None,
+    )
     node.close()
     if report is None:
-        print(f"data node already seeded at {settings.data_url or settings.data_dir} "
-              "(use --force to rebuild)")
+        print(
+            f"data node already seeded at {settings.data_url or settings.data_dir} "
+            "(use --force to rebuild)"
+        )
         return 0
     total = sum(report.accepted.values())
-    print(f"seeded {args.scale} city: {total:,} rows in {report.seconds:.1f} s "
-          f"({sum(report.rejected.values()):,} quarantined)")
+    print(
+        f"seeded {args.scale} city: {total:,} rows in {report.seconds:.1f} s "
+        f"({sum(report.rejected.values()):,} quarantined)"
+    )
     for name in sorted(report.accepted):
         print(f"  {name:<22} {report.accepted[name]:>12,}  rejected {report.rejected[name]:,}")
     return 0
@@ -76,19 +85,23 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _check_data(args: argparse.Namespace) -> int:
-    from data_adapters.health import check_data
+    from data_adapters.health import report as health_report
 
     settings = _settings(args)
     node = open_node(settings)
-    report = check_data(node, now=_now())
-    node.close()
+    try:
+        report = health_report(node.backend(), now=_now())
+    finally:
+        node.close()
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
         return 0
     print(f"{'domain':<10} {'rows':>12} {'newest (UTC)':<26} {'status':<7} quarantined")
     for name, d in report["domains"].items():
-        print(f"{name:<10} {d['rows']:>12,} {d['newest'] or '-':<26} {d['status']:<7} "
-              f"{d['quarantined']:,}")
+        print(
+            f"{name:<10} {d['rows']:>12,} {d['newest'] or '-':<26} {d['status']:<7} "
+            f"{d['quarantined']:,}"
+        )
     return 0
 
 

@@ -18,11 +18,20 @@ ROOT = Path(__file__).resolve().parent
 # Documented settings: name → (default, meaning). docs/configuration.md lists each of them.
 SETTINGS: dict[str, tuple[str, str]] = {
     "BRAIN_DATA_DIR": ("data", "folder of the embedded data node, caches and local stores"),
-    "BRAIN_DATA_URL": ("", "data node URL: empty for the embedded DuckDB node under BRAIN_DATA_DIR, "
-                       "or postgresql://user@host:port/db"),
-    "BRAIN_DATA_SCHEMA": ("", "schema of the data node tables on a server engine (default: public)"),
-    "BRAIN_CACHE_URL": ("", "cache: empty for the file system under BRAIN_DATA_DIR/cache, "
-                        "redis://host:port/db for a shared Redis cache, 'null' to disable"),
+    "BRAIN_DATA_URL": (
+        "",
+        "data node URL: empty for the embedded DuckDB node under BRAIN_DATA_DIR, "
+        "or postgresql://user@host:port/db",
+    ),
+    "BRAIN_DATA_SCHEMA": (
+        "",
+        "schema of the data node tables on a server engine (default: public)",
+    ),
+    "BRAIN_CACHE_URL": (
+        "",
+        "cache: empty for the file system under BRAIN_DATA_DIR/cache, "
+        "redis://host:port/db for a shared Redis cache, 'null' to disable",
+    ),
     "BRAIN_SECRET_KEY": ("", "secret that signs session cookies (random per start when empty)"),
     "BRAIN_HOST": ("127.0.0.1", "address the development server listens on"),
     "BRAIN_PORT": ("8050", "port the development server listens on"),

@@ -44,9 +44,12 @@ def _to_wgs84(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for lon, lat in _POSITIONS:
         if lon in out.columns and lat in out.columns:
-            x = pd.to_numeric(out[lon], errors="coerce").to_numpy(dtype="float64", na_value=np.nan, copy=True)
-            y = pd.to_numeric(out[lat], errors="coerce").to_numpy(dtype="float64", na_value=np.nan,
-                                                                  copy=True)
+            x = pd.to_numeric(out[lon], errors="coerce").to_numpy(
+                dtype="float64", na_value=np.nan, copy=True
+            )
+            y = pd.to_numeric(out[lat], errors="coerce").to_numpy(
+                dtype="float64", na_value=np.nan, copy=True
+            )
             ok = np.isfinite(x) & np.isfinite(y)
             wx, wy = gcj02_to_wgs84_arrays(x[ok], y[ok])
             x[ok], y[ok] = wx, wy
@@ -56,25 +59,40 @@ def _to_wgs84(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def quarantine(node: DataNode, t: Table, rejected: pd.DataFrame, *, source: str,
-               now: datetime) -> None:
+def quarantine(
+    node: DataNode, t: Table, rejected: pd.DataFrame, *, source: str, now: datetime
+) -> None:
     """Keep rejected rows (columns `reason`, `raw`) with their table, domain and arrival time."""
     if rejected.empty:
         return
     q = table("quarantine")
-    rows = pd.DataFrame({
-        "received_ts": pd.Series([pd.Timestamp(now)] * len(rejected)).astype("datetime64[us, UTC]"),
-        "domain": pd.Series([t.domain.value] * len(rejected), dtype="string"),
-        "table_name": pd.Series([t.name] * len(rejected), dtype="string"),
-        "source": pd.Series([source[:60]] * len(rejected), dtype="string"),
-        "reason": rejected["reason"].astype("string").str.slice(0, 2000).reset_index(drop=True),
-        "raw": rejected["raw"].map(lambda r: raw_text(str(r))).astype("string").reset_index(drop=True),
-    })
+    rows = pd.DataFrame(
+        {
+            "received_ts": pd.Series([pd.Timestamp(now)] * len(rejected)).astype(
+                "datetime64[us, UTC]"
+            ),
+            "domain": pd.Series([t.domain.value] * len(rejected), dtype="string"),
+            "table_name": pd.Series([t.name] * len(rejected), dtype="string"),
+            "source": pd.Series([source[:60]] * len(rejected), dtype="string"),
+            "reason": rejected["reason"].astype("string").str.slice(0, 2000).reset_index(drop=True),
+            "raw": rejected["raw"]
+            .map(lambda r: raw_text(str(r)))
+            .astype("string")
+            .reset_index(drop=True),
+        }
+    )
     node.append(q, rows)
 
 
-def ingest(node: DataNode, table_name: str, frame: pd.DataFrame, *, source: str, now: datetime,
-           datum: Datum = Datum.WGS84) -> IngestReport:
+def ingest(
+    node: DataNode,
+    table_name: str,
+    frame: pd.DataFrame,
+    *,
+    source: str,
+    now: datetime,
+    datum: Datum = Datum.WGS84,
+) -> IngestReport:
     """Validate `frame` for `table_name`, append what passes and quarantine the rest."""
     t = table(table_name)
     if datum is Datum.GCJ02:

@@ -113,7 +113,7 @@ class LakeNode:
             for t in TABLES:
                 glob = f"lake/{t.name}/*.parquet"
                 con.execute(
-                    f'CREATE OR REPLACE VIEW "{t.name}" AS SELECT * FROM read_parquet(\'{glob}\')'
+                    f"CREATE OR REPLACE VIEW \"{t.name}\" AS SELECT * FROM read_parquet('{glob}')"
                 )
         finally:
             con.close()
@@ -127,7 +127,7 @@ class LakeNode:
                     raise FileNotFoundError(
                         f"no data node at {self.data_dir}: run `python -m brain seed` first"
                     )
-                config = {"threads": self._threads} if self._threads else {}
+                config: dict[str, Any] = {"threads": self._threads} if self._threads else {}
                 raw = duckdb.connect(str(self.catalog), read_only=True, config=config)
                 raw.execute(f"SET GLOBAL file_search_path = '{self.data_dir.as_posix()}'")
                 self._raw = raw
@@ -146,7 +146,8 @@ class LakeNode:
         return self._connection().cursor()
 
     def sql(self, query: str) -> pd.DataFrame:
-        return self.cursor().sql(query).df()
+        frame: pd.DataFrame = self.cursor().sql(query).df()
+        return frame
 
     # ── writing ────────────────────────────────────────────────────────────────────
     def _write(self, t: Table, frame: pd.DataFrame, stem: str) -> Path:
@@ -186,8 +187,12 @@ class LakeNode:
         merged = pa.concat_tables([pq.read_table(p, schema=arrow_schema(t)) for p in small])
         stem = f"chunk-{time.time_ns()}"
         tmp = folder / f".{stem}.tmp"
-        pq.write_table(merged.sort_by([(t.ts, "ascending")]) if t.ts else merged, tmp,
-                       compression="zstd", row_group_size=256_000)
+        pq.write_table(
+            merged.sort_by([(t.ts, "ascending")]) if t.ts else merged,
+            tmp,
+            compression="zstd",
+            row_group_size=256_000,
+        )
         os.replace(tmp, folder / f"{stem}.parquet")
         for p in small:
             p.unlink(missing_ok=True)

@@ -2,8 +2,8 @@
 
 Input may be anything a feed sends: wrong types, NaN, out-of-range coordinates, timestamps from the
 future, duplicates, huge strings. Nothing raises and nothing is dropped silently: each input row
-comes out either in `valid` (typed exactly as the contract says) or in `rejected` with its reason and
-its raw payload.
+comes out either in `valid` (typed exactly as the contract says) or in `rejected` with its
+reason and its raw payload.
 """
 
 from __future__ import annotations
@@ -77,6 +77,8 @@ def _is_missing(v: Any) -> bool:
 def _coerce(col: Column, s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Column `s` converted to the contract's dtype, and a mask of values that could not be."""
     kind = col.kind
+    out: Any
+    ok: Any
     if str(s.dtype) == _DTYPES[kind]:
         return s, pd.Series(False, index=s.index)
     missing = s.isna()
@@ -106,6 +108,7 @@ def _coerce(col: Column, s: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def _to_time(s: pd.Series, kind: Kind) -> pd.Series:
+    out: Any
     if isinstance(s.dtype, pd.DatetimeTZDtype):
         out = s.dt.tz_convert("UTC")
     elif pd.api.types.is_datetime64_any_dtype(s.dtype):
@@ -116,7 +119,8 @@ def _to_time(s: pd.Series, kind: Kind) -> pd.Series:
     out = out.astype("datetime64[us, UTC]")
     if kind is Kind.DATE:
         out = out.dt.tz_localize(None).dt.normalize().astype("datetime64[us]")
-    return out
+    result: pd.Series = out
+    return result
 
 
 def _parse_time(v: Any) -> Any:
@@ -128,7 +132,7 @@ def _parse_time(v: Any) -> Any:
         ts = pd.Timestamp(v)
     except (ValueError, TypeError, OverflowError):
         return pd.NaT
-    if ts is pd.NaT:
+    if pd.isna(ts):
         return pd.NaT
     if ts.tzinfo is None:
         ts = ts.tz_localize("UTC")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from data_adapters.schema import TABLES, Domain, Kind, Table  # noqa: E402
+from data_adapters.schema import TABLES, Domain, Kind, Table
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "data-contract.md"
 
@@ -23,7 +23,8 @@ Conventions
 - Positions are **WGS-84** longitude/latitude in degrees. Every source declares its datum when it is
   ingested (`data_adapters.ingest.Datum`); GCJ-02 sources (Chinese web maps, offset ≈ 500 m here)
   are converted to WGS-84 on the way in.
-- Timestamps are stored in **UTC** (`timestamp` columns are timezone-aware); the UI shows Asia/Shanghai.
+- Timestamps are stored in **UTC** (`timestamp` columns are timezone-aware); the UI shows
+  Asia/Shanghai.
 - Districts are identified by their 6-digit administrative code (`adcode`, 4408xx).
 - Geometries (`path`, `polygons`) are JSON arrays of `[lon, lat]` pairs, so any engine stores them.
 - Fact tables are append-only. A change of state (an incident clearing, a problem being closed) is a
@@ -35,8 +36,14 @@ Conventions
   *stale* when older, *down* when it cannot be read or holds no data.
 """
 
-_KIND = {Kind.STRING: "text", Kind.INT: "integer", Kind.FLOAT: "float", Kind.BOOL: "boolean",
-         Kind.TIMESTAMP: "timestamp (UTC)", Kind.DATE: "date"}
+_KIND = {
+    Kind.STRING: "text",
+    Kind.INT: "integer",
+    Kind.FLOAT: "float",
+    Kind.BOOL: "boolean",
+    Kind.TIMESTAMP: "timestamp (UTC)",
+    Kind.DATE: "date",
+}
 
 
 def _allowed(c: object) -> str:
@@ -59,15 +66,25 @@ def _allowed(c: object) -> str:
 
 def _table(t: Table) -> str:
     kind = "facts (append-only)" if t.fact else "reference"
-    lines = [f"### `{t.name}`", "", t.doc, "",
-             f"- kind: {kind}; key: {', '.join(f'`{k}`' for k in t.key)}"]
+    lines = [
+        f"### `{t.name}`",
+        "",
+        t.doc,
+        "",
+        f"- kind: {kind}; key: {', '.join(f'`{k}`' for k in t.key)}",
+    ]
     if t.ts:
         lines.append(f"- time column: `{t.ts}`; stale after {t.freshness_s:,} s")
-    lines += ["", "| column | type | null | unit | allowed | meaning |", "|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "| column | type | null | unit | allowed | meaning |",
+        "|---|---|---|---|---|---|",
+    ]
     for c in t.columns:
         null = "yes" if c.nullable else "no"
-        lines.append(f"| `{c.name}` | {_KIND[c.kind]} | {null} | {c.unit} | {_allowed(c)} "
-                     f"| {c.doc} |")
+        lines.append(
+            f"| `{c.name}` | {_KIND[c.kind]} | {null} | {c.unit} | {_allowed(c)} | {c.doc} |"
+        )
     return "\n".join(lines) + "\n"
 
 

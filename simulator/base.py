@@ -45,8 +45,11 @@ class SimContext:
     @property
     def history(self) -> timedelta:
         """How much history `seed` generates for the high-frequency domains."""
-        return {Scale.TEST: timedelta(days=1), Scale.DEMO: timedelta(days=7),
-                Scale.BENCH: timedelta(days=60)}[self.scale]
+        return {
+            Scale.TEST: timedelta(days=1),
+            Scale.DEMO: timedelta(days=7),
+            Scale.BENCH: timedelta(days=60),
+        }[self.scale]
 
     @property
     def start(self) -> datetime:
@@ -56,4 +59,6 @@ class SimContext:
 def rng_for(ctx: SimContext, *parts: object) -> np.random.Generator:
     """A random generator determined by the seed and `parts` (e.g. domain, table, time bucket)."""
     key = ":".join([str(ctx.seed), *map(str, parts)]).encode()
-    return np.random.default_rng(int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big"))
+    return np.random.default_rng(
+        int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big")
+    )

@@ -37,8 +37,12 @@ def cap_rows(frame: pd.DataFrame, *, received_at: datetime) -> Iterator[Parsed]:
 
 def _fields(row: Any) -> dict[str, Any]:
     msg_type = int(row.msg_type)
-    data: dict[str, Any] = {"type": msg_type, "mmsi": int(row.mmsi), "lon": float(row.lon),
-                            "lat": float(row.lat)}
+    data: dict[str, Any] = {
+        "type": msg_type,
+        "mmsi": int(row.mmsi),
+        "lon": float(row.lon),
+        "lat": float(row.lat),
+    }
     if pd.notna(row.sog):
         data["speed"] = float(row.sog)
     if pd.notna(row.cog):
@@ -71,6 +75,7 @@ def ais_roundtrip(frame: pd.DataFrame) -> Iterator[Parsed]:
     order = reports[reports["msg_type"].isin([1, 2, 3, 18, 19])]["received_index"]
     order = order.sort_values(kind="stable").to_numpy(dtype="int64")
     pos = pos.assign(ts=frame["ts"].to_numpy()[order])
-    bad = pd.DataFrame({"reason": "AIS: " + rejected["reason"].astype(str),
-                        "raw": rejected["line"].astype(str)})
+    bad = pd.DataFrame(
+        {"reason": "AIS: " + rejected["reason"].astype(str), "raw": rejected["line"].astype(str)}
+    )
     yield "ais_reports", pos, bad

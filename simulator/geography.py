@@ -16,7 +16,7 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-__all__ = ["District", "districts", "district_of", "is_land", "land", "sample_in_district"]
+__all__ = ["District", "district_of", "districts", "is_land", "land", "sample_in_district"]
 
 REFERENCE = Path(__file__).resolve().parent.parent / "reference"
 
@@ -43,16 +43,21 @@ def districts() -> tuple[District, ...]:
         for row in csv.DictReader(fh):
             kind = row["type"].split()[0]
             kind = {"district": "district", "county": "county"}.get(kind, "city")
-            out.append(District(
-                adcode=row["adcode"], name_zh=row["name_zh"],
-                name_en=row["name_en"].replace(" District", "").replace(" County", "")
-                .replace(" City", ""),
-                kind=kind,
-                population=int(round(float(row["pop_yearend_2021_wan"]) * 10_000)),
-                area_km2=float(row["area_km2_from_polygon"]),
-                centroid=(float(row["centroid_lon_wgs84"]), float(row["centroid_lat_wgs84"])),
-                geometry=shapes[row["adcode"]],
-            ))
+            out.append(
+                District(
+                    adcode=row["adcode"],
+                    name_zh=row["name_zh"],
+                    name_en=row["name_en"]
+                    .replace(" District", "")
+                    .replace(" County", "")
+                    .replace(" City", ""),
+                    kind=kind,
+                    population=round(float(row["pop_yearend_2021_wan"]) * 10_000),
+                    area_km2=float(row["area_km2_from_polygon"]),
+                    centroid=(float(row["centroid_lon_wgs84"]), float(row["centroid_lat_wgs84"])),
+                    geometry=shapes[row["adcode"]],
+                )
+            )
     for d in out:
         shapely.prepare(d.geometry)
     return tuple(out)

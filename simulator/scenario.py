@@ -9,13 +9,13 @@ warnings, incidents, traffic and the port react together.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
 __all__ = ["MUJIGAE_LANDFALL_2015", "POTOU_LANDFALL", "Scenario"]
 
-MUJIGAE_LANDFALL_2015 = datetime(2015, 10, 4, 6, 10, tzinfo=timezone.utc)  # 14:10 UTC+8
+MUJIGAE_LANDFALL_2015 = datetime(2015, 10, 4, 6, 10, tzinfo=UTC)  # 14:10 UTC+8
 POTOU_LANDFALL = (110.53, 21.17)  # lon, lat on the Potou coast (approximate)
 
 
@@ -35,7 +35,7 @@ class Scenario:
         return self.landfall + (original - MUJIGAE_LANDFALL_2015)
 
     def hours_from_landfall(self, ts: np.ndarray) -> np.ndarray:
-        """Hours between landfall and each timestamp (datetime64[us] UTC, naive), negative before."""
+        """Hours from landfall to each timestamp (datetime64, UTC, naive); negative before."""
         land = np.datetime64(self.landfall.replace(tzinfo=None), "us")
         return (ts.astype("datetime64[us]") - land) / np.timedelta64(1, "h")
 

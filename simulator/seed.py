@@ -14,7 +14,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 
@@ -48,8 +48,9 @@ class Manifest:
 
     def context(self) -> SimContext:
         anchor = datetime.fromisoformat(self.anchor)
-        return SimContext(self.seed, anchor, Scale(self.scale),
-                          Scenario(datetime.fromisoformat(self.landfall)))
+        return SimContext(
+            self.seed, anchor, Scale(self.scale), Scenario(datetime.fromisoformat(self.landfall))
+        )
 
 
 @dataclass
@@ -87,12 +88,20 @@ def _modules() -> list[ModuleType]:
 
 
 def floor_time(ts: datetime, step: timedelta = _STEP) -> datetime:
-    epoch = datetime(2000, 1, 1, tzinfo=timezone.utc)
+    epoch = datetime(2000, 1, 1, tzinfo=UTC)
     return ts - (ts - epoch) % step
 
 
-def _store(node: DataNode, name: str, frame: pd.DataFrame, *, now: datetime, source: str,
-           report: SeedReport, live: bool) -> None:
+def _store(
+    node: DataNode,
+    name: str,
+    frame: pd.DataFrame,
+    *,
+    now: datetime,
+    source: str,
+    report: SeedReport,
+    live: bool,
+) -> None:
     parsed: Iterator[Parsed] | None = None
     if name == "cap_messages":
         parsed, source = cap_rows(frame, received_at=now), source + ":cap"
@@ -113,8 +122,16 @@ def _facts(ctx: SimContext, start: datetime, end: datetime) -> Iterator[tuple[st
         yield from module.facts(ctx, start, end)
 
 
-def seed(node: DataNode, data_dir: Path, *, scale: Scale, seed_value: int, now: datetime,
-         force: bool = False, progress: Callable[[str], None] | None = None) -> SeedReport | None:
+def seed(
+    node: DataNode,
+    data_dir: Path,
+    *,
+    scale: Scale,
+    seed_value: int,
+    now: datetime,
+    force: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> SeedReport | None:
     """Build the data node with the simulated city; None when it exists and `force` is False."""
     if node.exists() and not force and load_manifest(data_dir) is not None:
         return None
@@ -133,8 +150,16 @@ def seed(node: DataNode, data_dir: Path, *, scale: Scale, seed_value: int, now: 
     if hasattr(node, "compact"):
         for t in TABLES:
             node.compact(t, prefix="live-", min_files=2)
-    _save_manifest(data_dir, Manifest(seed_value, anchor.isoformat(), scale.value,
-                                      ctx.scenario.landfall.isoformat(), anchor.isoformat()))
+    _save_manifest(
+        data_dir,
+        Manifest(
+            seed_value,
+            anchor.isoformat(),
+            scale.value,
+            ctx.scenario.landfall.isoformat(),
+            anchor.isoformat(),
+        ),
+    )
     report.seconds = time.perf_counter() - started
     return report
 
@@ -151,21 +176,35 @@ def live_tick(node: DataNode, data_dir: Path, *, now: datetime) -> SeedReport:
         return report
     for name, frame in _facts(ctx, start, now):
         _store(node, name, frame, now=now, source="live", report=report, live=True)
-    _save_manifest(data_dir, Manifest(manifest.seed, manifest.anchor, manifest.scale,
-                                      manifest.landfall, now.isoformat()))
+    _save_manifest(
+        data_dir,
+        Manifest(
+            manifest.seed, manifest.anchor, manifest.scale, manifest.landfall, now.isoformat()
+        ),
+    )
     return report
 
 
-def run_live(node: DataNode, data_dir: Path, *, interval_s: float, once: bool,
-             clock: Callable[[], datetime], compact_every: int = 60) -> None:
+def run_live(
+    node: DataNode,
+    data_dir: Path,
+    *,
+    interval_s: float,
+    once: bool,
+    clock: Callable[[], datetime],
+    compact_every: int = 60,
+) -> None:
     """The live feed: a tick every `interval_s` seconds until stopped (or one tick)."""
     ticks = 0
     while True:
         began = time.monotonic()
         report = live_tick(node, data_dir, now=clock())
         ticks += 1
-        log.info("live tick: %s accepted, %s rejected", sum(report.accepted.values()),
-                 sum(report.rejected.values()))
+        log.info(
+            "live tick: %s accepted, %s rejected",
+            sum(report.accepted.values()),
+            sum(report.rejected.values()),
+        )
         if hasattr(node, "compact") and ticks % compact_every == 0:
             for t in TABLES:
                 node.compact(t)

@@ -6,10 +6,32 @@ import ast
 from pathlib import Path
 
 BRAIN = Path(__file__).resolve().parent.parent / "brain"
-FORBIDDEN_IMPORTS = {"dash", "flask", "flask_caching", "duckdb", "ibis", "psycopg", "redis",
-                     "requests", "httpx", "socket", "urllib", "os", "pathlib", "shutil",
-                     "subprocess", "sqlite3", "io", "time", "random", "data_adapters",
-                     "services", "layouts", "callbacks", "simulator"}
+FORBIDDEN_IMPORTS = {
+    "dash",
+    "flask",
+    "flask_caching",
+    "duckdb",
+    "ibis",
+    "psycopg",
+    "redis",
+    "requests",
+    "httpx",
+    "socket",
+    "urllib",
+    "os",
+    "pathlib",
+    "shutil",
+    "subprocess",
+    "sqlite3",
+    "io",
+    "time",
+    "random",
+    "data_adapters",
+    "services",
+    "layouts",
+    "callbacks",
+    "simulator",
+}
 FORBIDDEN_CALLS = {"now", "utcnow", "today", "open", "print", "input", "time"}
 
 

@@ -14,8 +14,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_contract_document_matches_the_code() -> None:
-    done = subprocess.run([sys.executable, "scripts/data_contract.py", "--check"], cwd=ROOT,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "scripts/data_contract.py", "--check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 

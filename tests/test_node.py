@@ -6,7 +6,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -17,17 +17,19 @@ from data_adapters.node import LakeNode, SqlNode
 from data_adapters.schema import table
 from tests.services import postgres_schema
 
-NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _readings(n: int, start: datetime) -> pd.DataFrame:
-    return pd.DataFrame({
-        "ts": [start + timedelta(minutes=5 * i) for i in range(n)],
-        "segment_id": [f"S{i % 3}" for i in range(n)],
-        "speed_kmh": [30.0 + i for i in range(n)],
-        "volume": [100 * i for i in range(n)],
-    })
+    return pd.DataFrame(
+        {
+            "ts": [start + timedelta(minutes=5 * i) for i in range(n)],
+            "segment_id": [f"S{i % 3}" for i in range(n)],
+            "speed_kmh": [30.0 + i for i in range(n)],
+            "volume": [100 * i for i in range(n)],
+        }
+    )
 
 
 @pytest.fixture(params=["duckdb", "postgres"])
@@ -92,4 +94,3 @@ def test_a_writer_process_never_blocks_readers(tmp_path: Path) -> None:
     merged = lake.compact(table("traffic_readings"), min_files=10)
     assert merged == 40
     assert int(lake.sql("SELECT count(*) AS n FROM traffic_readings")["n"].iloc[0]) == 40
-

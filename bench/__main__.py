@@ -1,0 +1,186 @@
+"""`python -m bench [--scale test|demo|bench] [--json]`: the benchmark suite.
+
+Every figure is measured side by side in one run with what it is compared to:
+- the adapter query as the app runs it (ibis expression → engine → small DataFrame, no cache);
+- the bare engine running the same SQL text (what the adapter cannot beat);
+- the naive approach (tables loaded into pandas at start, filtered per request), run in a
+  separate process so that its memory is measured apart from the app worker's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.cases import CASES, Case, pick_mmsi
+from config import load_settings
+from data_adapters.node import LakeNode, open_node
+from data_adapters.query import sql as sql_text
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def timed(fn: Callable[[], Any], repeats: int) -> tuple[list[float], Any]:
+    result = fn()  # warm-up: first call pays for metadata and file opening
+    times = []
+    for _ in range(repeats):
+        began = time.perf_counter()
+        result = fn()
+        times.append((time.perf_counter() - began) * 1000)
+    return times, result
+
+
+def rss_mb() -> float:
+    """Peak resident memory of this process, in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _ensure_seeded(data_dir: Path, scale: str) -> datetime:
+    from simulator.base import Scale
+    from simulator.seed import load_manifest, seed
+
+    manifest = load_manifest(data_dir)
+    if manifest is None or manifest.scale != scale:
+        print(f"seeding {scale} data node at {data_dir} …", file=sys.stderr, flush=True)
+        node = LakeNode(data_dir)
+        report = seed(
+            node,
+            data_dir,
+            scale=Scale(scale),
+            seed_value=20151004,
+            now=datetime.now(UTC),
+            force=True,
+        )
+        node.close()
+        assert report is not None
+        print(f"seeded in {report.seconds:.0f} s", file=sys.stderr, flush=True)
+        manifest = load_manifest(data_dir)
+        assert manifest is not None
+    return datetime.fromisoformat(manifest.live_until)
+
+
+def _naive(data_dir: Path, now: datetime, repeats: int, mmsi: int) -> dict[str, Any]:
+    cmd = [
+        sys.executable,
+        "-m",
+        "bench.naive_worker",
+        "--data-dir",
+        str(data_dir),
+        "--now",
+        now.isoformat(),
+        "--repeats",
+        str(repeats),
+        "--mmsi",
+        str(mmsi),
+    ]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True)
+    return dict(json.loads(done.stdout))
+
+
+def run_case(case: Case, node: Any, now: datetime, mmsi: int, repeats: int) -> dict[str, Any]:
+    con = node.backend()
+    kwargs = case.kwargs(now, mmsi)
+    adapter_times, frame = timed(lambda: case.adapter(con, **kwargs), repeats)
+    query = sql_text(case.expr(con, **kwargs), dialect=node.name)
+    engine_times, _ = timed(lambda: node.sql(query), repeats)
+    return {
+        "name": f"query.{case.name}",
+        "p50_ms": round(statistics.median(adapter_times), 2),
+        "p95_ms": round(percentile(adapter_times, 0.95), 2),
+        "engine_p95_ms": round(percentile(engine_times, 0.95), 2),
+        "rows": len(frame),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench")
+    p.add_argument("--scale", choices=["test", "demo", "bench"], default="demo")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--repeats", type=int, default=20)
+    p.add_argument("--data-dir", help="seeded data node to use (default data/<scale>)")
+    p.add_argument("--no-naive", action="store_true", help="skip the naive comparison")
+    args = p.parse_args(argv)
+
+    settings = load_settings()
+    data_dir = Path(
+        args.data_dir or os.environ.get("BRAIN_BENCH_DIR", "") or ROOT / "data" / args.scale
+    ).resolve()
+    now = _ensure_seeded(data_dir, args.scale)
+    settings = replace(settings, data_dir=data_dir, data_url="")
+    node = open_node(settings)
+    mmsi = pick_mmsi(node.backend(), now)
+
+    results = [run_case(c, node, now, mmsi, args.repeats) for c in CASES]
+    results += _wall(node, settings, now, args.repeats)
+    worker_rss = rss_mb()
+    naive: dict[str, Any] = {}
+    if not args.no_naive:
+        naive = _naive(data_dir, now, args.repeats, mmsi)
+    for r in results:
+        times = naive.get("results", {}).get(r["name"].removeprefix("query."))
+        r.setdefault("naive_p95_ms", round(percentile(times, 0.95), 2) if times else None)
+        r.setdefault("engine_p95_ms", None)
+        if times:
+            r["naive_rows"] = naive["rows"][r["name"].removeprefix("query.")]
+    report = {
+        "scale": args.scale,
+        "now": now.isoformat(),
+        "repeats": args.repeats,
+        "results": results,
+        "rss_mb": round(worker_rss, 1),
+        "naive_rss_mb": naive.get("rss_mb"),
+        "naive_load_s": naive.get("load_s"),
+    }
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+    else:
+        _print(report)
+    node.close()
+    return 0
+
+
+def _wall(node: Any, settings: Any, now: datetime, repeats: int) -> list[dict[str, Any]]:
+    try:
+        from bench.wall import bench_wall
+    except ImportError:
+        return []
+    return [bench_wall(node, settings, now, repeats)]
+
+
+def _print(report: dict[str, Any]) -> None:
+    print(f"scale {report['scale']}, now {report['now']}, {report['repeats']} repeats")
+    print(f"{'name':<34}{'p50 ms':>9}{'p95 ms':>9}{'engine':>9}{'naive':>10}{'speed-up':>10}")
+    for r in report["results"]:
+        naive, engine = r.get("naive_p95_ms"), r.get("engine_p95_ms")
+        ratio = f"{naive / r['p95_ms']:.0f}×" if naive and r["p95_ms"] else "-"
+        print(
+            f"{r['name']:<34}{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}"
+            f"{engine if engine is not None else '-':>9}{naive if naive is not None else '-':>10}"
+            f"{ratio:>10}"
+        )
+    print(
+        f"worker RSS {report['rss_mb']} MB; naive RSS {report['naive_rss_mb']} MB "
+        f"(load {report['naive_load_s']} s)"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""The adapter queries the benchmark times: the ones the wall and the theme pages run most."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from data_adapters import economy, emergency, fire, radar, river, traffic
+
+__all__ = ["CASES", "Case", "pick_mmsi"]
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    adapter: Callable[..., Any]
+    expr: Callable[..., Any]
+    kwargs: Callable[[datetime, int], dict[str, Any]]
+
+
+def _now(now: datetime, _: int) -> dict[str, Any]:
+    return {"now": now}
+
+
+def _day(now: datetime, _: int) -> dict[str, Any]:
+    return {"start": now - timedelta(days=1), "end": now}
+
+
+def _month(now: datetime, _: int) -> dict[str, Any]:
+    return {"start": now - timedelta(days=30), "end": now}
+
+
+def _track(now: datetime, mmsi: int) -> dict[str, Any]:
+    return {"mmsi": mmsi, "start": now - timedelta(days=1), "end": now}
+
+
+def _case(
+    name: str, module: Any, fn: str, kwargs: Callable[[datetime, int], dict[str, Any]]
+) -> Case:
+    return Case(f"{name}", getattr(module, fn), getattr(module, fn + "_expr"), kwargs)
+
+
+CASES = (
+    _case("traffic.district_tpi", traffic, "district_tpi", _now),
+    _case("traffic.worst_roads", traffic, "worst_roads", _now),
+    _case("traffic.tpi_series", traffic, "tpi_series", _day),
+    _case("radar.vessel_positions", radar, "vessel_positions", _now),
+    _case("radar.track", radar, "track", _track),
+    _case("radar.dark_targets", radar, "dark_targets", _now),
+    _case("river.stations_latest", river, "stations_latest", _now),
+    _case("fire.response_summary", fire, "response_summary", _month),
+    _case("emergency.warnings_in_force", emergency, "warnings_in_force", _now),
+    _case("economy.latest", economy, "latest", _now),
+)
+
+
+def pick_mmsi(con: Any, now: datetime) -> int:
+    """A vessel with many reports over the last day (the track replay case)."""
+    positions = radar.vessel_positions(con, now=now)
+    moving = positions.sort_values("sog", ascending=False)
+    return int(moving["mmsi"].iloc[0]) if len(moving) else 0

@@ -1,0 +1,165 @@
+"""The naive approach of typical Dash samples, for comparison: every table loaded into pandas at
+start, then filtered and aggregated in pandas on each request.
+
+Each function answers the same question as the adapter it is compared with (the benchmark checks
+that the row counts agree), written the way such apps usually are: clear pandas on whole frames.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from brain.standards import ROAD_CLASS_WEIGHTS, TPI_DELAY_BREAKPOINTS, water_classes
+
+__all__ = ["NAIVE", "TABLES_USED", "load"]
+
+Frames = dict[str, pd.DataFrame]
+
+TABLES_USED = (
+    "traffic_segments",
+    "traffic_readings",
+    "ais_reports",
+    "vessels",
+    "radar_tracks",
+    "river_stations",
+    "river_readings",
+    "fire_incidents",
+    "emergency_warnings",
+    "economy_observations",
+)
+
+
+def load(node: Any) -> Frames:
+    """Every table the panels use, whole, as pandas frames (what the naive app does at start)."""
+    return {name: node.sql(f'SELECT * FROM "{name}"') for name in TABLES_USED}
+
+
+def _tpi(ratio: pd.Series) -> np.ndarray:
+    xs = [b[0] for b in TPI_DELAY_BREAKPOINTS]
+    ys = [b[1] for b in TPI_DELAY_BREAKPOINTS]
+    return np.interp(ratio.to_numpy(dtype="float64", na_value=np.nan), xs, ys)
+
+
+def _latest(frame: pd.DataFrame, key: str, col: str = "ts") -> pd.DataFrame:
+    return frame.sort_values(col).groupby(key, as_index=False).tail(1)
+
+
+def _segment_state(f: Frames, now: datetime) -> pd.DataFrame:
+    r = f["traffic_readings"]
+    r = r[(r["ts"] > now - timedelta(minutes=15)) & (r["ts"] <= now)]
+    r = _latest(r, "segment_id").merge(f["traffic_segments"], on="segment_id")
+    speed = r["speed_kmh"].where(r["speed_kmh"] > 0)
+    r["tpi"] = np.where(speed.isna(), 10.0, _tpi(r["free_speed_kmh"] / speed))
+    r["w"] = r["length_m"] * r["road_class"].map(ROAD_CLASS_WEIGHTS).astype("float64")
+    return r
+
+
+def district_tpi(f: Frames, now: datetime) -> pd.DataFrame:
+    r = _segment_state(f, now)
+    r["tw"] = r["tpi"] * r["w"]
+    g = r.groupby("adcode")[["tw", "w"]].sum()
+    out = (g["tw"] / g["w"]).rename("tpi").reset_index()
+    city = pd.DataFrame({"adcode": ["440800"], "tpi": [r["tw"].sum() / r["w"].sum()]})
+    return pd.concat([city, out], ignore_index=True)
+
+
+def worst_roads(f: Frames, now: datetime) -> pd.DataFrame:
+    r = _segment_state(f, now)
+    r["tw"] = r["tpi"] * r["w"]
+    g = r.groupby("road_name")[["tw", "w"]].sum()
+    return (g["tw"] / g["w"]).rename("tpi").sort_values(ascending=False).head(5).reset_index()
+
+
+def tpi_series(f: Frames, now: datetime) -> pd.DataFrame:
+    r = f["traffic_readings"]
+    r = r[(r["ts"] >= now - timedelta(days=1)) & (r["ts"] < now)]
+    r = r.merge(f["traffic_segments"], on="segment_id")
+    speed = r["speed_kmh"].where(r["speed_kmh"] > 0)
+    r["tpi"] = np.where(speed.isna(), 10.0, _tpi(r["free_speed_kmh"] / speed))
+    r["w"] = r["length_m"] * r["road_class"].map(ROAD_CLASS_WEIGHTS).astype("float64")
+    r["tw"] = r["tpi"] * r["w"]
+    r["bucket"] = r["ts"].dt.floor("15min")
+    g = r.groupby("bucket")[["tw", "w"]].sum()
+    return (g["tw"] / g["w"]).rename("tpi").reset_index()
+
+
+def vessel_positions(f: Frames, now: datetime) -> pd.DataFrame:
+    a = f["ais_reports"]
+    a = _latest(a[(a["ts"] > now - timedelta(minutes=15)) & (a["ts"] <= now)], "mmsi")
+    v = f["vessels"]
+    v = _latest(v[v["ts"] <= now], "mmsi").drop(columns=["ts"])
+    return a.merge(v, on="mmsi", how="left")
+
+
+def track(f: Frames, now: datetime, mmsi: int) -> pd.DataFrame:
+    a = f["ais_reports"]
+    a = a[(a["mmsi"] == mmsi) & (a["ts"] >= now - timedelta(days=1)) & (a["ts"] < now)]
+    return a.sort_values("ts")
+
+
+def dark_targets(f: Frames, now: datetime) -> pd.DataFrame:
+    r = f["radar_tracks"]
+    r = _latest(r[(r["ts"] > now - timedelta(minutes=5)) & (r["ts"] <= now)], "track_id")
+    return r[r["mmsi"].isna()]
+
+
+def stations_latest(f: Frames, now: datetime) -> pd.DataFrame:
+    r = f["river_readings"]
+    r = _latest(r[(r["ts"] > now - timedelta(days=1)) & (r["ts"] <= now)], "station_id")
+    cols = {"DO": "do", "CODMn": "codmn", "COD": "cod", "BOD5": "bod5", "NH3N": "nh3n", "TP": "tp"}
+    r = r.assign(
+        water_class=water_classes(
+            {k: r[v].to_numpy(dtype="float64", na_value=np.nan) for k, v in cols.items()}
+        )
+    )
+    return r.merge(f["river_stations"], on="station_id")
+
+
+def response_summary(f: Frames, now: datetime) -> pd.DataFrame:
+    i = f["fire_incidents"]
+    i = _latest(i[i["ts"] <= now], "incident_id")
+    i = i[(i["call_ts"] >= now - timedelta(days=30)) & (i["call_ts"] < now)]
+    i = i[i["arrival_ts"].notna()]
+    s = (i["arrival_ts"] - i["dispatch_ts"]).dt.total_seconds()
+    return pd.DataFrame(
+        {"incidents": [len(s)], "median_s": [s.median()], "within": [(s <= 300).mean()]}
+    )
+
+
+def warnings_in_force(f: Frames, now: datetime) -> pd.DataFrame:
+    w = f["emergency_warnings"]
+    w = w[(w["sent"] <= now) & w["msg_type"].isin(["Alert", "Update", "Cancel"])]
+    w = w.sort_values("sent").groupby(["sender", "hazard"], as_index=False).tail(1)
+    onset = w["onset"].fillna(w["sent"])
+    live = (
+        (w["msg_type"] != "Cancel") & (onset <= now) & (w["expires"].isna() | (now < w["expires"]))
+    )
+    return w[live]
+
+
+def economy_latest(f: Frames, now: datetime) -> pd.DataFrame:
+    o = f["economy_observations"]
+    o = o[o["ts"] <= now]
+    city = o.groupby(["indicator", "period"], as_index=False)[["value", "value_ytd"]].sum()
+    newest = city.sort_values("period").groupby("indicator", as_index=False).tail(1)
+    prev = city.assign(period=city["period"] + pd.DateOffset(years=1))
+    return newest.merge(prev, on=["indicator", "period"], how="left", suffixes=("", "_ly"))
+
+
+NAIVE: dict[str, Callable[..., pd.DataFrame]] = {
+    "traffic.district_tpi": district_tpi,
+    "traffic.worst_roads": worst_roads,
+    "traffic.tpi_series": tpi_series,
+    "radar.vessel_positions": vessel_positions,
+    "radar.track": track,
+    "radar.dark_targets": dark_targets,
+    "river.stations_latest": stations_latest,
+    "fire.response_summary": response_summary,
+    "emergency.warnings_in_force": warnings_in_force,
+    "economy.latest": economy_latest,
+}

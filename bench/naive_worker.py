@@ -1,0 +1,50 @@
+"""The naive app in its own process: load every table into pandas, then answer per request."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import time
+from datetime import datetime
+from pathlib import Path
+
+from bench.naive import NAIVE, load
+from data_adapters.node import LakeNode
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--data-dir", required=True)
+    p.add_argument("--now", required=True)
+    p.add_argument("--repeats", type=int, default=20)
+    p.add_argument("--mmsi", type=int, required=True)
+    args = p.parse_args()
+    now = datetime.fromisoformat(args.now)
+    node = LakeNode(Path(args.data_dir))
+    began = time.perf_counter()
+    frames = load(node)
+    load_s = time.perf_counter() - began
+    node.close()
+    results: dict[str, list[float]] = {}
+    rows: dict[str, int] = {}
+    for name, fn in NAIVE.items():
+        extra = {"mmsi": args.mmsi} if name == "radar.track" else {}
+        fn(frames, now, **extra)
+        times = []
+        for _ in range(args.repeats):
+            t0 = time.perf_counter()
+            out = fn(frames, now, **extra)
+            times.append((time.perf_counter() - t0) * 1000)
+        results[name] = times
+        rows[name] = len(out)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        json.dumps(
+            {"rss_mb": round(rss, 1), "load_s": round(load_s, 2), "results": results, "rows": rows}
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
