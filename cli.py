@@ -105,6 +105,43 @@ def _check_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ingest_cap(args: argparse.Namespace) -> int:
+    from data_adapters.ingest_feeds import ingest_cap
+
+    settings = _settings(args)
+    node = open_node(settings)
+    docs = [Path(f).read_bytes() for f in args.files]
+    report = ingest_cap(node, docs, now=_now(), source="cap-file")
+    node.close()
+    print(f"{report.accepted} warning(s) stored, {report.rejected} quarantined")
+    return 0 if report.rejected == 0 else 1
+
+
+def _feed_ais(args: argparse.Namespace) -> int:
+    from data_adapters.feeds import read_ais_tcp
+    from data_adapters.ingest_feeds import ais_batch_handler
+
+    settings = _settings(args)
+    node = open_node(settings)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s ais feed: %(message)s")
+    try:
+        stats = read_ais_tcp(
+            args.host,
+            args.port,
+            on_batch=ais_batch_handler(node, _now, source=f"ais-tcp:{args.host}"),
+            max_lines=args.max_lines,
+        )
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        node.close()
+    print(
+        f"{stats.lines} lines, {stats.reports} reports, {stats.rejected} rejected, "
+        f"{stats.connections} connection(s)"
+    )
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     from app import create_app
 
@@ -151,6 +188,20 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--data-dir")
     s.add_argument("--data-url")
     s.set_defaults(run=_simulate)
+
+    s = sub.add_parser("ingest-cap", help="store CAP 1.2 warning files (XML)")
+    s.add_argument("files", nargs="+")
+    s.add_argument("--data-dir")
+    s.add_argument("--data-url")
+    s.set_defaults(run=_ingest_cap)
+
+    s = sub.add_parser("feed-ais", help="read an AIS receiver's NMEA stream over TCP")
+    s.add_argument("--host", required=True)
+    s.add_argument("--port", type=int, required=True)
+    s.add_argument("--max-lines", type=int, help="stop after this many lines")
+    s.add_argument("--data-dir")
+    s.add_argument("--data-url")
+    s.set_defaults(run=_feed_ais)
 
     s = sub.add_parser("check-data", help="rows, freshness and quarantine per domain")
     s.add_argument("--json", action="store_true")

@@ -20,11 +20,11 @@ from types import ModuleType
 
 import pandas as pd
 
-from data_adapters.ingest import ingest, quarantine
+from data_adapters.ingest import ingest
 from data_adapters.node import DataNode
-from data_adapters.schema import TABLES, table
+from data_adapters.schema import TABLES
 from simulator.base import Scale, SimContext
-from simulator.formats import Parsed, ais_roundtrip, cap_rows
+from simulator.formats import store_ais_as_nmea, store_cap
 from simulator.scenario import Scenario
 
 __all__ = ["Manifest", "SeedReport", "live_tick", "load_manifest", "run_live", "seed"]
@@ -102,19 +102,14 @@ def _store(
     report: SeedReport,
     live: bool,
 ) -> None:
-    parsed: Iterator[Parsed] | None = None
     if name == "cap_messages":
-        parsed, source = cap_rows(frame, received_at=now), source + ":cap"
+        results = store_cap(node, frame, now=now, source=source + ":cap")
     elif live and name == "ais_reports":
-        parsed, source = ais_roundtrip(frame), source + ":nmea"
-    if parsed is None:
-        r = ingest(node, name, frame, source=source, now=now)
+        results = store_ais_as_nmea(node, frame, now=now, source=source + ":nmea")
+    else:
+        results = [ingest(node, name, frame, source=source, now=now)]
+    for r in results:
         report.add(r.table, r.accepted, r.rejected)
-        return
-    for table_name, rows, rejected in parsed:
-        quarantine(node, table(table_name), rejected, source=source, now=now)
-        r = ingest(node, table_name, rows, source=source, now=now)
-        report.add(r.table, r.accepted, r.rejected + len(rejected))
 
 
 def _facts(ctx: SimContext, start: datetime, end: datetime) -> Iterator[tuple[str, pd.DataFrame]]:
