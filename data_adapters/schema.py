@@ -77,6 +77,7 @@ class Column:
     isin: tuple[str, ...] | None = None
     pattern: str | None = None
     max_len: int = 200
+    future_ok: bool = False  # validity ends and forecasts may lie ahead; observations may not
 
 
 @dataclass(frozen=True)
@@ -345,8 +346,8 @@ TABLES: tuple[Table, ...] = (
                 "CAP severity",
                 isin=("Extreme", "Severe", "Moderate", "Minor", "Unknown"),
             ),
-            _t("onset", "start of validity", nullable=True),
-            _t("expires", "end of validity", nullable=True),
+            _t("onset", "start of validity", nullable=True, future_ok=True),
+            _t("expires", "end of validity", nullable=True, future_ok=True),
             _s("area_desc", "area description", max_len=500),
             _s("adcodes", "comma-separated adcodes of the districts covered", max_len=200),
             _s(
@@ -384,7 +385,7 @@ TABLES: tuple[Table, ...] = (
             _s("storm_id", "storm id (CMA number)", max_len=20),
             _s("name_zh", "Chinese name"),
             _s("name_en", "English name"),
-            _t("ts", "valid time of the position"),
+            _t("ts", "valid time of the position (ahead of issue for forecasts)", future_ok=True),
             _s("kind", "observed or forecast", isin=("observed", "forecast")),
             _t("issued_ts", "when the position was issued"),
             _lon(),

@@ -172,7 +172,7 @@ def check_rows(t: Table, frame: pd.DataFrame, *, now: datetime) -> Checked:
     _check_schema(t, cand, reject)
     limit = pd.Timestamp(now).tz_convert("UTC") + MAX_FUTURE
     for col in t.columns:
-        if col.kind is Kind.TIMESTAMP:
+        if col.kind is Kind.TIMESTAMP and not col.future_ok:
             reject((cand[col.name] > limit).fillna(False), f"{col.name}: in the future")
     if len(t.key) and len(cand):
         dup = cand.duplicated(subset=list(t.key), keep="first")

@@ -30,7 +30,7 @@ Conventions
 - Fact tables are append-only. A change of state (an incident clearing, a problem being closed) is a
   new row with a later `ts`; the current state of an entity is its newest row.
 - Every row entering through an ingest path is checked against this contract (types, nullability,
-  ranges, allowed values, string lengths, timestamps at most 5 minutes in the future, duplicate
+  ranges, allowed values, string lengths, observation times at most 5 minutes in the future, duplicate
   keys within a batch). A rejected row goes to `quarantine` with its reason and raw payload.
 - Freshness: a fact table is *fresh* when its newest row is younger than its freshness limit,
   *stale* when older, *down* when it cannot be read or holds no data.
@@ -59,6 +59,8 @@ def _allowed(c: object) -> str:
         parts.append(", ".join(p for p in (lo, hi) if p))
     if c.pattern:
         parts.append(f"matches `{c.pattern}`")
+    if c.kind is Kind.TIMESTAMP:
+        parts.append("may lie ahead" if c.future_ok else "≤ now + 5 min")
     if c.kind is Kind.STRING and not c.isin:
         parts.append(f"≤ {c.max_len:,} chars")
     return "; ".join(parts)

@@ -1,0 +1,154 @@
+"""Emergency (应急指挥): events, warnings in force, typhoon signal and track, resources.
+
+Warnings come from CAP messages. The table keeps no CAP `references`, so the state of a warning
+is decided per sender and hazard: the newest Alert/Update/Cancel of a `(sender, hazard)` at `now`
+is its state, and a Cancel ends it (docs/adapters.md).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+from ibis import _
+
+from brain.standards import TYPHOON_SIGNALS, beaufort_force
+from data_adapters.query import (
+    CITY_ADCODE,
+    distance_km,
+    execute,
+    latest_per_key,
+    upto,
+    utc,
+)
+
+__all__ = [
+    "events", "events_expr", "nearest_resources", "nearest_resources_expr", "resources",
+    "resources_expr", "typhoon_signal_now", "typhoon_track", "typhoon_track_expr",
+    "warnings_in_force", "warnings_in_force_expr",
+]
+
+_LEVEL_RANK = {"I": 1, "II": 2, "III": 3, "IV": 4}
+
+
+def _level_rank(level: ir.StringValue) -> ir.IntegerValue:
+    result: ir.IntegerValue = ibis.cases(*[(level == k, v) for k, v in _LEVEL_RANK.items()],
+                                         else_=5)
+    return result
+
+
+def events_expr(con: Any, *, now: datetime, adcode: str | None = None, active_only: bool = True,
+                lookback: timedelta = timedelta(days=7)) -> ir.Table:
+    n = utc(now)
+    t = upto(con.table("emergency_events"), "ts", n)
+    if adcode is not None:
+        t = t.filter(t.adcode == adcode)
+    t = latest_per_key(t, ["event_id"])
+    active = t.status != "closed"
+    t = t.filter(active if active_only else active | (t.reported_ts > n - lookback))
+    return t.select("event_id", "ts", "kind", "level", "adcode", "lon", "lat", "title", "status",
+                    "reported_ts", "casualties").order_by(
+        [_level_rank(t.level), ibis.desc(t.reported_ts), t.event_id])
+
+
+def events(con: Any, *, now: datetime, adcode: str | None = None, active_only: bool = True,
+           lookback: timedelta = timedelta(days=7)) -> pd.DataFrame:
+    """Events in their state at `now`, level I first: active ones (and recent closed ones)."""
+    return execute(events_expr(con, now=now, adcode=adcode, active_only=active_only,
+                               lookback=lookback))
+
+
+def _in_force(con: Any, now: datetime, adcode: str | None) -> ir.Table:
+    n = utc(now)
+    t = upto(con.table("emergency_warnings"), "sent", n)
+    t = t.filter(t.msg_type.isin(["Alert", "Update", "Cancel"]))
+    t = latest_per_key(t, ["sender", "hazard"], order="sent")
+    t = t.filter((t.msg_type != "Cancel") & (t.onset.fill_null(t.sent) <= n)
+                 & (t.expires.isnull() | (t.expires > n)))
+    if adcode is not None:
+        codes = "," + t.adcodes + ","
+        t = t.filter(codes.contains(f",{adcode},") | codes.contains(f",{CITY_ADCODE},"))
+    return t
+
+
+def warnings_in_force_expr(con: Any, *, now: datetime, adcode: str | None = None) -> ir.Table:
+    t = _in_force(con, now, adcode)
+    return t.select(
+        "identifier", "sent", "sender", "msg_type", "event", "hazard", "level", "signal",
+        "severity", "onset", "expires", "area_desc", "adcodes", "polygons", "headline",
+    ).order_by([_level_rank(t.level), ibis.desc(t.sent), t.identifier])
+
+
+def warnings_in_force(con: Any, *, now: datetime, adcode: str | None = None) -> pd.DataFrame:
+    """Warnings in force at `now` (optionally covering one district), level I first."""
+    return execute(warnings_in_force_expr(con, now=now, adcode=adcode))
+
+
+def typhoon_signal_now(con: Any, *, now: datetime, adcode: str | None = None) -> str | None:
+    """The highest typhoon signal in force at `now` (white < blue < yellow < orange < red)."""
+    t = _in_force(con, now, adcode)
+    t = t.filter(t.hazard == "typhoon")
+    rank = ibis.cases(*[(t.signal == s, i) for i, s in enumerate(TYPHOON_SIGNALS)], else_=-1)
+    best = t.aggregate(best=rank.max()).execute()["best"].iloc[0]
+    if pd.isna(best) or int(best) < 0:
+        return None
+    return TYPHOON_SIGNALS[int(best)]
+
+
+def resources_expr(con: Any, *, adcode: str | None = None, kind: str | None = None) -> ir.Table:
+    t = con.table("emergency_resources")
+    if adcode is not None:
+        t = t.filter(t.adcode == adcode)
+    if kind is not None:
+        t = t.filter(t.kind == kind)
+    return t.select("resource_id", "kind", "name", "adcode", "lon", "lat",
+                    "capacity").order_by("resource_id")
+
+
+def resources(con: Any, *, adcode: str | None = None, kind: str | None = None) -> pd.DataFrame:
+    """Shelters, depots, rescue teams and boats with their capacity."""
+    return execute(resources_expr(con, adcode=adcode, kind=kind))
+
+
+def nearest_resources_expr(con: Any, *, lon: float, lat: float, n: int = 5,
+                           kind: str | None = None) -> ir.Table:
+    t = resources_expr(con, kind=kind)
+    t = t.mutate(distance_km=distance_km(t.lon, t.lat, float(lon), float(lat)))
+    return t.order_by(["distance_km", "resource_id"]).limit(int(n))
+
+
+def nearest_resources(con: Any, *, lon: float, lat: float, n: int = 5,
+                      kind: str | None = None) -> pd.DataFrame:
+    """The `n` resources nearest to (lon, lat), with their distance in km."""
+    return execute(nearest_resources_expr(con, lon=lon, lat=lat, n=n, kind=kind))
+
+
+def typhoon_track_expr(con: Any, *, now: datetime,
+                       lookback: timedelta = timedelta(days=2)) -> ir.Table:
+    n = utc(now)
+    t = upto(con.table("typhoon_tracks"), "issued_ts", n)
+    observed = upto(t.filter(t.kind == "observed"), "ts", n)
+    active = upto(observed, "ts", n, lookback)
+    rn = ibis.row_number().over(order_by=[ibis.desc(active.ts), active.storm_id])
+    storm = active.mutate(_rn=rn).filter(_._rn == 0).select(_storm=_.storm_id)
+    obs = latest_per_key(observed, ["storm_id", "ts"], order="issued_ts")
+    fc = t.filter(t.kind == "forecast")
+    newest = ibis.rank().over(group_by=fc.storm_id, order_by=ibis.desc(fc.issued_ts))
+    fc = fc.mutate(_r=newest).filter(_._r == 0).drop("_r")
+    both = obs.union(fc)
+    j = both.inner_join(storm, both.storm_id == storm._storm)
+    out = j.select("storm_id", "name_zh", "name_en", "kind", "ts", "issued_ts", "lon", "lat",
+                   "pressure_hpa", "wind_ms")
+    return out.order_by([ibis.cases((out.kind == "observed", 0), else_=1), out.ts])
+
+
+def typhoon_track(con: Any, *, now: datetime,
+                  lookback: timedelta = timedelta(days=2)) -> pd.DataFrame:
+    """The active storm's observed track up to `now` and its latest forecast (empty: no storm)."""
+    frame = execute(typhoon_track_expr(con, now=now, lookback=lookback))
+    frame["force"] = pd.Series([beaufort_force(float(w)) for w in frame["wind_ms"]],
+                               index=frame.index, dtype="int64")
+    return frame

@@ -1,0 +1,133 @@
+"""Data health: per-domain row counts, newest timestamp, freshness and quarantine counts.
+
+A fact table is `fresh` when its newest row (at or before `now`) is at most `Table.freshness_s`
+old, `stale` when older, `down` when it has no rows or cannot be read. A domain's status is the
+best status among its primary feeds (its fact tables with the smallest `freshness_s`): several
+feeds are sporadic (emergency events and typhoon tracks) or redundant (AIS and radar), so one quiet
+feed alone must not mark the panel stale; each table's own status is in the report. This feeds
+`python -m brain check-data --json`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import duckdb
+import ibis
+import pandas as pd
+import psycopg
+from ibis.common.exceptions import IbisError, TableNotFound
+
+from data_adapters.query import upto, utc
+from data_adapters.schema import DOMAINS, Domain, Table, tables_of
+
+__all__ = ["QUERY_ERRORS", "STATUSES", "freshness", "report"]
+
+STATUSES = ("fresh", "stale", "down")  # best to worst
+# What reading a data node can raise: engine errors, a lost connection, missing files.
+QUERY_ERRORS: tuple[type[BaseException], ...] = (duckdb.Error, psycopg.Error, IbisError,
+                                                 TableNotFound, OSError)
+
+
+def _facts(domain: Domain) -> list[Table]:
+    return [t for t in tables_of(domain) if t.fact and t.ts]
+
+
+def _stats_expr(con: Any, tables: list[Table], now: datetime) -> Any:
+    parts = []
+    for t in tables:
+        rel = upto(con.table(t.name), str(t.ts), now)
+        parts.append(rel.aggregate(table=ibis.literal(t.name), rows=rel.count(),
+                                   newest=rel[str(t.ts)].max()))
+    return ibis.union(*parts) if len(parts) > 1 else parts[0]
+
+
+def _status(rows: int, newest: Any, limit_s: int, now: datetime) -> tuple[str, float | None]:
+    if rows == 0 or newest is None or pd.isna(newest):
+        return "down", None
+    age = (now - pd.Timestamp(newest).to_pydatetime()).total_seconds()
+    return ("fresh" if age <= limit_s else "stale"), age
+
+
+def _best(statuses: list[str]) -> str:
+    return min(statuses, key=STATUSES.index) if statuses else "down"
+
+
+def _domain(con: Any, domain: Domain, now: datetime) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(domain summary, per-table details) of one domain."""
+    facts = _facts(domain)
+    tables: dict[str, Any] = {}
+    stats = _stats_expr(con, facts, now).to_pandas()
+    by_name = {str(r.table): r for r in stats.itertuples(index=False)}
+    newest_all: list[datetime] = []
+    for t in facts:
+        row = by_name[t.name]
+        rows = int(row.rows)
+        status, _age = _status(rows, row.newest, t.freshness_s, now)
+        newest = None if status == "down" else pd.Timestamp(row.newest).to_pydatetime()
+        if newest is not None:
+            newest_all.append(newest)
+        tables[t.name] = dict(rows=rows, newest=newest, status=status)
+    primary = min(t.freshness_s for t in facts)
+    status = _best([tables[t.name]["status"] for t in facts if t.freshness_s == primary])
+    newest = max(newest_all) if newest_all else None
+    summary = dict(domain=domain.value, rows=sum(v["rows"] for v in tables.values()),
+                   newest=newest, age_s=(now - newest).total_seconds() if newest else None,
+                   status=status, error=None)
+    return summary, tables
+
+
+def _quarantined(con: Any) -> dict[str, int]:
+    """Rows kept in quarantine per domain (all of them: it is a backlog, not a feed)."""
+    try:
+        q = con.table("quarantine")
+        counts = q.group_by("domain").aggregate(n=q.count()).to_pandas()
+    except QUERY_ERRORS:
+        return {}  # each domain reports its own read error below
+    return {str(r.domain): int(r.n) for r in counts.itertuples(index=False)}
+
+
+def _collect(con: Any, now: datetime) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    now = utc(now)
+    quarantined = _quarantined(con)
+    summaries, details = [], {}
+    for domain in DOMAINS:
+        try:
+            summary, tables = _domain(con, domain, now)
+        except QUERY_ERRORS as err:  # a dead node, a lost connection, a missing table
+            summary = dict(domain=domain.value, rows=0, newest=None, age_s=None, status="down",
+                           error=f"{type(err).__name__}: {err}"[:500])
+            tables = {t.name: dict(rows=0, newest=None, status="down") for t in _facts(domain)}
+        summary["quarantined"] = quarantined.get(domain.value, 0)
+        summaries.append(summary)
+        details[domain.value] = tables
+    return summaries, details
+
+
+def freshness(con: Any, *, now: datetime) -> pd.DataFrame:
+    """One row per domain: rows, newest, age_s, status (fresh/stale/down), quarantined, error."""
+    summaries, _details = _collect(con, now)
+    frame = pd.DataFrame(summaries, columns=["domain", "rows", "newest", "age_s", "status",
+                                             "quarantined", "error"])
+    frame["newest"] = pd.to_datetime(frame["newest"], utc=True)
+    return frame
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else utc(value).isoformat()
+
+
+def report(con: Any, *, now: datetime) -> dict[str, Any]:
+    """The `check-data --json` document: {"domains": {domain: {rows, newest, status, ...}}}."""
+    summaries, details = _collect(con, now)
+    domains: dict[str, Any] = {}
+    for s in summaries:
+        tables = {name: dict(rows=d["rows"], newest=_iso(d["newest"]), status=d["status"])
+                  for name, d in details[s["domain"]].items()}
+        entry = dict(rows=int(s["rows"]), newest=_iso(s["newest"]), status=s["status"],
+                     quarantined=int(s["quarantined"]), tables=tables)
+        if s["error"]:
+            entry["error"] = s["error"]
+        domains[s["domain"]] = entry
+    return {"domains": domains}

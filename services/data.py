@@ -1,0 +1,150 @@
+"""The data service: adapters through the cache, failures turned into values.
+
+`DataService.get(domain, name, fn, **params)` is what callbacks, the CLI and the benchmark call
+instead of an adapter. It floors the time parameters (`now`, `start`, `end`) to the domain's
+cache timeout, so every viewer within one refresh shares one entry and one query; it never
+raises: a failing adapter gives `Result.failed(error, last=…)` with the last good value and its
+`as_of` for the same question (kept in the cache, so other workers have it too, and in memory,
+so it survives a dead cache).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from data_adapters.result import Result
+from services.cache import BrainCache, timeout_for
+
+__all__ = ["LAST_GOOD_S", "TIME_PARAMS", "DataService", "floor_time"]
+
+log = logging.getLogger(__name__)
+
+TIME_PARAMS = ("now", "start", "end")
+LAST_GOOD_S = 86400  # how long the last good value of a question is remembered
+_MEMORY = 512  # last good values kept in process memory
+
+
+def floor_time(when: datetime, step_s: int) -> datetime:
+    """`when` floored to a multiple of `step_s` seconds since the epoch (UTC)."""
+    if when.tzinfo is None:
+        raise ValueError(f"naive datetime {when.isoformat()}: pass a tz-aware UTC time")
+    if step_s <= 1:
+        return when.astimezone(UTC)
+    epoch = int(when.timestamp())
+    return datetime.fromtimestamp(epoch - epoch % step_s, UTC)
+
+
+def _canon(value: Any) -> Any:
+    """A JSON-able, stable form of a parameter value (for cache keys)."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat() if value.tzinfo else value.isoformat()
+    if isinstance(value, timedelta):
+        return {"s": value.total_seconds()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [_canon(v) for v in value]
+        return sorted(items, key=repr) if isinstance(value, (set, frozenset)) else items
+    if isinstance(value, Mapping):
+        return {str(k): _canon(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return repr(value)
+
+
+def _digest(params: Mapping[str, Any]) -> str:
+    text = json.dumps({k: _canon(v) for k, v in sorted(params.items())}, ensure_ascii=False)
+    return hashlib.sha1(text.encode()).hexdigest()[:20]
+
+
+def _node_id(node: Any) -> str:
+    """A short id of the data node (hashed: a URL may hold a password)."""
+    parts = [str(getattr(node, a, "")) for a in ("name", "data_dir", "url", "schema")]
+    return hashlib.sha1("|".join(parts).encode()).hexdigest()[:10]
+
+
+class DataService:
+    """Adapters behind the cache; every answer is a `Result`."""
+
+    def __init__(self, node: Any, cache: BrainCache, *,
+                 clock: Callable[[], datetime] | None = None,
+                 timeouts: Callable[[str], int] = timeout_for) -> None:
+        self.node = node
+        self.cache = cache
+        self.clock = clock
+        self.timeouts = timeouts
+        self._node_id = _node_id(node)
+        self._lock = threading.Lock()
+        self._last: OrderedDict[str, tuple[Any, datetime | None]] = OrderedDict()
+
+    def __repr__(self) -> str:
+        return f"DataService({self.node!r}, {self.cache!r})"
+
+    def _as_of(self, params: Mapping[str, Any]) -> datetime | None:
+        for name in ("now", "end"):
+            value = params.get(name)
+            if isinstance(value, datetime):
+                return value
+        return self.clock() if self.clock is not None else None
+
+    def _remember(self, key: str, value: Any, as_of: datetime | None) -> None:
+        with self._lock:
+            self._last[key] = (value, as_of)
+            self._last.move_to_end(key)
+            while len(self._last) > _MEMORY:
+                self._last.popitem(last=False)
+        self.cache.set(key, (value, as_of), LAST_GOOD_S)
+
+    def _last_good(self, key: str) -> Result[Any] | None:
+        stored = self.cache.get(key)
+        if not (isinstance(stored, tuple) and len(stored) == 2):  # missing or not ours
+            with self._lock:
+                stored = self._last.get(key)
+        if stored is None:
+            return None
+        value, as_of = stored
+        return Result.good(value, as_of)
+
+    def get(self, domain: str, name: str, fn: Callable[..., Any], /,
+            **params: Any) -> Result[Any]:
+        """`fn(node.backend(), **params)` through the cache; never raises."""
+        step = self.timeouts(domain)
+        try:
+            params = {k: (floor_time(v, step) if k in TIME_PARAMS and isinstance(v, datetime)
+                          else v) for k, v in params.items()}
+        except ValueError as err:
+            return Result.failed(f"ValueError: {err}")
+        others = {k: v for k, v in params.items() if k not in TIME_PARAMS}
+        base = f"{self._node_id}:{domain}:{name}"
+        key = f"data:{base}:{_digest(params)}"
+        last_key = f"last:{base}:{_digest(others)}"
+        hit = self.cache.get(key)
+        if isinstance(hit, tuple) and len(hit) == 3:  # anything else is a miss
+            value, as_of, error = hit
+            if error is None:
+                return Result.good(value, as_of)
+            return Result.failed(error, last=self._last_good(last_key))
+        try:
+            value = fn(self.node.backend(), **params)
+        except Exception as err:  # the one broad except: a failing source (any engine, driver
+            # or adapter error) must become a value, so one dead feed cannot blank the wall;
+            # the error text and the last good data go to the panel instead.
+            error = f"{type(err).__name__}: {err}"[:500]
+            log.warning("%s.%s failed: %s", domain, name, error)
+            self.cache.set(key, (None, None, error), step)  # one retry per refresh, not per viewer
+            return Result.failed(error, last=self._last_good(last_key))
+        as_of = self._as_of(params)
+        self.cache.set(key, (value, as_of, None), step)
+        self._remember(last_key, value, as_of)
+        return Result.good(value, as_of)
+
+    def call(self, fn: Callable[..., Any], /, **params: Any) -> Result[Any]:
+        """`get` with the domain taken from the adapter's module and the name from the function:
+        `svc.call(traffic.district_tpi, now=now)`."""
+        domain = fn.__module__.rsplit(".", 1)[-1]
+        return self.get(domain, fn.__name__, fn, **params)

@@ -1,0 +1,180 @@
+"""The data service: cache hits, shared Redis cache, and failures turned into values."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from adapter_fixtures import NOW
+from flask import Flask
+
+from config import Settings
+from data_adapters import traffic
+from data_adapters.node import LakeNode, SqlNode
+from services.cache import BrainCache, flask_cache, make_cache
+from services.data import DataService, floor_time
+
+
+def _settings(tmp_path: Path, cache_url: str = "") -> Settings:
+    return Settings(data_dir=tmp_path, cache_url=cache_url)
+
+
+class Counter:
+    """An adapter that counts its calls and can be told to fail."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.fail = False
+
+    def __call__(self, con: Any, *, now: datetime, adcode: str | None = None) -> pd.DataFrame:
+        self.calls += 1
+        if self.fail:
+            raise ConnectionError("feed is down")
+        return pd.DataFrame({"now": [now], "adcode": [adcode], "call": [self.calls]})
+
+
+def test_cache_kinds(tmp_path: Path) -> None:
+    assert make_cache(_settings(tmp_path)).kind == "filesystem"
+    assert (tmp_path / "cache").is_dir()
+    assert make_cache(_settings(tmp_path, "null")).kind == "null"
+    with pytest.raises(ValueError, match="BRAIN_CACHE_URL"):
+        make_cache(_settings(tmp_path, "memcached://x"))
+
+
+def test_flask_cache_from_settings(tmp_path: Path) -> None:
+    app = Flask(__name__)
+    cache = flask_cache(_settings(tmp_path), app)
+    with app.app_context():
+        cache.set("k", {"v": 1}, timeout=5)
+        assert cache.get("k") == {"v": 1}
+
+
+def test_floor_time() -> None:
+    t = datetime(2024, 7, 15, 4, 0, 7, 123, tzinfo=UTC)
+    assert floor_time(t, 5) == datetime(2024, 7, 15, 4, 0, 5, tzinfo=UTC)
+    assert floor_time(t, 600) == datetime(2024, 7, 15, 4, 0, tzinfo=UTC)
+    with pytest.raises(ValueError):
+        floor_time(datetime(2024, 7, 15), 5)
+
+
+def test_viewers_in_one_refresh_share_one_query(lake_node: LakeNode, tmp_path: Path) -> None:
+    svc = DataService(lake_node, make_cache(_settings(tmp_path)))
+    fn = Counter()
+    a = svc.get("traffic", "counter", fn, now=NOW + timedelta(seconds=1))
+    b = svc.get("traffic", "counter", fn, now=NOW + timedelta(seconds=4))
+    assert fn.calls == 1
+    assert a.ok and b.ok
+    assert a.as_of == b.as_of == NOW  # floored to the 5 s refresh of traffic
+    pd.testing.assert_frame_equal(a.value, b.value)
+    svc.get("traffic", "counter", fn, now=NOW + timedelta(seconds=6))  # the next refresh
+    svc.get("traffic", "counter", fn, now=NOW, adcode="440802")  # another question
+    assert fn.calls == 3
+
+
+def test_call_takes_domain_and_name_from_the_adapter(lake_node: LakeNode, tmp_path: Path) -> None:
+    svc = DataService(lake_node, make_cache(_settings(tmp_path)))
+    r = svc.call(traffic.district_tpi, now=NOW + timedelta(seconds=3))
+    assert r.ok and r.as_of == NOW
+    assert r.value.iloc[0]["tpi"] == pytest.approx(31000 / 8500)
+
+
+def test_failure_returns_the_last_good_value(lake_node: LakeNode, tmp_path: Path) -> None:
+    svc = DataService(lake_node, make_cache(_settings(tmp_path)))
+    fn = Counter()
+    good = svc.get("fire", "counter", fn, now=NOW)
+    fn.fail = True
+    later = NOW + timedelta(minutes=1)
+    bad = svc.get("fire", "counter", fn, now=later)
+    assert not bad.ok and "ConnectionError: feed is down" in str(bad.error)
+    assert bad.as_of == NOW  # the time of the last good data
+    pd.testing.assert_frame_equal(bad.value, good.value)
+    again = svc.get("fire", "counter", fn, now=later)  # the failure is cached for the refresh
+    assert fn.calls == 2 and not again.ok and again.as_of == NOW
+    never = svc.get("fire", "counter", fn, now=later, adcode="440803")
+    assert not never.ok and never.value is None and never.as_of is None
+
+
+def test_dead_lake_fails_into_a_value(tmp_path: Path) -> None:
+    node = LakeNode(tmp_path / "node")
+    node.create()
+    svc = DataService(node, make_cache(_settings(tmp_path, "null")))
+    good = svc.call(traffic.segment_state, now=NOW)
+    assert good.ok and good.value.empty
+    shutil.rmtree(node.data_dir)
+    bad = svc.call(traffic.segment_state, now=NOW + timedelta(minutes=1))
+    assert not bad.ok and bad.as_of == NOW  # remembered in memory: the cache is null
+    assert list(bad.value.columns) == list(good.value.columns)
+    node.close()
+
+
+def test_closed_server_connection_fails_into_a_value(pg_node: SqlNode, tmp_path: Path) -> None:
+    node = SqlNode(pg_node.url, schema=str(pg_node.schema))
+    svc = DataService(node, make_cache(_settings(tmp_path, "null")))
+    good = svc.call(traffic.district_tpi, now=NOW)
+    assert good.ok
+    node.backend().disconnect()
+    bad = svc.call(traffic.district_tpi, now=NOW + timedelta(minutes=1))
+    assert not bad.ok and bad.as_of == NOW
+    assert bad.value is not None and bad.value.iloc[0]["adcode"] == "440800"
+
+
+def test_naive_time_is_an_error_value(lake_node: LakeNode, tmp_path: Path) -> None:
+    svc = DataService(lake_node, make_cache(_settings(tmp_path, "null")))
+    r = svc.call(traffic.district_tpi, now=datetime(2024, 7, 15, 12))
+    assert not r.ok and "naive" in str(r.error)
+
+
+def test_redis_is_shared_by_workers(lake_node: LakeNode, tmp_path: Path, redis_url: str) -> None:
+    settings = _settings(tmp_path, redis_url)
+    worker_a = DataService(lake_node, make_cache(settings))
+    worker_b = DataService(lake_node, make_cache(settings))
+    worker_a.cache.clear()
+    try:
+        fn = Counter()
+        first = worker_a.get("river", "counter", fn, now=NOW)
+        second = worker_b.get("river", "counter", fn, now=NOW + timedelta(seconds=30))
+        assert fn.calls == 1 and second.ok
+        pd.testing.assert_frame_equal(first.value, second.value)
+        fn.fail = True
+        bad = worker_b.get("river", "counter", fn, now=NOW + timedelta(minutes=5))
+        assert not bad.ok and bad.as_of == NOW  # worker A's last good value
+    finally:
+        worker_a.cache.clear()
+
+
+def test_a_dead_cache_is_a_miss_not_an_error(lake_node: LakeNode, tmp_path: Path) -> None:
+    cache = make_cache(_settings(tmp_path, "redis://127.0.0.1:1/0"))  # nothing listens there
+    assert cache.get("k") is None and cache.set("k", 1, 5) is False
+    svc = DataService(lake_node, cache)
+    fn = Counter()
+    assert svc.get("radar", "counter", fn, now=NOW).ok
+    fn.fail = True
+    bad = svc.get("radar", "counter", fn, now=NOW + timedelta(minutes=1))
+    assert not bad.ok and bad.as_of == NOW  # from process memory
+
+
+def test_cache_repr_hides_the_url(tmp_path: Path) -> None:
+    cache = make_cache(_settings(tmp_path, "redis://:secret@127.0.0.1:6379/15"))
+    assert "secret" not in repr(cache) and isinstance(cache, BrainCache)
+
+
+
+class GarbageCache(BrainCache):
+    """A cache whose every entry was written by something else."""
+
+    def get(self, key: str) -> Any | None:
+        return "not what the service stored"
+
+
+def test_a_foreign_cache_entry_is_a_miss(lake_node: LakeNode, tmp_path: Path) -> None:
+    base = make_cache(_settings(tmp_path, "null"))
+    svc = DataService(lake_node, GarbageCache(base.backend, "garbage"))
+    fn = Counter()
+    assert svc.get("river", "counter", fn, now=NOW).ok
+    fn.fail = True
+    bad = svc.get("river", "counter", fn, now=NOW + timedelta(minutes=5))
+    assert not bad.ok and bad.as_of == NOW  # from process memory
