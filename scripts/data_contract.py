@@ -29,9 +29,10 @@ Conventions
 - Geometries (`path`, `polygons`) are JSON arrays of `[lon, lat]` pairs, so any engine stores them.
 - Fact tables are append-only. A change of state (an incident clearing, a problem being closed) is a
   new row with a later `ts`; the current state of an entity is its newest row.
-- Every row entering through an ingest path is checked against this contract (types, nullability,
-  ranges, allowed values, string lengths, observation times at most 5 minutes in the future, duplicate
-  keys within a batch). A rejected row goes to `quarantine` with its reason and raw payload.
+- Every row entering through an ingest path is checked against this contract (types,
+  nullability, ranges, allowed values, string lengths, observation times at most 5 minutes in the
+  future, duplicate keys within a batch). A rejected row goes to `quarantine` with its reason
+  and raw payload.
 - Freshness: a fact table is *fresh* when its newest row is younger than its freshness limit,
   *stale* when older, *down* when it cannot be read or holds no data.
 """
