@@ -14,6 +14,7 @@ import ibis.expr.types as ir
 import pandas as pd
 from ibis import _
 
+from data_adapters.compiled import run
 from data_adapters.query import (
     CITY_ADCODE,
     as_date,
@@ -49,8 +50,9 @@ def indicators(con: Any) -> pd.DataFrame:
     return execute(indicators_expr(con))
 
 
-def _observations(con: Any, now: datetime | None, adcode: str | None,
-                  indicator: str | None = None) -> ir.Table:
+def _observations(
+    con: Any, now: datetime | None, adcode: str | None, indicator: str | None = None
+) -> ir.Table:
     """Current figures (one per indicator, adcode, period), city totals when `adcode` is None."""
     t = con.table("economy_observations")
     if indicator is not None:
@@ -61,9 +63,11 @@ def _observations(con: Any, now: datetime | None, adcode: str | None,
         t = t.filter(t.adcode == adcode)
     t = latest_per_key(t, ["indicator", "adcode", "period"])
     if adcode is None:
-        t = t.group_by(["indicator", "period"]).aggregate(
-            value=_.value.sum(), value_ytd=_.value_ytd.sum()
-        ).mutate(adcode=ibis.literal(CITY_ADCODE))
+        t = (
+            t.group_by(["indicator", "period"])
+            .aggregate(value=_.value.sum(), value_ytd=_.value_ytd.sum())
+            .mutate(adcode=ibis.literal(CITY_ADCODE))
+        )
     return t.select("indicator", "adcode", "period", "value", "value_ytd")
 
 
@@ -76,13 +80,24 @@ def _with_yoy(obs: ir.Table) -> ir.Table:
     """Each figure with the same period one year earlier and both year-on-year changes."""
     cur = obs.mutate(_y=obs.period.year(), _m=obs.period.month())
     prev = obs.select(
-        _pi=obs.indicator, _pa=obs.adcode, _py=obs.period.year() + 1, _pm=obs.period.month(),
-        value_last_year=obs.value, value_ytd_last_year=obs.value_ytd,
+        _pi=obs.indicator,
+        _pa=obs.adcode,
+        _py=obs.period.year() + 1,
+        _pm=obs.period.month(),
+        value_last_year=obs.value,
+        value_ytd_last_year=obs.value_ytd,
     )
-    joined = cur.left_join(prev, [cur.indicator == prev._pi, cur.adcode == prev._pa,
-                                  cur._y == prev._py, cur._m == prev._pm])
+    joined = cur.left_join(
+        prev,
+        [cur.indicator == prev._pi, cur.adcode == prev._pa, cur._y == prev._py, cur._m == prev._pm],
+    )
     return joined.select(
-        "indicator", "adcode", "period", "value", "value_ytd", "value_last_year",
+        "indicator",
+        "adcode",
+        "period",
+        "value",
+        "value_ytd",
+        "value_last_year",
         "value_ytd_last_year",
         yoy_pct=_pct(joined.value, joined.value_last_year),
         ytd_yoy_pct=_pct(joined.value_ytd, joined.value_ytd_last_year),
@@ -96,33 +111,49 @@ def latest_expr(con: Any, *, now: datetime, adcode: str | None = None) -> ir.Tab
     ind = con.table("economy_indicators")
     joined = newest.inner_join(ind, newest.indicator == ind.code)
     return joined.select(
-        "indicator", "name_zh", "name_en", "unit", "frequency", "adcode", "period", "value",
-        "value_ytd", "value_last_year", "value_ytd_last_year", "yoy_pct", "ytd_yoy_pct",
+        "indicator",
+        "name_zh",
+        "name_en",
+        "unit",
+        "frequency",
+        "adcode",
+        "period",
+        "value",
+        "value_ytd",
+        "value_last_year",
+        "value_ytd_last_year",
+        "yoy_pct",
+        "ytd_yoy_pct",
     ).order_by("indicator")
 
 
 def latest(con: Any, *, now: datetime, adcode: str | None = None) -> pd.DataFrame:
     """Newest period of every indicator published by `now`, with YoY and cumulative YoY (%)."""
-    return execute(latest_expr(con, now=now, adcode=adcode))
+    return run(latest_expr, con, now=now, adcode=adcode)
 
 
-def series_expr(con: Any, *, indicator: str, start: datetime, end: datetime,
-                adcode: str | None = None) -> ir.Table:
+def series_expr(
+    con: Any, *, indicator: str, start: datetime, end: datetime, adcode: str | None = None
+) -> ir.Table:
     first, last = as_date(utc(start)), as_date(utc(end))
     figures = _with_yoy(_observations(con, None, adcode, indicator))
-    return figures.filter((figures.period >= first) & (figures.period < last)).select(
-        "period", "value", "value_ytd", "yoy_pct", "ytd_yoy_pct"
-    ).order_by("period")
+    return (
+        figures.filter((figures.period >= first) & (figures.period < last))
+        .select("period", "value", "value_ytd", "yoy_pct", "ytd_yoy_pct")
+        .order_by("period")
+    )
 
 
-def series(con: Any, *, indicator: str, start: datetime, end: datetime,
-           adcode: str | None = None) -> pd.DataFrame:
+def series(
+    con: Any, *, indicator: str, start: datetime, end: datetime, adcode: str | None = None
+) -> pd.DataFrame:
     """Periods of one indicator in `[start, end)` with YoY (%); city totals without `adcode`."""
-    return execute(series_expr(con, indicator=indicator, start=start, end=end, adcode=adcode))
+    return run(series_expr, con, indicator=indicator, start=start, end=end, adcode=adcode)
 
 
-def ranking_expr(con: Any, *, indicator: str, period: date | datetime | str,
-                 by: str = "value_ytd") -> ir.Table:
+def ranking_expr(
+    con: Any, *, indicator: str, period: date | datetime | str, by: str = "value_ytd"
+) -> ir.Table:
     if by not in RANK_BY:
         raise ValueError(f"cannot rank by {by!r}; choose one of {', '.join(RANK_BY)}")
     day = as_date(period)
@@ -142,7 +173,8 @@ def ranking_expr(con: Any, *, indicator: str, period: date | datetime | str,
     ).order_by(["rank", "adcode"])
 
 
-def ranking(con: Any, *, indicator: str, period: date | datetime | str,
-            by: str = "value_ytd") -> pd.DataFrame:
+def ranking(
+    con: Any, *, indicator: str, period: date | datetime | str, by: str = "value_ytd"
+) -> pd.DataFrame:
     """Districts ranked by `by` (descending) for one indicator and period, with shares (%)."""
-    return execute(ranking_expr(con, indicator=indicator, period=period, by=by))
+    return run(ranking_expr, con, indicator=indicator, period=period, by=by)

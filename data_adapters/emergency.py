@@ -16,32 +16,47 @@ import pandas as pd
 from ibis import _
 
 from brain.standards import TYPHOON_SIGNALS, beaufort_force
+from data_adapters.compiled import run
 from data_adapters.query import (
     CITY_ADCODE,
     distance_km,
-    execute,
     latest_per_key,
     upto,
     utc,
 )
 
 __all__ = [
-    "events", "events_expr", "nearest_resources", "nearest_resources_expr", "resources",
-    "resources_expr", "typhoon_signal_now", "typhoon_track", "typhoon_track_expr",
-    "warnings_in_force", "warnings_in_force_expr",
+    "events",
+    "events_expr",
+    "nearest_resources",
+    "nearest_resources_expr",
+    "resources",
+    "resources_expr",
+    "typhoon_signal_now",
+    "typhoon_track",
+    "typhoon_track_expr",
+    "warnings_in_force",
+    "warnings_in_force_expr",
 ]
 
 _LEVEL_RANK = {"I": 1, "II": 2, "III": 3, "IV": 4}
 
 
 def _level_rank(level: ir.StringValue) -> ir.IntegerValue:
-    result: ir.IntegerValue = ibis.cases(*[(level == k, v) for k, v in _LEVEL_RANK.items()],
-                                         else_=5)
+    result: ir.IntegerValue = ibis.cases(
+        *[(level == k, v) for k, v in _LEVEL_RANK.items()], else_=5
+    )
     return result
 
 
-def events_expr(con: Any, *, now: datetime, adcode: str | None = None, active_only: bool = True,
-                lookback: timedelta = timedelta(days=7)) -> ir.Table:
+def events_expr(
+    con: Any,
+    *,
+    now: datetime,
+    adcode: str | None = None,
+    active_only: bool = True,
+    lookback: timedelta = timedelta(days=7),
+) -> ir.Table:
     n = utc(now)
     t = upto(con.table("emergency_events"), "ts", n)
     if adcode is not None:
@@ -49,16 +64,31 @@ def events_expr(con: Any, *, now: datetime, adcode: str | None = None, active_on
     t = latest_per_key(t, ["event_id"])
     active = t.status != "closed"
     t = t.filter(active if active_only else active | (t.reported_ts > n - lookback))
-    return t.select("event_id", "ts", "kind", "level", "adcode", "lon", "lat", "title", "status",
-                    "reported_ts", "casualties").order_by(
-        [_level_rank(t.level), ibis.desc(t.reported_ts), t.event_id])
+    return t.select(
+        "event_id",
+        "ts",
+        "kind",
+        "level",
+        "adcode",
+        "lon",
+        "lat",
+        "title",
+        "status",
+        "reported_ts",
+        "casualties",
+    ).order_by([_level_rank(t.level), ibis.desc(t.reported_ts), t.event_id])
 
 
-def events(con: Any, *, now: datetime, adcode: str | None = None, active_only: bool = True,
-           lookback: timedelta = timedelta(days=7)) -> pd.DataFrame:
+def events(
+    con: Any,
+    *,
+    now: datetime,
+    adcode: str | None = None,
+    active_only: bool = True,
+    lookback: timedelta = timedelta(days=7),
+) -> pd.DataFrame:
     """Events in their state at `now`, level I first: active ones (and recent closed ones)."""
-    return execute(events_expr(con, now=now, adcode=adcode, active_only=active_only,
-                               lookback=lookback))
+    return run(events_expr, con, now=now, adcode=adcode, active_only=active_only, lookback=lookback)
 
 
 def _in_force(con: Any, now: datetime, adcode: str | None) -> ir.Table:
@@ -66,8 +96,11 @@ def _in_force(con: Any, now: datetime, adcode: str | None) -> ir.Table:
     t = upto(con.table("emergency_warnings"), "sent", n)
     t = t.filter(t.msg_type.isin(["Alert", "Update", "Cancel"]))
     t = latest_per_key(t, ["sender", "hazard"], order="sent")
-    t = t.filter((t.msg_type != "Cancel") & (t.onset.fill_null(t.sent) <= n)
-                 & (t.expires.isnull() | (t.expires > n)))
+    t = t.filter(
+        (t.msg_type != "Cancel")
+        & (t.onset.fill_null(t.sent) <= n)
+        & (t.expires.isnull() | (t.expires > n))
+    )
     if adcode is not None:
         codes = "," + t.adcodes + ","
         t = t.filter(codes.contains(f",{adcode},") | codes.contains(f",{CITY_ADCODE},"))
@@ -77,14 +110,27 @@ def _in_force(con: Any, now: datetime, adcode: str | None) -> ir.Table:
 def warnings_in_force_expr(con: Any, *, now: datetime, adcode: str | None = None) -> ir.Table:
     t = _in_force(con, now, adcode)
     return t.select(
-        "identifier", "sent", "sender", "msg_type", "event", "hazard", "level", "signal",
-        "severity", "onset", "expires", "area_desc", "adcodes", "polygons", "headline",
+        "identifier",
+        "sent",
+        "sender",
+        "msg_type",
+        "event",
+        "hazard",
+        "level",
+        "signal",
+        "severity",
+        "onset",
+        "expires",
+        "area_desc",
+        "adcodes",
+        "polygons",
+        "headline",
     ).order_by([_level_rank(t.level), ibis.desc(t.sent), t.identifier])
 
 
 def warnings_in_force(con: Any, *, now: datetime, adcode: str | None = None) -> pd.DataFrame:
     """Warnings in force at `now` (optionally covering one district), level I first."""
-    return execute(warnings_in_force_expr(con, now=now, adcode=adcode))
+    return run(warnings_in_force_expr, con, now=now, adcode=adcode)
 
 
 def typhoon_signal_now(con: Any, *, now: datetime, adcode: str | None = None) -> str | None:
@@ -104,30 +150,34 @@ def resources_expr(con: Any, *, adcode: str | None = None, kind: str | None = No
         t = t.filter(t.adcode == adcode)
     if kind is not None:
         t = t.filter(t.kind == kind)
-    return t.select("resource_id", "kind", "name", "adcode", "lon", "lat",
-                    "capacity").order_by("resource_id")
+    return t.select("resource_id", "kind", "name", "adcode", "lon", "lat", "capacity").order_by(
+        "resource_id"
+    )
 
 
 def resources(con: Any, *, adcode: str | None = None, kind: str | None = None) -> pd.DataFrame:
     """Shelters, depots, rescue teams and boats with their capacity."""
-    return execute(resources_expr(con, adcode=adcode, kind=kind))
+    return run(resources_expr, con, adcode=adcode, kind=kind)
 
 
-def nearest_resources_expr(con: Any, *, lon: float, lat: float, n: int = 5,
-                           kind: str | None = None) -> ir.Table:
+def nearest_resources_expr(
+    con: Any, *, lon: float, lat: float, n: int = 5, kind: str | None = None
+) -> ir.Table:
     t = resources_expr(con, kind=kind)
     t = t.mutate(distance_km=distance_km(t.lon, t.lat, float(lon), float(lat)))
     return t.order_by(["distance_km", "resource_id"]).limit(int(n))
 
 
-def nearest_resources(con: Any, *, lon: float, lat: float, n: int = 5,
-                      kind: str | None = None) -> pd.DataFrame:
+def nearest_resources(
+    con: Any, *, lon: float, lat: float, n: int = 5, kind: str | None = None
+) -> pd.DataFrame:
     """The `n` resources nearest to (lon, lat), with their distance in km."""
-    return execute(nearest_resources_expr(con, lon=lon, lat=lat, n=n, kind=kind))
+    return run(nearest_resources_expr, con, lon=lon, lat=lat, n=n, kind=kind)
 
 
-def typhoon_track_expr(con: Any, *, now: datetime,
-                       lookback: timedelta = timedelta(days=2)) -> ir.Table:
+def typhoon_track_expr(
+    con: Any, *, now: datetime, lookback: timedelta = timedelta(days=2)
+) -> ir.Table:
     n = utc(now)
     t = upto(con.table("typhoon_tracks"), "issued_ts", n)
     observed = upto(t.filter(t.kind == "observed"), "ts", n)
@@ -140,15 +190,27 @@ def typhoon_track_expr(con: Any, *, now: datetime,
     fc = fc.mutate(_r=newest).filter(_._r == 0).drop("_r")
     both = obs.union(fc)
     j = both.inner_join(storm, both.storm_id == storm._storm)
-    out = j.select("storm_id", "name_zh", "name_en", "kind", "ts", "issued_ts", "lon", "lat",
-                   "pressure_hpa", "wind_ms")
+    out = j.select(
+        "storm_id",
+        "name_zh",
+        "name_en",
+        "kind",
+        "ts",
+        "issued_ts",
+        "lon",
+        "lat",
+        "pressure_hpa",
+        "wind_ms",
+    )
     return out.order_by([ibis.cases((out.kind == "observed", 0), else_=1), out.ts])
 
 
-def typhoon_track(con: Any, *, now: datetime,
-                  lookback: timedelta = timedelta(days=2)) -> pd.DataFrame:
+def typhoon_track(
+    con: Any, *, now: datetime, lookback: timedelta = timedelta(days=2)
+) -> pd.DataFrame:
     """The active storm's observed track up to `now` and its latest forecast (empty: no storm)."""
-    frame = execute(typhoon_track_expr(con, now=now, lookback=lookback))
-    frame["force"] = pd.Series([beaufort_force(float(w)) for w in frame["wind_ms"]],
-                               index=frame.index, dtype="int64")
+    frame = run(typhoon_track_expr, con, now=now, lookback=lookback)
+    frame["force"] = pd.Series(
+        [beaufort_force(float(w)) for w in frame["wind_ms"]], index=frame.index, dtype="int64"
+    )
     return frame

@@ -17,12 +17,26 @@ import pandas as pd
 from ibis import _
 
 from brain.standards import FIRE_RESPONSE_STANDARD_S
-from data_adapters.query import execute, latest_per_key, upto, utc, window
+from data_adapters.compiled import run
+from data_adapters.query import latest_per_key, upto, utc, window
 
 __all__ = [
-    "alarms", "alarms_expr", "fault_rates", "fault_rates_expr", "incidents", "incidents_expr",
-    "live_alarms", "live_alarms_expr", "response_summary", "response_summary_expr",
-    "response_times", "response_times_expr", "stations", "stations_expr", "units", "units_expr",
+    "alarms",
+    "alarms_expr",
+    "fault_rates",
+    "fault_rates_expr",
+    "incidents",
+    "incidents_expr",
+    "live_alarms",
+    "live_alarms_expr",
+    "response_summary",
+    "response_summary_expr",
+    "response_times",
+    "response_times_expr",
+    "stations",
+    "stations_expr",
+    "units",
+    "units_expr",
 ]
 
 
@@ -30,13 +44,14 @@ def stations_expr(con: Any, *, adcode: str | None = None) -> ir.Table:
     t = con.table("fire_stations")
     if adcode is not None:
         t = t.filter(t.adcode == adcode)
-    return t.select("station_id", "name", "kind", "adcode", "lon", "lat",
-                    "engines").order_by("station_id")
+    return t.select("station_id", "name", "kind", "adcode", "lon", "lat", "engines").order_by(
+        "station_id"
+    )
 
 
 def stations(con: Any, *, adcode: str | None = None) -> pd.DataFrame:
     """Fire and rescue stations."""
-    return execute(stations_expr(con, adcode=adcode))
+    return run(stations_expr, con, adcode=adcode)
 
 
 def _units(con: Any, adcode: str | None) -> ir.Table:
@@ -52,7 +67,7 @@ def units_expr(con: Any, *, adcode: str | None = None) -> ir.Table:
 
 def units(con: Any, *, adcode: str | None = None) -> pd.DataFrame:
     """Key fire-safety units with their number of connected devices."""
-    return execute(units_expr(con, adcode=adcode))
+    return run(units_expr, con, adcode=adcode)
 
 
 def _events(con: Any, adcode: str | None, events: ir.Table) -> ir.Table:
@@ -63,59 +78,77 @@ def _events(con: Any, adcode: str | None, events: ir.Table) -> ir.Table:
     return events.semi_join(u, events.unit_id == u._uid)
 
 
-def alarms_expr(con: Any, *, start: datetime, end: datetime,
-                adcode: str | None = None) -> ir.Table:
+def alarms_expr(con: Any, *, start: datetime, end: datetime, adcode: str | None = None) -> ir.Table:
     e = _events(con, adcode, window(con.table("fire_device_events"), "ts", start, end))
-    return e.group_by(["kind", "confirmed"]).aggregate(events=_.count()).order_by(
-        ["kind", "confirmed"])
+    return (
+        e.group_by(["kind", "confirmed"])
+        .aggregate(events=_.count())
+        .order_by(["kind", "confirmed"])
+    )
 
 
 def alarms(con: Any, *, start: datetime, end: datetime, adcode: str | None = None) -> pd.DataFrame:
     """Device events in `[start, end)` counted by kind and verification."""
-    return execute(alarms_expr(con, start=start, end=end, adcode=adcode))
+    return run(alarms_expr, con, start=start, end=end, adcode=adcode)
 
 
-def live_alarms_expr(con: Any, *, now: datetime, adcode: str | None = None,
-                     lookback: timedelta = timedelta(hours=1)) -> ir.Table:
+def live_alarms_expr(
+    con: Any, *, now: datetime, adcode: str | None = None, lookback: timedelta = timedelta(hours=1)
+) -> ir.Table:
     e = _events(con, adcode, upto(con.table("fire_device_events"), "ts", now, lookback))
     e = latest_per_key(e, ["device_id"])
     e = e.filter((e.kind == "alarm") & (e.confirmed.isnull() | e.confirmed))
     u = _units(con, adcode).rename(unit_name="name", _uid="unit_id")
     j = e.inner_join(u, e.unit_id == u._uid)
-    return j.select("ts", "device_id", "unit_id", "unit_name", "category", "adcode", "lon", "lat",
-                    "confirmed").order_by([ibis.desc("ts"), "device_id"])
+    return j.select(
+        "ts", "device_id", "unit_id", "unit_name", "category", "adcode", "lon", "lat", "confirmed"
+    ).order_by([ibis.desc("ts"), "device_id"])
 
 
-def live_alarms(con: Any, *, now: datetime, adcode: str | None = None,
-                lookback: timedelta = timedelta(hours=1)) -> pd.DataFrame:
+def live_alarms(
+    con: Any, *, now: datetime, adcode: str | None = None, lookback: timedelta = timedelta(hours=1)
+) -> pd.DataFrame:
     """Alarms still up at `now` (unverified or confirmed), with their unit, newest first."""
-    return execute(live_alarms_expr(con, now=now, adcode=adcode, lookback=lookback))
+    return run(live_alarms_expr, con, now=now, adcode=adcode, lookback=lookback)
 
 
-def fault_rates_expr(con: Any, *, start: datetime, end: datetime,
-                     adcode: str | None = None) -> ir.Table:
+def fault_rates_expr(
+    con: Any, *, start: datetime, end: datetime, adcode: str | None = None
+) -> ir.Table:
     e = _events(con, adcode, window(con.table("fire_device_events"), "ts", start, end))
     broken = e.kind.isin(["fault", "offline"])
-    per = e.group_by("unit_id").aggregate(
-        faulty_devices=e.device_id.nunique(where=broken),
-        faults=(e.kind == "fault").sum(), offline=(e.kind == "offline").sum(),
-        alarms=(e.kind == "alarm").sum(),
-    ).rename(_uid="unit_id")
+    per = (
+        e.group_by("unit_id")
+        .aggregate(
+            faulty_devices=e.device_id.nunique(where=broken),
+            faults=(e.kind == "fault").sum(),
+            offline=(e.kind == "offline").sum(),
+            alarms=(e.kind == "alarm").sum(),
+        )
+        .rename(_uid="unit_id")
+    )
     u = _units(con, adcode)
     j = u.left_join(per, u.unit_id == per._uid)
     out = j.select(
-        "unit_id", "name", "category", "adcode", "devices",
-        faulty_devices=j.faulty_devices.fill_null(0), faults=j.faults.fill_null(0),
-        offline=j.offline.fill_null(0), alarms=j.alarms.fill_null(0),
+        "unit_id",
+        "name",
+        "category",
+        "adcode",
+        "devices",
+        faulty_devices=j.faulty_devices.fill_null(0),
+        faults=j.faults.fill_null(0),
+        offline=j.offline.fill_null(0),
+        alarms=j.alarms.fill_null(0),
     )
     out = out.mutate(fault_rate=out.faulty_devices / out.devices.nullif(0).cast("float64"))
     return out.order_by([ibis.desc("fault_rate"), ibis.desc("faults"), "unit_id"])
 
 
-def fault_rates(con: Any, *, start: datetime, end: datetime,
-                adcode: str | None = None) -> pd.DataFrame:
+def fault_rates(
+    con: Any, *, start: datetime, end: datetime, adcode: str | None = None
+) -> pd.DataFrame:
     """Per unit: devices with a fault or offline event in `[start, end)` and the share (0-1)."""
-    return execute(fault_rates_expr(con, start=start, end=end, adcode=adcode))
+    return run(fault_rates_expr, con, start=start, end=end, adcode=adcode)
 
 
 def _responses(con: Any, start: datetime, end: datetime, adcode: str | None) -> ir.Table:
@@ -127,40 +160,62 @@ def _responses(con: Any, start: datetime, end: datetime, adcode: str | None) -> 
     return t.mutate(response_s=t.arrival_ts.epoch_seconds() - t.dispatch_ts.epoch_seconds())
 
 
-def response_times_expr(con: Any, *, start: datetime, end: datetime,
-                        adcode: str | None = None) -> ir.Table:
+def response_times_expr(
+    con: Any, *, start: datetime, end: datetime, adcode: str | None = None
+) -> ir.Table:
     r = _responses(con, start, end, adcode)
     s = con.table("fire_stations").select(_sid=_.station_id, station_name=_.name)
     j = r.left_join(s, r.station_id == s._sid)
     return j.select(
-        "incident_id", "station_id", "station_name", "adcode", "kind", "call_ts", "dispatch_ts",
-        "arrival_ts", "response_s", meets_standard=j.response_s <= FIRE_RESPONSE_STANDARD_S,
+        "incident_id",
+        "station_id",
+        "station_name",
+        "adcode",
+        "kind",
+        "call_ts",
+        "dispatch_ts",
+        "arrival_ts",
+        "response_s",
+        meets_standard=j.response_s <= FIRE_RESPONSE_STANDARD_S,
     ).order_by(["call_ts", "incident_id"])
 
 
-def response_times(con: Any, *, start: datetime, end: datetime,
-                   adcode: str | None = None) -> pd.DataFrame:
+def response_times(
+    con: Any, *, start: datetime, end: datetime, adcode: str | None = None
+) -> pd.DataFrame:
     """Incidents called in `[start, end)` with an arrival: dispatch → arrival seconds."""
-    return execute(response_times_expr(con, start=start, end=end, adcode=adcode))
+    return run(response_times_expr, con, start=start, end=end, adcode=adcode)
 
 
-def response_summary_expr(con: Any, *, start: datetime, end: datetime,
-                          adcode: str | None = None) -> ir.Table:
+def response_summary_expr(
+    con: Any, *, start: datetime, end: datetime, adcode: str | None = None
+) -> ir.Table:
     r = _responses(con, start, end, adcode)
     secs = r.response_s.cast("float64")
     within = ibis.ifelse(r.response_s <= FIRE_RESPONSE_STANDARD_S, 1.0, 0.0)
-    return r.aggregate(incidents=_.count(), median_s=secs.quantile(0.5),
-                       p90_s=secs.quantile(0.9), within_standard_share=within.mean())
+    return r.aggregate(
+        incidents=_.count(),
+        median_s=secs.quantile(0.5),
+        p90_s=secs.quantile(0.9),
+        within_standard_share=within.mean(),
+    )
 
 
-def response_summary(con: Any, *, start: datetime, end: datetime,
-                     adcode: str | None = None) -> pd.DataFrame:
+def response_summary(
+    con: Any, *, start: datetime, end: datetime, adcode: str | None = None
+) -> pd.DataFrame:
     """One row: incidents, median and 90th percentile response (s), share within 300 s."""
-    return execute(response_summary_expr(con, start=start, end=end, adcode=adcode))
+    return run(response_summary_expr, con, start=start, end=end, adcode=adcode)
 
 
-def incidents_expr(con: Any, *, now: datetime, adcode: str | None = None,
-                   active_only: bool = True, lookback: timedelta = timedelta(hours=24)) -> ir.Table:
+def incidents_expr(
+    con: Any,
+    *,
+    now: datetime,
+    adcode: str | None = None,
+    active_only: bool = True,
+    lookback: timedelta = timedelta(hours=24),
+) -> ir.Table:
     n = utc(now)
     t = upto(con.table("fire_incidents"), "ts", n)
     if adcode is not None:
@@ -168,13 +223,31 @@ def incidents_expr(con: Any, *, now: datetime, adcode: str | None = None,
     t = latest_per_key(t, ["incident_id"])
     active = t.status != "closed"
     t = t.filter(active if active_only else active | (t.call_ts > n - lookback))
-    return t.select("incident_id", "ts", "call_ts", "dispatch_ts", "arrival_ts", "station_id",
-                    "kind", "adcode", "lon", "lat", "unit_id", "status").order_by(
-        [ibis.desc("call_ts"), "incident_id"])
+    return t.select(
+        "incident_id",
+        "ts",
+        "call_ts",
+        "dispatch_ts",
+        "arrival_ts",
+        "station_id",
+        "kind",
+        "adcode",
+        "lon",
+        "lat",
+        "unit_id",
+        "status",
+    ).order_by([ibis.desc("call_ts"), "incident_id"])
 
 
-def incidents(con: Any, *, now: datetime, adcode: str | None = None, active_only: bool = True,
-              lookback: timedelta = timedelta(hours=24)) -> pd.DataFrame:
+def incidents(
+    con: Any,
+    *,
+    now: datetime,
+    adcode: str | None = None,
+    active_only: bool = True,
+    lookback: timedelta = timedelta(hours=24),
+) -> pd.DataFrame:
     """119 incidents in their state at `now`: active ones (and, unless `active_only`, recent)."""
-    return execute(incidents_expr(con, now=now, adcode=adcode, active_only=active_only,
-                                  lookback=lookback))
+    return run(
+        incidents_expr, con, now=now, adcode=adcode, active_only=active_only, lookback=lookback
+    )

@@ -26,8 +26,13 @@ __all__ = ["QUERY_ERRORS", "STATUSES", "freshness", "report"]
 
 STATUSES = ("fresh", "stale", "down")  # best to worst
 # What reading a data node can raise: engine errors, a lost connection, missing files.
-QUERY_ERRORS: tuple[type[BaseException], ...] = (duckdb.Error, psycopg.Error, IbisError,
-                                                 TableNotFound, OSError)
+QUERY_ERRORS: tuple[type[BaseException], ...] = (
+    duckdb.Error,
+    psycopg.Error,
+    IbisError,
+    TableNotFound,
+    OSError,
+)
 
 
 def _facts(domain: Domain) -> list[Table]:
@@ -38,8 +43,9 @@ def _stats_expr(con: Any, tables: list[Table], now: datetime) -> Any:
     parts = []
     for t in tables:
         rel = upto(con.table(t.name), str(t.ts), now)
-        parts.append(rel.aggregate(table=ibis.literal(t.name), rows=rel.count(),
-                                   newest=rel[str(t.ts)].max()))
+        parts.append(
+            rel.aggregate(table=ibis.literal(t.name), rows=rel.count(), newest=rel[str(t.ts)].max())
+        )
     return ibis.union(*parts) if len(parts) > 1 else parts[0]
 
 
@@ -72,9 +78,14 @@ def _domain(con: Any, domain: Domain, now: datetime) -> tuple[dict[str, Any], di
     primary = min(t.freshness_s for t in facts)
     status = _best([tables[t.name]["status"] for t in facts if t.freshness_s == primary])
     newest = max(newest_all) if newest_all else None
-    summary = dict(domain=domain.value, rows=sum(v["rows"] for v in tables.values()),
-                   newest=newest, age_s=(now - newest).total_seconds() if newest else None,
-                   status=status, error=None)
+    summary = dict(
+        domain=domain.value,
+        rows=sum(v["rows"] for v in tables.values()),
+        newest=newest,
+        age_s=(now - newest).total_seconds() if newest else None,
+        status=status,
+        error=None,
+    )
     return summary, tables
 
 
@@ -96,8 +107,14 @@ def _collect(con: Any, now: datetime) -> tuple[list[dict[str, Any]], dict[str, d
         try:
             summary, tables = _domain(con, domain, now)
         except QUERY_ERRORS as err:  # a dead node, a lost connection, a missing table
-            summary = dict(domain=domain.value, rows=0, newest=None, age_s=None, status="down",
-                           error=f"{type(err).__name__}: {err}"[:500])
+            summary = dict(
+                domain=domain.value,
+                rows=0,
+                newest=None,
+                age_s=None,
+                status="down",
+                error=f"{type(err).__name__}: {err}"[:500],
+            )
             tables = {t.name: dict(rows=0, newest=None, status="down") for t in _facts(domain)}
         summary["quarantined"] = quarantined.get(domain.value, 0)
         summaries.append(summary)
@@ -108,8 +125,9 @@ def _collect(con: Any, now: datetime) -> tuple[list[dict[str, Any]], dict[str, d
 def freshness(con: Any, *, now: datetime) -> pd.DataFrame:
     """One row per domain: rows, newest, age_s, status (fresh/stale/down), quarantined, error."""
     summaries, _details = _collect(con, now)
-    frame = pd.DataFrame(summaries, columns=["domain", "rows", "newest", "age_s", "status",
-                                             "quarantined", "error"])
+    frame = pd.DataFrame(
+        summaries, columns=["domain", "rows", "newest", "age_s", "status", "quarantined", "error"]
+    )
     frame["newest"] = pd.to_datetime(frame["newest"], utc=True)
     return frame
 
@@ -123,10 +141,17 @@ def report(con: Any, *, now: datetime) -> dict[str, Any]:
     summaries, details = _collect(con, now)
     domains: dict[str, Any] = {}
     for s in summaries:
-        tables = {name: dict(rows=d["rows"], newest=_iso(d["newest"]), status=d["status"])
-                  for name, d in details[s["domain"]].items()}
-        entry = dict(rows=int(s["rows"]), newest=_iso(s["newest"]), status=s["status"],
-                     quarantined=int(s["quarantined"]), tables=tables)
+        tables = {
+            name: dict(rows=d["rows"], newest=_iso(d["newest"]), status=d["status"])
+            for name, d in details[s["domain"]].items()
+        }
+        entry = dict(
+            rows=int(s["rows"]),
+            newest=_iso(s["newest"]),
+            status=s["status"],
+            quarantined=int(s["quarantined"]),
+            tables=tables,
+        )
         if s["error"]:
             entry["error"] = s["error"]
         domains[s["domain"]] = entry

@@ -26,6 +26,7 @@ __all__ = [
     "distance_km",
     "execute",
     "latest_per_key",
+    "normalize",
     "polygon_bbox",
     "sql",
     "upto",
@@ -72,27 +73,32 @@ def latest_per_key(t: ir.Table, keys: Sequence[str], order: str = "ts") -> ir.Ta
     return ranked.filter(ranked._rn == 0).drop("_rn")
 
 
-def by_district(con: Any, t: ir.Table, metrics: Callable[[ir.Table], dict[str, Any]],
-                with_city: bool) -> ir.Table:
+def by_district(
+    con: Any, t: ir.Table, metrics: Callable[[ir.Table], dict[str, Any]], with_city: bool
+) -> ir.Table:
     """`metrics` of `t` per district (with names), and a city-wide row (adcode 440800) when
     `with_city`; columns: adcode, name_zh, name_en, then the metrics. Unordered: callers end
     with `.order_by("adcode")`, which puts the city row (440800) first."""
     per = t.group_by("adcode").aggregate(**metrics(t))
-    d = con.table("districts").select(_ad=ibis._.adcode, name_zh=ibis._.name_zh,
-                                      name_en=ibis._.name_en)
+    d = con.table("districts").select(
+        _ad=ibis._.adcode, name_zh=ibis._.name_zh, name_en=ibis._.name_en
+    )
     per = per.left_join(d, per.adcode == d._ad).drop("_ad")
     names = [n for n in per.columns if n not in ("adcode", "name_zh", "name_en")]
     out = per.select("adcode", "name_zh", "name_en", *names)
     if with_city:
         city = t.aggregate(**metrics(t)).mutate(
-            adcode=ibis.literal(CITY_ADCODE), name_zh=ibis.literal(CITY_NAME_ZH),
-            name_en=ibis.literal(CITY_NAME_EN))
+            adcode=ibis.literal(CITY_ADCODE),
+            name_zh=ibis.literal(CITY_NAME_ZH),
+            name_en=ibis.literal(CITY_NAME_EN),
+        )
         out = city.select(*out.columns).union(out)
     return out
 
 
-def distance_km(lon: ir.FloatingValue, lat: ir.FloatingValue, lon0: float,
-                lat0: float) -> ir.FloatingValue:
+def distance_km(
+    lon: ir.FloatingValue, lat: ir.FloatingValue, lon0: float, lat0: float
+) -> ir.FloatingValue:
     """Equirectangular distance (km) from (lon0, lat0), computed in the engine.
 
     Error < 0.1 % at city scale, and portable (no trigonometry in the engine: cos φ₀ is a constant).
@@ -114,8 +120,11 @@ def polygon_bbox(path: str) -> tuple[float, float, float, float]:
 
 def execute(expr: ir.Table) -> pd.DataFrame:
     """Run `expr` and return a pandas frame with timestamps in UTC."""
-    schema = expr.schema()
-    frame: pd.DataFrame = expr.to_pandas()
+    return normalize(expr.to_pandas(), expr.schema())
+
+
+def normalize(frame: pd.DataFrame, schema: Any) -> pd.DataFrame:
+    """A query result with nullable integers, calendar dates and timestamps in UTC."""
     for name in frame.columns:
         col = frame[name]
         if schema[name].is_integer() and not pd.api.types.is_integer_dtype(col.dtype):
@@ -141,4 +150,3 @@ def as_date(value: date | datetime | str) -> date:
     if isinstance(value, date):
         return value
     return date.fromisoformat(value)
-

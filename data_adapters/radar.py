@@ -20,12 +20,25 @@ import pandas as pd
 import shapely
 from ibis import _
 
+from data_adapters.compiled import run
 from data_adapters.query import execute, latest_per_key, polygon_bbox, upto, window
 
 __all__ = [
-    "MOVING_KN", "RULES", "dark_targets", "dark_targets_expr", "tails", "tails_expr", "track",
-    "track_expr", "vessel_counts", "vessel_counts_expr", "vessel_positions",
-    "vessel_positions_expr", "zone_intrusions", "zones", "zones_expr",
+    "MOVING_KN",
+    "RULES",
+    "dark_targets",
+    "dark_targets_expr",
+    "tails",
+    "tails_expr",
+    "track",
+    "track_expr",
+    "vessel_counts",
+    "vessel_counts_expr",
+    "vessel_positions",
+    "vessel_positions_expr",
+    "zone_intrusions",
+    "zones",
+    "zones_expr",
 ]
 
 MOVING_KN = 0.5  # below this speed over ground a vessel counts as anchored / stopped
@@ -35,8 +48,9 @@ _POSITIONS = timedelta(minutes=15)
 
 
 def zones_expr(con: Any) -> ir.Table:
-    return con.table("sea_zones").select("zone_id", "name", "kind", "rule",
-                                         "path").order_by("zone_id")
+    return (
+        con.table("sea_zones").select("zone_id", "name", "kind", "rule", "path").order_by("zone_id")
+    )
 
 
 def zones(con: Any) -> pd.DataFrame:
@@ -46,51 +60,83 @@ def zones(con: Any) -> pd.DataFrame:
 
 def _register(con: Any, now: datetime) -> ir.Table:
     v = latest_per_key(upto(con.table("vessels"), "ts", now), ["mmsi"])
-    return v.select(_vm=v.mmsi, name=v.name, vessel_type=v.vessel_type, registered=v.registered,
-                    callsign=v.callsign, length_m=v.length_m)
+    return v.select(
+        _vm=v.mmsi,
+        name=v.name,
+        vessel_type=v.vessel_type,
+        registered=v.registered,
+        callsign=v.callsign,
+        length_m=v.length_m,
+    )
 
 
 def _positions(con: Any, now: datetime, lookback: timedelta) -> ir.Table:
     a = latest_per_key(upto(con.table("ais_reports"), "ts", now, lookback), ["mmsi"])
     reg = _register(con, now)
     j = a.left_join(reg, a.mmsi == reg._vm)
-    return j.select("mmsi", "ts", "lon", "lat", "sog", "cog", "heading", "nav_status", "msg_type",
-                    "name", "vessel_type", "registered", "callsign", "length_m")
+    return j.select(
+        "mmsi",
+        "ts",
+        "lon",
+        "lat",
+        "sog",
+        "cog",
+        "heading",
+        "nav_status",
+        "msg_type",
+        "name",
+        "vessel_type",
+        "registered",
+        "callsign",
+        "length_m",
+    )
 
 
-def vessel_positions_expr(con: Any, *, now: datetime,
-                          lookback: timedelta = _POSITIONS) -> ir.Table:
+def vessel_positions_expr(con: Any, *, now: datetime, lookback: timedelta = _POSITIONS) -> ir.Table:
     return _positions(con, now, lookback).order_by("mmsi")
 
 
 def vessel_positions(con: Any, *, now: datetime, lookback: timedelta = _POSITIONS) -> pd.DataFrame:
     """Each vessel's latest AIS position in `(now - lookback, now]` with its register details."""
-    return execute(vessel_positions_expr(con, now=now, lookback=lookback))
+    return run(vessel_positions_expr, con, now=now, lookback=lookback)
 
 
-def tails_expr(con: Any, *, now: datetime, lookback: timedelta = timedelta(minutes=30),
-               mmsis: Sequence[int] | None = None) -> ir.Table:
+def tails_expr(
+    con: Any,
+    *,
+    now: datetime,
+    lookback: timedelta = timedelta(minutes=30),
+    mmsis: Sequence[int] | None = None,
+) -> ir.Table:
     a = upto(con.table("ais_reports"), "ts", now, lookback)
     if mmsis is not None:
         a = a.filter(a.mmsi.isin([int(m) for m in mmsis]))
     return a.select("mmsi", "ts", "lon", "lat", "sog", "cog").order_by(["mmsi", "ts"])
 
 
-def tails(con: Any, *, now: datetime, lookback: timedelta = timedelta(minutes=30),
-          mmsis: Sequence[int] | None = None) -> pd.DataFrame:
+def tails(
+    con: Any,
+    *,
+    now: datetime,
+    lookback: timedelta = timedelta(minutes=30),
+    mmsis: Sequence[int] | None = None,
+) -> pd.DataFrame:
     """AIS points of the last `lookback` (all vessels or `mmsis`), by vessel then time."""
-    return execute(tails_expr(con, now=now, lookback=lookback, mmsis=mmsis))
+    return run(tails_expr, con, now=now, lookback=lookback, mmsis=mmsis)
 
 
 def track_expr(con: Any, *, mmsi: int, start: datetime, end: datetime) -> ir.Table:
     a = window(con.table("ais_reports"), "ts", start, end)
-    return a.filter(a.mmsi == int(mmsi)).select(
-        "ts", "lon", "lat", "sog", "cog", "heading", "nav_status").order_by("ts")
+    return (
+        a.filter(a.mmsi == int(mmsi))
+        .select("ts", "lon", "lat", "sog", "cog", "heading", "nav_status")
+        .order_by("ts")
+    )
 
 
 def track(con: Any, *, mmsi: int, start: datetime, end: datetime) -> pd.DataFrame:
     """Every AIS point of one vessel in `[start, end)` (replay)."""
-    return execute(track_expr(con, mmsi=mmsi, start=start, end=end))
+    return run(track_expr, con, mmsi=mmsi, start=start, end=end)
 
 
 def _dark(con: Any, now: datetime, lookback: timedelta) -> ir.Table:
@@ -98,16 +144,21 @@ def _dark(con: Any, now: datetime, lookback: timedelta) -> ir.Table:
     return t.filter(t.mmsi.isnull())
 
 
-def dark_targets_expr(con: Any, *, now: datetime,
-                      lookback: timedelta = timedelta(minutes=5)) -> ir.Table:
-    return _dark(con, now, lookback).select(
-        "track_id", "radar_id", "ts", "lon", "lat", "speed_kn", "course").order_by("track_id")
+def dark_targets_expr(
+    con: Any, *, now: datetime, lookback: timedelta = timedelta(minutes=5)
+) -> ir.Table:
+    return (
+        _dark(con, now, lookback)
+        .select("track_id", "radar_id", "ts", "lon", "lat", "speed_kn", "course")
+        .order_by("track_id")
+    )
 
 
-def dark_targets(con: Any, *, now: datetime,
-                 lookback: timedelta = timedelta(minutes=5)) -> pd.DataFrame:
+def dark_targets(
+    con: Any, *, now: datetime, lookback: timedelta = timedelta(minutes=5)
+) -> pd.DataFrame:
     """Radar tracks whose latest plot in `(now - lookback, now]` has no AIS identity."""
-    return execute(dark_targets_expr(con, now=now, lookback=lookback))
+    return run(dark_targets_expr, con, now=now, lookback=lookback)
 
 
 def _breaks(rule: str, frame: pd.DataFrame) -> np.ndarray:
@@ -121,20 +172,36 @@ def _breaks(rule: str, frame: pd.DataFrame) -> np.ndarray:
     return np.asarray(slow | anchored, dtype=bool)
 
 
-_INTRUSION_COLUMNS = ["mmsi", "name", "vessel_type", "registered", "ts", "lon", "lat", "sog",
-                      "zone_id", "zone_name", "zone_kind", "rule"]
+_INTRUSION_COLUMNS = [
+    "mmsi",
+    "name",
+    "vessel_type",
+    "registered",
+    "ts",
+    "lon",
+    "lat",
+    "sog",
+    "zone_id",
+    "zone_name",
+    "zone_kind",
+    "rule",
+]
 
 
 def zone_intrusions(con: Any, *, now: datetime, lookback: timedelta = _POSITIONS) -> pd.DataFrame:
     """Vessels whose latest position breaks the rule of the zone it lies in (one row per pair)."""
-    z = execute(con.table("sea_zones").filter(_.rule.isin(list(RULES))).select(
-        "zone_id", "name", "kind", "rule", "path"))
+    z = execute(
+        con.table("sea_zones")
+        .filter(_.rule.isin(list(RULES)))
+        .select("zone_id", "name", "kind", "rule", "path")
+    )
     if z.empty:
         return pd.DataFrame(columns=_INTRUSION_COLUMNS)
     boxes = [polygon_bbox(p) for p in z["path"]]
     p = _positions(con, now, lookback)
-    inside_any = ibis.or_(*[p.lon.between(x0, x1) & p.lat.between(y0, y1)
-                            for x0, y0, x1, y1 in boxes])
+    inside_any = ibis.or_(
+        *[p.lon.between(x0, x1) & p.lat.between(y0, y1) for x0, y0, x1, y1 in boxes]
+    )
     pos = execute(p.filter(inside_any))
     found: list[pd.DataFrame] = []
     for zone in z.itertuples(index=False):
@@ -144,16 +211,24 @@ def zone_intrusions(con: Any, *, now: datetime, lookback: timedelta = _POSITIONS
         hits = pos[inside]
         hits = hits[_breaks(str(zone.rule), hits)]
         if len(hits):
-            found.append(hits.assign(zone_id=zone.zone_id, zone_name=zone.name,
-                                     zone_kind=zone.kind, rule=zone.rule))
+            found.append(
+                hits.assign(
+                    zone_id=zone.zone_id, zone_name=zone.name, zone_kind=zone.kind, rule=zone.rule
+                )
+            )
     if not found:
         return pd.DataFrame(columns=_INTRUSION_COLUMNS)
     out = pd.concat(found, ignore_index=True)[_INTRUSION_COLUMNS]
     return out.sort_values(["zone_id", "mmsi"]).reset_index(drop=True)
 
 
-def vessel_counts_expr(con: Any, *, now: datetime, lookback: timedelta = _POSITIONS,
-                       dark_lookback: timedelta = timedelta(minutes=5)) -> ir.Table:
+def vessel_counts_expr(
+    con: Any,
+    *,
+    now: datetime,
+    lookback: timedelta = _POSITIONS,
+    dark_lookback: timedelta = timedelta(minutes=5),
+) -> ir.Table:
     p = _positions(con, now, lookback)
     moving = p.sog.notnull() & (p.sog >= MOVING_KN)
     counts = p.aggregate(
@@ -163,13 +238,21 @@ def vessel_counts_expr(con: Any, *, now: datetime, lookback: timedelta = _POSITI
     )
     dark = _dark(con, now, dark_lookback).aggregate(dark=_.count())
     j = counts.cross_join(dark)
-    return j.select(vessels=j.vessels, moving=j.moving.fill_null(0),
-                    anchored=j.vessels - j.moving.fill_null(0), dark=j.dark,
-                    unregistered=j.unregistered.fill_null(0))
+    return j.select(
+        vessels=j.vessels,
+        moving=j.moving.fill_null(0),
+        anchored=j.vessels - j.moving.fill_null(0),
+        dark=j.dark,
+        unregistered=j.unregistered.fill_null(0),
+    )
 
 
-def vessel_counts(con: Any, *, now: datetime, lookback: timedelta = _POSITIONS,
-                  dark_lookback: timedelta = timedelta(minutes=5)) -> pd.DataFrame:
+def vessel_counts(
+    con: Any,
+    *,
+    now: datetime,
+    lookback: timedelta = _POSITIONS,
+    dark_lookback: timedelta = timedelta(minutes=5),
+) -> pd.DataFrame:
     """One row: vessels with a position, moving, anchored, dark targets, unregistered."""
-    return execute(vessel_counts_expr(con, now=now, lookback=lookback,
-                                      dark_lookback=dark_lookback))
+    return run(vessel_counts_expr, con, now=now, lookback=lookback, dark_lookback=dark_lookback)

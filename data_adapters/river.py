@@ -16,14 +16,30 @@ import pandas as pd
 from ibis import _
 
 from brain.standards import WATER_LIMITS
-from data_adapters.query import by_district, execute, latest_per_key, upto, utc, window
+from data_adapters.compiled import run
+from data_adapters.query import by_district, latest_per_key, upto, utc, window
 from data_adapters.schema import WATER_CLASSES
 
 __all__ = [
-    "class_rank_of", "compliance", "compliance_expr", "patrol_coverage", "patrol_coverage_expr",
-    "problem_summary", "problem_summary_expr", "problems", "problems_expr", "reaches",
-    "reaches_expr", "station_history", "station_history_expr", "stations", "stations_expr",
-    "stations_latest", "stations_latest_expr", "worst_sections", "worst_sections_expr",
+    "class_rank_of",
+    "compliance",
+    "compliance_expr",
+    "patrol_coverage",
+    "patrol_coverage_expr",
+    "problem_summary",
+    "problem_summary_expr",
+    "problems",
+    "problems_expr",
+    "reaches",
+    "reaches_expr",
+    "station_history",
+    "station_history_expr",
+    "stations",
+    "stations_expr",
+    "stations_latest",
+    "stations_latest_expr",
+    "worst_sections",
+    "worst_sections_expr",
 ]
 
 PARAMETERS = ("do", "codmn", "cod", "bod5", "nh3n", "tp")  # columns, in WATER_LIMITS order
@@ -36,7 +52,8 @@ def _param_rank(value: ir.FloatingValue, key: str) -> ir.IntegerValue:
     floor = key in _FLOORS
     fits = [(value >= lim) if floor else (value <= lim) for lim in WATER_LIMITS[key]]
     result: ir.IntegerValue = ibis.cases(
-        (value.isnull(), 0), *[(ok, rank) for rank, ok in enumerate(fits, 1)], else_=6)
+        (value.isnull(), 0), *[(ok, rank) for rank, ok in enumerate(fits, 1)], else_=6
+    )
     return result
 
 
@@ -48,14 +65,16 @@ def class_rank_of(t: ir.Table) -> ir.IntegerValue:
 
 
 def _class_name(rank: ir.IntegerValue) -> ir.StringValue:
-    result: ir.StringValue = ibis.cases(*[(rank == i, c) for i, c in enumerate(WATER_CLASSES, 1)],
-                                        else_=ibis.null().cast("string"))
+    result: ir.StringValue = ibis.cases(
+        *[(rank == i, c) for i, c in enumerate(WATER_CLASSES, 1)], else_=ibis.null().cast("string")
+    )
     return result
 
 
 def _target_rank(target: ir.StringValue) -> ir.IntegerValue:
-    result: ir.IntegerValue = ibis.cases(*[(target == c, i) for i, c in
-                                           enumerate(WATER_CLASSES, 1)])
+    result: ir.IntegerValue = ibis.cases(
+        *[(target == c, i) for i, c in enumerate(WATER_CLASSES, 1)]
+    )
     return result
 
 
@@ -65,33 +84,61 @@ def _reaches(con: Any, adcode: str | None) -> ir.Table:
 
 
 def reaches_expr(con: Any, *, adcode: str | None = None) -> ir.Table:
-    return _reaches(con, adcode).select(
-        "reach_id", "river_name", "reach_name", "adcode", "chief_name", "chief_level",
-        "length_km", "path").order_by("reach_id")
+    return (
+        _reaches(con, adcode)
+        .select(
+            "reach_id",
+            "river_name",
+            "reach_name",
+            "adcode",
+            "chief_name",
+            "chief_level",
+            "length_km",
+            "path",
+        )
+        .order_by("reach_id")
+    )
 
 
 def reaches(con: Any, *, adcode: str | None = None) -> pd.DataFrame:
     """River reaches with their river chief and geometry."""
-    return execute(reaches_expr(con, adcode=adcode))
+    return run(reaches_expr, con, adcode=adcode)
 
 
 def _stations(con: Any, adcode: str | None) -> ir.Table:
     s = con.table("river_stations")
-    r = _reaches(con, adcode).select(_rid=_.reach_id, river_name=_.river_name,
-                                     reach_name=_.reach_name, adcode=_.adcode,
-                                     chief_name=_.chief_name, chief_level=_.chief_level)
+    r = _reaches(con, adcode).select(
+        _rid=_.reach_id,
+        river_name=_.river_name,
+        reach_name=_.reach_name,
+        adcode=_.adcode,
+        chief_name=_.chief_name,
+        chief_level=_.chief_level,
+    )
     return s.inner_join(r, s.reach_id == r._rid).drop("_rid")
 
 
 def stations_expr(con: Any, *, adcode: str | None = None) -> ir.Table:
-    return _stations(con, adcode).select(
-        "station_id", "name", "reach_id", "river_name", "reach_name", "adcode", "lon", "lat",
-        "target_class").order_by("station_id")
+    return (
+        _stations(con, adcode)
+        .select(
+            "station_id",
+            "name",
+            "reach_id",
+            "river_name",
+            "reach_name",
+            "adcode",
+            "lon",
+            "lat",
+            "target_class",
+        )
+        .order_by("station_id")
+    )
 
 
 def stations(con: Any, *, adcode: str | None = None) -> pd.DataFrame:
     """Monitoring stations (断面) with their reach and target class."""
-    return execute(stations_expr(con, adcode=adcode))
+    return run(stations_expr, con, adcode=adcode)
 
 
 def _latest(con: Any, now: datetime, adcode: str | None, lookback: timedelta) -> ir.Table:
@@ -102,123 +149,191 @@ def _latest(con: Any, now: datetime, adcode: str | None, lookback: timedelta) ->
     rank = j.class_rank.nullif(0)
     target = _target_rank(j.target_class)
     return j.select(
-        "station_id", "name", "reach_id", "river_name", "reach_name", "adcode", "chief_name",
-        "chief_level", "lon", "lat", "target_class", "ts", *PARAMETERS,
-        water_class=_class_name(rank), class_rank=rank, target_rank=target,
+        "station_id",
+        "name",
+        "reach_id",
+        "river_name",
+        "reach_name",
+        "adcode",
+        "chief_name",
+        "chief_level",
+        "lon",
+        "lat",
+        "target_class",
+        "ts",
+        *PARAMETERS,
+        water_class=_class_name(rank),
+        class_rank=rank,
+        target_rank=target,
         meets_target=rank <= target,
     )
 
 
-def stations_latest_expr(con: Any, *, now: datetime, adcode: str | None = None,
-                         lookback: timedelta = LOOKBACK) -> ir.Table:
+def stations_latest_expr(
+    con: Any, *, now: datetime, adcode: str | None = None, lookback: timedelta = LOOKBACK
+) -> ir.Table:
     return _latest(con, now, adcode, lookback).order_by("station_id")
 
 
-def stations_latest(con: Any, *, now: datetime, adcode: str | None = None,
-                    lookback: timedelta = LOOKBACK) -> pd.DataFrame:
+def stations_latest(
+    con: Any, *, now: datetime, adcode: str | None = None, lookback: timedelta = LOOKBACK
+) -> pd.DataFrame:
     """Each station's latest reading in `(now - lookback, now]` with its class and target."""
-    return execute(stations_latest_expr(con, now=now, adcode=adcode, lookback=lookback))
+    return run(stations_latest_expr, con, now=now, adcode=adcode, lookback=lookback)
 
 
 def _compliance(t: ir.Table) -> dict[str, Any]:
     meeting = ibis.ifelse(t.meets_target, 1, 0).sum()
     sections = t.class_rank.count()
-    return dict(sections=sections, meeting=meeting,
-                share=meeting.cast("float64") / sections.nullif(0).cast("float64"),
-                worse_than_v=ibis.ifelse(t.class_rank == 6, 1, 0).sum())
+    return dict(
+        sections=sections,
+        meeting=meeting,
+        share=meeting.cast("float64") / sections.nullif(0).cast("float64"),
+        worse_than_v=ibis.ifelse(t.class_rank == 6, 1, 0).sum(),
+    )
 
 
-def compliance_expr(con: Any, *, now: datetime, adcode: str | None = None,
-                    lookback: timedelta = LOOKBACK) -> ir.Table:
+def compliance_expr(
+    con: Any, *, now: datetime, adcode: str | None = None, lookback: timedelta = LOOKBACK
+) -> ir.Table:
     latest = _latest(con, now, adcode, lookback)
     return by_district(con, latest, _compliance, adcode is None).order_by("adcode")
 
 
-def compliance(con: Any, *, now: datetime, adcode: str | None = None,
-               lookback: timedelta = LOOKBACK) -> pd.DataFrame:
+def compliance(
+    con: Any, *, now: datetime, adcode: str | None = None, lookback: timedelta = LOOKBACK
+) -> pd.DataFrame:
     """Share of sections at or better than their target: the city (440800) and each district."""
-    return execute(compliance_expr(con, now=now, adcode=adcode, lookback=lookback))
+    return run(compliance_expr, con, now=now, adcode=adcode, lookback=lookback)
 
 
-def worst_sections_expr(con: Any, *, now: datetime, n: int = 5, adcode: str | None = None,
-                        lookback: timedelta = LOOKBACK) -> ir.Table:
+def worst_sections_expr(
+    con: Any,
+    *,
+    now: datetime,
+    n: int = 5,
+    adcode: str | None = None,
+    lookback: timedelta = LOOKBACK,
+) -> ir.Table:
     t = _latest(con, now, adcode, lookback)
-    return t.order_by([ibis.desc(t.class_rank), ibis.desc(t.class_rank - t.target_rank),
-                       t.station_id]).limit(int(n))
+    return t.order_by(
+        [ibis.desc(t.class_rank), ibis.desc(t.class_rank - t.target_rank), t.station_id]
+    ).limit(int(n))
 
 
-def worst_sections(con: Any, *, now: datetime, n: int = 5, adcode: str | None = None,
-                   lookback: timedelta = LOOKBACK) -> pd.DataFrame:
+def worst_sections(
+    con: Any,
+    *,
+    now: datetime,
+    n: int = 5,
+    adcode: str | None = None,
+    lookback: timedelta = LOOKBACK,
+) -> pd.DataFrame:
     """The `n` sections with the worst class now (then the largest gap to target)."""
-    return execute(worst_sections_expr(con, now=now, n=n, adcode=adcode, lookback=lookback))
+    return run(worst_sections_expr, con, now=now, n=n, adcode=adcode, lookback=lookback)
 
 
-def station_history_expr(con: Any, *, station_id: str, start: datetime,
-                         end: datetime) -> ir.Table:
+def station_history_expr(con: Any, *, station_id: str, start: datetime, end: datetime) -> ir.Table:
     r = window(con.table("river_readings"), "ts", start, end)
     r = r.filter(r.station_id == station_id)
     rank = class_rank_of(r).nullif(0)
-    return r.select("ts", *PARAMETERS, water_class=_class_name(rank),
-                    class_rank=rank).order_by("ts")
+    return r.select("ts", *PARAMETERS, water_class=_class_name(rank), class_rank=rank).order_by(
+        "ts"
+    )
 
 
-def station_history(con: Any, *, station_id: str, start: datetime,
-                    end: datetime) -> pd.DataFrame:
+def station_history(con: Any, *, station_id: str, start: datetime, end: datetime) -> pd.DataFrame:
     """Readings of one station in `[start, end)` with their class."""
-    return execute(station_history_expr(con, station_id=station_id, start=start, end=end))
+    return run(station_history_expr, con, station_id=station_id, start=start, end=end)
 
 
 def _problems(con: Any, now: datetime, adcode: str | None) -> ir.Table:
     p = latest_per_key(upto(con.table("river_problems"), "ts", now), ["problem_id"])
-    r = _reaches(con, adcode).select(_rid=_.reach_id, river_name=_.river_name,
-                                     reach_name=_.reach_name, adcode=_.adcode,
-                                     chief_name=_.chief_name)
+    r = _reaches(con, adcode).select(
+        _rid=_.reach_id,
+        river_name=_.river_name,
+        reach_name=_.reach_name,
+        adcode=_.adcode,
+        chief_name=_.chief_name,
+    )
     return p.inner_join(r, p.reach_id == r._rid).drop("_rid")
 
 
-def problems_expr(con: Any, *, now: datetime, adcode: str | None = None, open_only: bool = False,
-                  lookback: timedelta = timedelta(days=30)) -> ir.Table:
+def problems_expr(
+    con: Any,
+    *,
+    now: datetime,
+    adcode: str | None = None,
+    open_only: bool = False,
+    lookback: timedelta = timedelta(days=30),
+) -> ir.Table:
     p = _problems(con, now, adcode)
     still_open = p.status != "closed"
     p = p.filter(still_open if open_only else still_open | (p.reported_ts > utc(now) - lookback))
-    return p.select("problem_id", "reach_id", "river_name", "reach_name", "adcode", "chief_name",
-                    "category", "status", "reported_ts", "ts", "description").order_by(
-        [ibis.desc("reported_ts"), "problem_id"])
+    return p.select(
+        "problem_id",
+        "reach_id",
+        "river_name",
+        "reach_name",
+        "adcode",
+        "chief_name",
+        "category",
+        "status",
+        "reported_ts",
+        "ts",
+        "description",
+    ).order_by([ibis.desc("reported_ts"), "problem_id"])
 
 
-def problems(con: Any, *, now: datetime, adcode: str | None = None, open_only: bool = False,
-             lookback: timedelta = timedelta(days=30)) -> pd.DataFrame:
+def problems(
+    con: Any,
+    *,
+    now: datetime,
+    adcode: str | None = None,
+    open_only: bool = False,
+    lookback: timedelta = timedelta(days=30),
+) -> pd.DataFrame:
     """Problems in their state at `now`: open ones and (unless `open_only`) recent ones."""
-    return execute(problems_expr(con, now=now, adcode=adcode, open_only=open_only,
-                                 lookback=lookback))
+    return run(problems_expr, con, now=now, adcode=adcode, open_only=open_only, lookback=lookback)
 
 
-def problem_summary_expr(con: Any, *, now: datetime, adcode: str | None = None,
-                         lookback: timedelta = timedelta(days=30)) -> ir.Table:
+def problem_summary_expr(
+    con: Any, *, now: datetime, adcode: str | None = None, lookback: timedelta = timedelta(days=30)
+) -> ir.Table:
     p = _problems(con, now, adcode)
     p = p.filter(p.reported_ts > utc(now) - lookback)
     closed = ibis.ifelse(p.status == "closed", 1, 0).sum()
     reported = p.count()
-    return p.aggregate(reported=reported, closed=closed, open=reported - closed,
-                       closure_rate=closed.cast("float64") / reported.nullif(0).cast("float64"))
+    return p.aggregate(
+        reported=reported,
+        closed=closed,
+        open=reported - closed,
+        closure_rate=closed.cast("float64") / reported.nullif(0).cast("float64"),
+    )
 
 
-def problem_summary(con: Any, *, now: datetime, adcode: str | None = None,
-                    lookback: timedelta = timedelta(days=30)) -> pd.DataFrame:
+def problem_summary(
+    con: Any, *, now: datetime, adcode: str | None = None, lookback: timedelta = timedelta(days=30)
+) -> pd.DataFrame:
     """One row over problems reported in `(now - lookback, now]`: closed, open, closure rate."""
-    return execute(problem_summary_expr(con, now=now, adcode=adcode, lookback=lookback))
+    return run(problem_summary_expr, con, now=now, adcode=adcode, lookback=lookback)
 
 
 def _coverage(t: ir.Table) -> dict[str, Any]:
     reaches_n = t.count()
     patrolled = ibis.ifelse(t.patrols > 0, 1, 0).sum()
-    return dict(reaches=reaches_n, patrolled=patrolled,
-                coverage=patrolled.cast("float64") / reaches_n.nullif(0).cast("float64"),
-                patrols=t.patrols.sum(), distance_km=t.distance_km.sum())
+    return dict(
+        reaches=reaches_n,
+        patrolled=patrolled,
+        coverage=patrolled.cast("float64") / reaches_n.nullif(0).cast("float64"),
+        patrols=t.patrols.sum(),
+        distance_km=t.distance_km.sum(),
+    )
 
 
-def patrol_coverage_expr(con: Any, *, start: datetime, end: datetime,
-                         adcode: str | None = None) -> ir.Table:
+def patrol_coverage_expr(
+    con: Any, *, start: datetime, end: datetime, adcode: str | None = None
+) -> ir.Table:
     p = window(con.table("river_patrols"), "ts", start, end)
     per = p.group_by("reach_id").aggregate(_n=_.count(), _km=_.distance_km.sum())
     r = _reaches(con, adcode).select("reach_id", "adcode")
@@ -227,7 +342,8 @@ def patrol_coverage_expr(con: Any, *, start: datetime, end: datetime,
     return by_district(con, j, _coverage, adcode is None).order_by("adcode")
 
 
-def patrol_coverage(con: Any, *, start: datetime, end: datetime,
-                    adcode: str | None = None) -> pd.DataFrame:
+def patrol_coverage(
+    con: Any, *, start: datetime, end: datetime, adcode: str | None = None
+) -> pd.DataFrame:
     """Reaches with a patrol starting in `[start, end)`: the city (440800) and each district."""
-    return execute(patrol_coverage_expr(con, start=start, end=end, adcode=adcode))
+    return run(patrol_coverage_expr, con, start=start, end=end, adcode=adcode)

@@ -16,9 +16,9 @@ import pandas as pd
 from ibis import _
 
 from brain.standards import ROAD_CLASS_WEIGHTS, TPI_DELAY_BREAKPOINTS
+from data_adapters.compiled import run
 from data_adapters.query import (
     by_district,
-    execute,
     latest_per_key,
     upto,
     utc,
@@ -26,9 +26,21 @@ from data_adapters.query import (
 )
 
 __all__ = [
-    "district_tpi", "district_tpi_expr", "incidents", "incidents_expr", "segment_history",
-    "segment_history_expr", "segment_state", "segment_state_expr", "segments", "segments_expr",
-    "tpi_profile", "tpi_profile_expr", "tpi_series", "tpi_series_expr", "worst_roads",
+    "district_tpi",
+    "district_tpi_expr",
+    "incidents",
+    "incidents_expr",
+    "segment_history",
+    "segment_history_expr",
+    "segment_state",
+    "segment_state_expr",
+    "segments",
+    "segments_expr",
+    "tpi_profile",
+    "tpi_profile_expr",
+    "tpi_series",
+    "tpi_series_expr",
+    "worst_roads",
     "worst_roads_expr",
 ]
 
@@ -41,9 +53,11 @@ def tpi_of(free_speed: ir.FloatingValue, speed: ir.FloatingValue) -> ir.Floating
     """TPI 0-10 of a reading, in the engine; a standstill scores 10, a missing speed null."""
     ratio = free_speed / speed
     (x0, y0), rest = TPI_DELAY_BREAKPOINTS[0], TPI_DELAY_BREAKPOINTS[1:]
-    branches: list[tuple[Any, Any]] = [(speed.isnull(), ibis.null().cast("float64")),
-                                       (speed <= 0, ibis.literal(rest[-1][1])),
-                                       (ratio <= x0, ibis.literal(y0))]
+    branches: list[tuple[Any, Any]] = [
+        (speed.isnull(), ibis.null().cast("float64")),
+        (speed <= 0, ibis.literal(rest[-1][1])),
+        (ratio <= x0, ibis.literal(y0)),
+    ]
     for x1, y1 in rest:
         branches.append((ratio <= x1, y0 + (ratio - x0) * ((y1 - y0) / (x1 - x0))))
         x0, y0 = x1, y1
@@ -54,7 +68,11 @@ def tpi_of(free_speed: ir.FloatingValue, speed: ir.FloatingValue) -> ir.Floating
 def level_of(tpi: ir.FloatingValue) -> ir.IntegerValue:
     """GB/T 33171-2016 level 1..5 of a TPI (null stays null), like `brain.standards.tpi_level`."""
     result: ir.IntegerValue = ibis.cases(
-        (tpi >= 8.0, 5), (tpi >= 6.0, 4), (tpi >= 4.0, 3), (tpi >= 2.0, 2), (tpi.notnull(), 1),
+        (tpi >= 8.0, 5),
+        (tpi >= 6.0, 4),
+        (tpi >= 4.0, 3),
+        (tpi >= 2.0, 2),
+        (tpi.notnull(), 1),
         else_=ibis.null().cast("int64"),
     )
     return result
@@ -67,8 +85,9 @@ def _class_weight(road_class: ir.StringValue) -> ir.FloatingValue:
 
 
 def _class_rank(road_class: ir.StringValue) -> ir.IntegerValue:
-    result: ir.IntegerValue = ibis.cases(*[(road_class == k, i) for i, k in
-                                           enumerate(_CLASS_ORDER)], else_=len(_CLASS_ORDER))
+    result: ir.IntegerValue = ibis.cases(
+        *[(road_class == k, i) for i, k in enumerate(_CLASS_ORDER)], else_=len(_CLASS_ORDER)
+    )
     return result
 
 
@@ -76,17 +95,21 @@ def _network(t: ir.Table) -> dict[str, Any]:
     """Aggregates of a network: weighted TPI, length-weighted speed, segments with a reading."""
     w = ibis.ifelse(t.tpi.notnull(), t.length_m * _class_weight(t.road_class), 0.0)
     lw = ibis.ifelse(t.speed_kmh.notnull(), t.length_m, 0.0)
-    return dict(tpi=(t.tpi * w).sum() / w.sum().nullif(0.0),
-                speed_kmh=(t.speed_kmh * lw).sum() / lw.sum().nullif(0.0),
-                segments=t.tpi.count(), length_km=t.length_m.sum() / 1000.0)
+    return dict(
+        tpi=(t.tpi * w).sum() / w.sum().nullif(0.0),
+        speed_kmh=(t.speed_kmh * lw).sum() / lw.sum().nullif(0.0),
+        segments=t.tpi.count(),
+        length_km=t.length_m.sum() / 1000.0,
+    )
 
 
 def _segments(con: Any, adcode: str | None) -> ir.Table:
     t = con.table("traffic_segments")
     if adcode is not None:
         t = t.filter(t.adcode == adcode)
-    return t.select("segment_id", "road_name", "road_class", "adcode", "free_speed_kmh",
-                    "length_m", "path")
+    return t.select(
+        "segment_id", "road_name", "road_class", "adcode", "free_speed_kmh", "length_m", "path"
+    )
 
 
 def segments_expr(con: Any, *, adcode: str | None = None) -> ir.Table:
@@ -95,7 +118,7 @@ def segments_expr(con: Any, *, adcode: str | None = None) -> ir.Table:
 
 def segments(con: Any, *, adcode: str | None = None) -> pd.DataFrame:
     """Road segments with their geometry."""
-    return execute(segments_expr(con, adcode=adcode))
+    return run(segments_expr, con, adcode=adcode)
 
 
 def _state(con: Any, now: datetime, adcode: str | None, lookback: timedelta) -> ir.Table:
@@ -107,34 +130,55 @@ def _state(con: Any, now: datetime, adcode: str | None, lookback: timedelta) -> 
     j = seg.left_join(r, seg.segment_id == r._sid)
     tpi = tpi_of(j.free_speed_kmh, j.speed_kmh)
     return j.select(
-        "segment_id", "road_name", "road_class", "adcode", "free_speed_kmh", "length_m", "path",
-        "ts", "speed_kmh", "volume",
-        delay_ratio=j.free_speed_kmh / j.speed_kmh.nullif(0.0), tpi=tpi, level=level_of(tpi),
+        "segment_id",
+        "road_name",
+        "road_class",
+        "adcode",
+        "free_speed_kmh",
+        "length_m",
+        "path",
+        "ts",
+        "speed_kmh",
+        "volume",
+        delay_ratio=j.free_speed_kmh / j.speed_kmh.nullif(0.0),
+        tpi=tpi,
+        level=level_of(tpi),
     )
 
 
-def segment_state_expr(con: Any, *, now: datetime, adcode: str | None = None,
-                       lookback: timedelta = LOOKBACK) -> ir.Table:
+def segment_state_expr(
+    con: Any, *, now: datetime, adcode: str | None = None, lookback: timedelta = LOOKBACK
+) -> ir.Table:
     return _state(con, now, adcode, lookback).order_by("segment_id")
 
 
-def segment_state(con: Any, *, now: datetime, adcode: str | None = None,
-                  lookback: timedelta = LOOKBACK) -> pd.DataFrame:
+def segment_state(
+    con: Any, *, now: datetime, adcode: str | None = None, lookback: timedelta = LOOKBACK
+) -> pd.DataFrame:
     """Every segment with its latest reading in `(now - lookback, now]`, delay ratio and TPI."""
-    return execute(segment_state_expr(con, now=now, adcode=adcode, lookback=lookback))
+    return run(segment_state_expr, con, now=now, adcode=adcode, lookback=lookback)
 
 
-def district_tpi_expr(con: Any, *, now: datetime, adcode: str | None = None,
-                      lookback: timedelta = LOOKBACK) -> ir.Table:
+def district_tpi_expr(
+    con: Any, *, now: datetime, adcode: str | None = None, lookback: timedelta = LOOKBACK
+) -> ir.Table:
     out = by_district(con, _state(con, now, adcode, lookback), _network, adcode is None)
-    return out.select("adcode", "name_zh", "name_en", "tpi", level=level_of(out.tpi),
-                      segments=out.segments, length_km=out.length_km).order_by("adcode")
+    return out.select(
+        "adcode",
+        "name_zh",
+        "name_en",
+        "tpi",
+        level=level_of(out.tpi),
+        segments=out.segments,
+        length_km=out.length_km,
+    ).order_by("adcode")
 
 
-def district_tpi(con: Any, *, now: datetime, adcode: str | None = None,
-                 lookback: timedelta = LOOKBACK) -> pd.DataFrame:
+def district_tpi(
+    con: Any, *, now: datetime, adcode: str | None = None, lookback: timedelta = LOOKBACK
+) -> pd.DataFrame:
     """City TPI (adcode 440800, when `adcode` is None) and the TPI of each district."""
-    return execute(district_tpi_expr(con, now=now, adcode=adcode, lookback=lookback))
+    return run(district_tpi_expr, con, now=now, adcode=adcode, lookback=lookback)
 
 
 def _readings(con: Any, start: datetime, end: datetime, adcode: str | None) -> ir.Table:
@@ -143,68 +187,109 @@ def _readings(con: Any, start: datetime, end: datetime, adcode: str | None) -> i
     if adcode is not None:
         seg = seg.filter(seg.adcode == adcode)
     j = r.inner_join(seg, "segment_id")
-    return j.select("ts", "speed_kmh", "length_m", "road_class",
-                    tpi=tpi_of(j.free_speed_kmh, j.speed_kmh), _epoch=j.ts.epoch_seconds())
+    return j.select(
+        "ts",
+        "speed_kmh",
+        "length_m",
+        "road_class",
+        tpi=tpi_of(j.free_speed_kmh, j.speed_kmh),
+        _epoch=j.ts.epoch_seconds(),
+    )
 
 
-def tpi_series_expr(con: Any, *, start: datetime, end: datetime, adcode: str | None = None,
-                    bucket_minutes: int = 15) -> ir.Table:
+def tpi_series_expr(
+    con: Any, *, start: datetime, end: datetime, adcode: str | None = None, bucket_minutes: int = 15
+) -> ir.Table:
     r = _readings(con, start, end, adcode)
     size = int(bucket_minutes) * 60
     r = r.mutate(_bucket=(r._epoch / size).floor() * size)
     agg = r.group_by("_bucket").aggregate(**_network(r))
-    return agg.select(_bucket=agg._bucket, tpi=agg.tpi, level=level_of(agg.tpi),
-                      speed_kmh=agg.speed_kmh).order_by("_bucket")
+    return agg.select(
+        _bucket=agg._bucket, tpi=agg.tpi, level=level_of(agg.tpi), speed_kmh=agg.speed_kmh
+    ).order_by("_bucket")
 
 
-def tpi_series(con: Any, *, start: datetime, end: datetime, adcode: str | None = None,
-               bucket_minutes: int = 15) -> pd.DataFrame:
+def tpi_series(
+    con: Any, *, start: datetime, end: datetime, adcode: str | None = None, bucket_minutes: int = 15
+) -> pd.DataFrame:
     """Network TPI per time bucket of `[start, end)`; `ts` is the bucket start (UTC)."""
-    frame = execute(tpi_series_expr(con, start=start, end=end, adcode=adcode,
-                                    bucket_minutes=bucket_minutes))
+    frame = run(
+        tpi_series_expr, con, start=start, end=end, adcode=adcode, bucket_minutes=bucket_minutes
+    )
     ts = pd.to_datetime(frame.pop("_bucket").astype("int64"), unit="s", utc=True)
     frame.insert(0, "ts", ts)
     return frame
 
 
-def tpi_profile_expr(con: Any, *, start: datetime, end: datetime, adcode: str | None = None,
-                     bucket_minutes: int = 15) -> ir.Table:
+def tpi_profile_expr(
+    con: Any, *, start: datetime, end: datetime, adcode: str | None = None, bucket_minutes: int = 15
+) -> ir.Table:
     r = _readings(con, start, end, adcode)
     size = int(bucket_minutes) * 60
     local_s = (r._epoch + _LOCAL_OFFSET_S) % 86400
     r = r.mutate(minute_of_day=((local_s / size).floor() * int(bucket_minutes)).cast("int64"))
     agg = r.group_by("minute_of_day").aggregate(**_network(r))
-    return agg.select("minute_of_day", "tpi", level=level_of(agg.tpi),
-                      speed_kmh=agg.speed_kmh).order_by("minute_of_day")
+    return agg.select(
+        "minute_of_day", "tpi", level=level_of(agg.tpi), speed_kmh=agg.speed_kmh
+    ).order_by("minute_of_day")
 
 
-def tpi_profile(con: Any, *, start: datetime, end: datetime, adcode: str | None = None,
-                bucket_minutes: int = 15) -> pd.DataFrame:
+def tpi_profile(
+    con: Any, *, start: datetime, end: datetime, adcode: str | None = None, bucket_minutes: int = 15
+) -> pd.DataFrame:
     """Network TPI by time of day (Asia/Shanghai), over the readings of `[start, end)`."""
-    return execute(tpi_profile_expr(con, start=start, end=end, adcode=adcode,
-                                    bucket_minutes=bucket_minutes))
+    return run(
+        tpi_profile_expr, con, start=start, end=end, adcode=adcode, bucket_minutes=bucket_minutes
+    )
 
 
-def worst_roads_expr(con: Any, *, now: datetime, n: int = 5, adcode: str | None = None,
-                     lookback: timedelta = LOOKBACK) -> ir.Table:
+def worst_roads_expr(
+    con: Any,
+    *,
+    now: datetime,
+    n: int = 5,
+    adcode: str | None = None,
+    lookback: timedelta = LOOKBACK,
+) -> ir.Table:
     s = _state(con, now, adcode, lookback)
     agg = s.group_by("road_name").aggregate(_rank=_class_rank(s.road_class).min(), **_network(s))
     agg = agg.filter(agg.tpi.notnull())
     road_class = ibis.cases(*[(agg._rank == i, k) for i, k in enumerate(_CLASS_ORDER)])
-    return agg.select("road_name", road_class=road_class, tpi=agg.tpi, level=level_of(agg.tpi),
-                      speed_kmh=agg.speed_kmh, length_km=agg.length_km,
-                      segments=agg.segments).order_by([ibis.desc("tpi"), ibis.desc("length_km"),
-                                                      "road_name"]).limit(int(n))
+    return (
+        agg.select(
+            "road_name",
+            road_class=road_class,
+            tpi=agg.tpi,
+            level=level_of(agg.tpi),
+            speed_kmh=agg.speed_kmh,
+            length_km=agg.length_km,
+            segments=agg.segments,
+        )
+        .order_by([ibis.desc("tpi"), ibis.desc("length_km"), "road_name"])
+        .limit(int(n))
+    )
 
 
-def worst_roads(con: Any, *, now: datetime, n: int = 5, adcode: str | None = None,
-                lookback: timedelta = LOOKBACK) -> pd.DataFrame:
+def worst_roads(
+    con: Any,
+    *,
+    now: datetime,
+    n: int = 5,
+    adcode: str | None = None,
+    lookback: timedelta = LOOKBACK,
+) -> pd.DataFrame:
     """The `n` roads with the highest TPI now (roads with no reading are left out)."""
-    return execute(worst_roads_expr(con, now=now, n=n, adcode=adcode, lookback=lookback))
+    return run(worst_roads_expr, con, now=now, n=n, adcode=adcode, lookback=lookback)
 
 
-def incidents_expr(con: Any, *, now: datetime, adcode: str | None = None, open_only: bool = True,
-                   lookback: timedelta = timedelta(hours=24)) -> ir.Table:
+def incidents_expr(
+    con: Any,
+    *,
+    now: datetime,
+    adcode: str | None = None,
+    open_only: bool = True,
+    lookback: timedelta = timedelta(hours=24),
+) -> ir.Table:
     n = utc(now)
     t = upto(con.table("traffic_incidents"), "ts", n)
     if adcode is not None:
@@ -215,31 +300,50 @@ def incidents_expr(con: Any, *, now: datetime, adcode: str | None = None, open_o
     seg = con.table("traffic_segments").select(_sid=_.segment_id, road_name=_.road_name)
     j = t.left_join(seg, t.segment_id == seg._sid)
     return j.select(
-        "incident_id", "ts", "kind", "segment_id", "road_name", "adcode", "lon", "lat",
-        "severity", "status", "reported_ts", "description",
+        "incident_id",
+        "ts",
+        "kind",
+        "segment_id",
+        "road_name",
+        "adcode",
+        "lon",
+        "lat",
+        "severity",
+        "status",
+        "reported_ts",
+        "description",
         duration_s=ibis.literal(int(n.timestamp())) - j.reported_ts.epoch_seconds(),
     ).order_by([ibis.desc("severity"), ibis.desc("reported_ts"), "incident_id"])
 
 
-def incidents(con: Any, *, now: datetime, adcode: str | None = None, open_only: bool = True,
-              lookback: timedelta = timedelta(hours=24)) -> pd.DataFrame:
+def incidents(
+    con: Any,
+    *,
+    now: datetime,
+    adcode: str | None = None,
+    open_only: bool = True,
+    lookback: timedelta = timedelta(hours=24),
+) -> pd.DataFrame:
     """Incidents in their state at `now`: open ones (and, unless `open_only`, recent cleared)."""
-    return execute(incidents_expr(con, now=now, adcode=adcode, open_only=open_only,
-                                  lookback=lookback))
+    return run(incidents_expr, con, now=now, adcode=adcode, open_only=open_only, lookback=lookback)
 
 
-def segment_history_expr(con: Any, *, segment_id: str, start: datetime,
-                         end: datetime) -> ir.Table:
+def segment_history_expr(con: Any, *, segment_id: str, start: datetime, end: datetime) -> ir.Table:
     r = window(con.table("traffic_readings"), "ts", start, end)
     r = r.filter(r.segment_id == segment_id)
     seg = con.table("traffic_segments").select(_sid=_.segment_id, free=_.free_speed_kmh)
     j = r.inner_join(seg, r.segment_id == seg._sid)
     tpi = tpi_of(j.free, j.speed_kmh)
-    return j.select("ts", "speed_kmh", "volume", delay_ratio=j.free / j.speed_kmh.nullif(0.0),
-                    tpi=tpi, level=level_of(tpi)).order_by("ts")
+    return j.select(
+        "ts",
+        "speed_kmh",
+        "volume",
+        delay_ratio=j.free / j.speed_kmh.nullif(0.0),
+        tpi=tpi,
+        level=level_of(tpi),
+    ).order_by("ts")
 
 
-def segment_history(con: Any, *, segment_id: str, start: datetime,
-                    end: datetime) -> pd.DataFrame:
+def segment_history(con: Any, *, segment_id: str, start: datetime, end: datetime) -> pd.DataFrame:
     """Readings of one segment in `[start, end)` with delay ratio and TPI (drill-down)."""
-    return execute(segment_history_expr(con, segment_id=segment_id, start=start, end=end))
+    return run(segment_history_expr, con, segment_id=segment_id, start=start, end=end)
