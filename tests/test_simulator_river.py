@@ -1,0 +1,130 @@
+"""The simulated river chief system: reaches, chiefs, water quality, patrols and problems."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from brain.standards import class_rank, water_classes
+from data_adapters.schema import table
+from data_adapters.validate import check_rows
+from simulator import river
+from simulator.base import Scale, SimContext
+from simulator.geography import is_land
+from simulator.scenario import Scenario
+
+ANCHOR = datetime(2025, 11, 24, 13, 0, tzinfo=UTC)
+CTX = SimContext(9, ANCHOR, Scale.TEST, Scenario.for_anchor(ANCHOR))
+_KEYS = {"do": "DO", "codmn": "CODMn", "cod": "COD", "bod5": "BOD5", "nh3n": "NH3N", "tp": "TP"}
+
+
+def _collect(ctx: SimContext, start: datetime, end: datetime) -> dict[str, pd.DataFrame]:
+    out: dict[str, list[pd.DataFrame]] = {}
+    for name, frame in river.facts(ctx, start, end):
+        out.setdefault(name, []).append(frame)
+    return {k: pd.concat(v, ignore_index=True) for k, v in out.items()}
+
+
+def _ranks(readings: pd.DataFrame) -> pd.Series:
+    cols = {_KEYS[k]: readings[k].to_numpy(dtype=float, na_value=np.nan) for k in _KEYS}
+    return pd.Series([class_rank(c) for c in water_classes(cols)], index=readings.index)
+
+
+@pytest.fixture(scope="module")
+def history() -> dict[str, pd.DataFrame]:
+    return _collect(CTX, CTX.start, CTX.anchor)
+
+
+def test_rows_pass_the_contract(history: dict[str, pd.DataFrame]) -> None:
+    frames = {**river.reference(CTX), **history}
+    assert set(frames) == {
+        "river_reaches",
+        "river_stations",
+        "river_readings",
+        "river_patrols",
+        "river_problems",
+    }
+    for name, frame in frames.items():
+        checked = check_rows(table(name), frame, now=ANCHOR)
+        assert checked.counts == (len(frame), 0), (name, checked.rejected.head())
+
+
+def test_every_reach_has_a_chief_and_lies_on_land() -> None:
+    ref = river.reference(CTX)
+    reaches, stations = ref["river_reaches"], ref["river_stations"]
+    assert reaches["chief_name"].str.len().min() >= 2 and reaches["reach_name"].is_unique
+    assert set(reaches["chief_level"]) == {"市", "县", "镇", "村"}
+    assert {"鉴江", "九洲江", "南渡河", "遂溪河", "雷州青年运河", "南柳河"} <= set(
+        reaches["river_name"]
+    )
+    for path in reaches["path"]:
+        pts = np.array(json.loads(path))
+        mid = (pts[1:] + pts[:-1]) / 2
+        assert is_land(mid[:, 0], mid[:, 1]).mean() > 0.9
+    assert is_land(stations.lon.to_numpy(float), stations.lat.to_numpy(float)).all()
+    assert set(stations["reach_id"]) <= set(reaches["reach_id"])
+    assert stations["name"].str.contains("国控").any()
+
+
+def test_quality_per_river_and_rainy_season() -> None:
+    ctx = SimContext(9, ANCHOR, Scale.TEST, Scenario(datetime(2024, 10, 1, tzinfo=UTC)))
+    stations = river.reference(ctx)["river_stations"].set_index("station_id")
+    dry = _collect(ctx, datetime(2025, 1, 5, tzinfo=UTC), datetime(2025, 1, 19, tzinfo=UTC))[
+        "river_readings"
+    ]
+    wet = _collect(ctx, datetime(2025, 7, 5, tzinfo=UTC), datetime(2025, 7, 19, tzinfo=UTC))[
+        "river_readings"
+    ]
+    dry_rank, wet_rank = _ranks(dry), _ranks(wet)
+    assert wet_rank.mean() > dry_rank.mean() + 0.2
+    name = dry["station_id"].map(stations["name"])
+    jian = dry_rank[name.str.startswith("鉴江")]
+    assert jian.isin([2, 3]).mean() > 0.8  # 鉴江 mostly II-III
+    nanliu = dry_rank[name.str.startswith("南柳河")]
+    assert nanliu.isin([4, 5, 6]).all()  # 南柳河 IV-劣V
+    counts = dry.groupby("station_id").size()  # every 4 h, a few never arrive
+    assert counts.max() == 14 * 6 and counts.min() > 14 * 6 * 0.9
+
+
+def test_patrols_follow_the_statutory_frequency(history: dict[str, pd.DataFrame]) -> None:
+    patrols = history["river_patrols"]
+    reaches = river.reference(CTX)["river_reaches"].set_index("reach_id")
+    assert patrols["ts"].min() < pd.Timestamp(CTX.start - timedelta(days=80))
+    assert (patrols["end_ts"] > patrols["ts"]).all()
+    level = patrols["reach_id"].map(reaches["chief_level"])
+    per_reach = patrols.groupby("reach_id").size()
+    per_level = per_reach.groupby(reaches["chief_level"]).median()
+    assert per_level["村"] > per_level["镇"] > per_level["县"] > per_level["市"] >= 1
+    assert (patrols["chief_name"] == patrols["reach_id"].map(reaches["chief_name"])).all()
+    assert level.notna().all()
+
+
+def test_problems_are_disposed_and_mostly_closed(history: dict[str, pd.DataFrame]) -> None:
+    pr = history["river_problems"].sort_values("ts")
+    pr = pr[pr["reported_ts"] >= pd.Timestamp(CTX.start - river.PROBLEM_LOOKBACK)]
+    states = pr.groupby("problem_id")["status"].agg(",".join)
+    assert states.isin(["reported", "reported,disposing", "reported,disposing,closed"]).all()
+    old = pr[pr["reported_ts"] < pd.Timestamp(CTX.start - timedelta(days=40))]
+    closed = old.groupby("problem_id")["status"].agg(lambda s: "closed" in set(s))
+    assert 0.8 < closed.mean() < 0.97
+    assert pr["category"].nunique() >= 6
+
+
+def test_chunks_and_seeds() -> None:
+    start, end = CTX.start - timedelta(hours=6), CTX.start + timedelta(hours=30)
+    whole = _collect(CTX, start, end)
+    cuts = [start, CTX.start, CTX.start + timedelta(hours=7, minutes=3), end]
+    for name, frame in whole.items():
+        key = list(table(name).key)
+        parts = pd.concat([_collect(CTX, a, b).get(name) for a, b in itertools.pairwise(cuts)])
+        pd.testing.assert_frame_equal(
+            frame.sort_values(key).reset_index(drop=True),
+            parts.sort_values(key).reset_index(drop=True),
+        )
+    other = _collect(SimContext(10, ANCHOR, Scale.TEST, CTX.scenario), start, end)
+    assert not other["river_readings"]["cod"].equals(whole["river_readings"]["cod"])
