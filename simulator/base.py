@@ -18,15 +18,20 @@ declares `DATUM` = "GCJ02" for a table in its module-level `DATUMS` mapping.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
+from data_adapters.schema import table
+from data_adapters.validate import empty_frame
 from simulator.scenario import Scenario
 
-__all__ = ["Scale", "SimContext", "rng_for"]
+__all__ = ["Scale", "SimContext", "emitted", "from_rows", "rng_for", "typed"]
 
 
 class Scale(StrEnum):
@@ -62,3 +67,42 @@ def rng_for(ctx: SimContext, *parts: object) -> np.random.Generator:
     return np.random.default_rng(
         int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big")
     )
+
+
+def typed(name: str, data: Mapping[str, Any] | pd.DataFrame) -> pd.DataFrame:
+    """A frame with the contract's columns and dtypes for table `name`, from the columns `data`."""
+    out: dict[str, pd.Series] = {}
+    for col, dtype in empty_frame(table(name)).dtypes.items():
+        s = pd.Series(data[str(col)])
+        if isinstance(dtype, pd.DatetimeTZDtype):
+            s = pd.to_datetime(s, utc=True)
+        out[str(col)] = s.astype(dtype)
+    return pd.DataFrame(out)
+
+
+def from_rows(name: str, rows: Sequence[tuple[Any, ...]]) -> pd.DataFrame:
+    """A typed frame for table `name` from row tuples in the contract's column order."""
+    return typed(name, dict(zip(table(name).column_names, zip(*rows, strict=True), strict=True)))
+
+
+def emitted(
+    ts: np.ndarray | Sequence[datetime],
+    ctx: SimContext,
+    start: datetime,
+    end: datetime,
+    lookback: timedelta,
+) -> np.ndarray:
+    """Which times `ts` (naive UTC datetime64, or aware datetimes) the window [start, end) emits:
+    those in it, except that the `lookback` before ctx.start goes with the window that holds
+    ctx.start, so that the seeded history carries it once and the live feed never again."""
+
+    def at(t: datetime) -> np.datetime64:
+        return np.datetime64(t.astimezone(UTC).replace(tzinfo=None), "us")
+
+    if isinstance(ts, np.ndarray):
+        us = ts.astype("datetime64[us]")
+    else:
+        us = np.array([at(t) for t in ts], dtype="datetime64[us]")
+    pre = (us >= at(ctx.start - lookback)) & (us < at(ctx.start))
+    mask = (us >= at(start)) & (us < at(end)) & ~pre
+    return mask | pre if start <= ctx.start < end else mask

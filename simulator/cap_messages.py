@@ -6,7 +6,7 @@ Each message has one zh-CN info block with the signal as event (e.g. 台风黄�
 severity and certainty, onset/expires, parameters, and one area per district with its boundary
 polygon ("lat,lon" pairs, closed ring) and adcode geocode. `ordinary` draws the everyday warnings
 (大风, 雷雨大风, 高温, 大雾, 寒冷, 暴雨) of one day; the typhoon's own series come from
-simulator.emergency.
+simulator.typhoon.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from functools import cache
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -33,89 +34,64 @@ _OFFICE = "44080041600000"  # identifier prefix: area code + office
 _BJT = timezone(timedelta(hours=8))
 _DAY = timedelta(days=1)
 
-_HAZARD_ZH = {
-    "typhoon": "台风",
-    "rainstorm": "暴雨",
-    "gale": "大风",
-    "thunder": "雷雨大风",
-    "heat": "高温",
-    "cold": "寒冷",
-    "fog": "大雾",
+
+class _Hazard(NamedTuple):
+    zh: str
+    code: str  # in the message identifier
+    advice: str  # the instruction
+
+
+class _Signal(NamedTuple):
+    zh: str
+    level: str  # IV … I
+    severity: str
+    urgency: str
+    response: str  # CAP responseType
+
+
+# fmt: off
+_HAZARDS = {
+    "typhoon": _Hazard("台风", "TY",
+                       "请做好防风准备，加固门窗及户外设施，船只回港避风，非必要不外出。"),
+    "rainstorm": _Hazard("暴雨", "RS",
+                         "请注意防范城乡积涝、山洪和地质灾害，远离低洼地带，注意交通安全。"),
+    "gale": _Hazard("大风", "GL", "请做好防风准备，海上作业船只注意安全。"),
+    "thunder": _Hazard("雷雨大风", "TS", "请留在室内，关好门窗，户外人员不要在树下或电杆下避雨。"),
+    "heat": _Hazard("高温", "HT", "请注意防暑降温，避免午后高温时段户外活动。"),
+    "cold": _Hazard("寒冷", "CD", "请注意防寒保暖，做好农作物和水产养殖防寒措施。"),
+    "fog": _Hazard("大雾", "FG", "请减速慢行，注意交通安全，机场、港口及高速公路注意调度。"),
 }
-_CODE = {
-    "typhoon": "TY",
-    "rainstorm": "RS",
-    "gale": "GL",
-    "thunder": "TS",
-    "heat": "HT",
-    "cold": "CD",
-    "fog": "FG",
-}
-_COLOUR_ZH = {"white": "白色", "blue": "蓝色", "yellow": "黄色", "orange": "橙色", "red": "红色"}
-_LEVEL = {"white": "IV", "blue": "IV", "yellow": "III", "orange": "II", "red": "I"}
-_SEVERITY = {
-    "white": "Minor",
-    "blue": "Minor",
-    "yellow": "Moderate",
-    "orange": "Severe",
-    "red": "Extreme",
-}
-_URGENCY = {
-    "white": "Future",
-    "blue": "Future",
-    "yellow": "Expected",
-    "orange": "Expected",
-    "red": "Immediate",
-}
-_RESPONSE = {
-    "white": "Monitor",
-    "blue": "Prepare",
-    "yellow": "Prepare",
-    "orange": "Shelter",
-    "red": "Shelter",
+_SIGNALS = {
+    "white": _Signal("白色", "IV", "Minor", "Future", "Monitor"),
+    "blue": _Signal("蓝色", "IV", "Minor", "Future", "Prepare"),
+    "yellow": _Signal("黄色", "III", "Moderate", "Expected", "Prepare"),
+    "orange": _Signal("橙色", "II", "Severe", "Expected", "Shelter"),
+    "red": _Signal("红色", "I", "Extreme", "Immediate", "Shelter"),
 }
 _MEANING = {
     ("typhoon", "white"): "48小时内可能受热带气旋影响。",
-    (
-        "typhoon",
-        "blue",
-    ): "24小时内可能或者已经受热带气旋影响，平均风力达6级以上，或者阵风8级以上并可能持续。",
-    (
-        "typhoon",
-        "yellow",
-    ): "24小时内可能或者已经受热带气旋影响，平均风力达8级以上，或者阵风10级以上并可能持续。",
-    (
-        "typhoon",
-        "orange",
-    ): "12小时内可能或者已经受热带气旋影响，平均风力达10级以上，或者阵风12级以上并可能持续。",
-    (
-        "typhoon",
-        "red",
-    ): "6小时内可能或者已经受热带气旋影响，平均风力达12级以上，或者阵风14级以上并可能持续。",
+    ("typhoon", "blue"):
+        "24小时内可能或者已经受热带气旋影响，平均风力达6级以上，或者阵风8级以上并可能持续。",
+    ("typhoon", "yellow"):
+        "24小时内可能或者已经受热带气旋影响，平均风力达8级以上，或者阵风10级以上并可能持续。",
+    ("typhoon", "orange"):
+        "12小时内可能或者已经受热带气旋影响，平均风力达10级以上，或者阵风12级以上并可能持续。",
+    ("typhoon", "red"):
+        "6小时内可能或者已经受热带气旋影响，平均风力达12级以上，或者阵风14级以上并可能持续。",
     ("rainstorm", "yellow"): "6小时内本地将有暴雨发生，或者强降雨将持续。",
     ("rainstorm", "orange"): "过去3小时本地降雨量已达50毫米以上，且降雨可能持续。",
     ("rainstorm", "red"): "过去3小时本地降雨量已达100毫米以上，且降雨可能持续。",
     ("gale", "blue"): "24小时内可能受大风影响，平均风力可达6级以上，或者阵风7级以上。",
     ("gale", "yellow"): "12小时内可能受大风影响，平均风力可达8级以上，或者阵风9级以上。",
-    (
-        "thunder",
-        "yellow",
-    ): "6小时内可能受雷雨大风影响，平均风力可达8级以上，或者阵风9级以上并伴有强雷电。",
+    ("thunder", "yellow"):
+        "6小时内可能受雷雨大风影响，平均风力可达8级以上，或者阵风9级以上并伴有强雷电。",
     ("heat", "yellow"): "天气闷热，24小时内最高气温将升至35℃以上。",
     ("heat", "orange"): "24小时内最高气温将升至37℃以上。",
     ("fog", "yellow"): "12小时内可能出现能见度小于500米的雾。",
     ("fog", "orange"): "6小时内可能出现能见度小于200米的雾。",
     ("cold", "yellow"): "24小时内最低气温将下降到5℃或以下。",
 }
-_ADVICE = {
-    "typhoon": "请做好防风准备，加固门窗及户外设施，船只回港避风，非必要不外出。",
-    "rainstorm": "请注意防范城乡积涝、山洪和地质灾害，远离低洼地带，注意交通安全。",
-    "gale": "请做好防风准备，海上作业船只注意安全。",
-    "thunder": "请留在室内，关好门窗，户外人员不要在树下或电杆下避雨。",
-    "heat": "请注意防暑降温，避免午后高温时段户外活动。",
-    "fog": "请减速慢行，注意交通安全，机场、港口及高速公路注意调度。",
-    "cold": "请注意防寒保暖，做好农作物和水产养殖防寒措施。",
-}
+# fmt: on
 
 
 @dataclass(frozen=True)
@@ -133,13 +109,12 @@ class CapWarning:
 
     @property
     def identifier(self) -> str:
-        return (
-            f"{_OFFICE}_{self.sent.astimezone(_BJT):%Y%m%d%H%M%S}_{_CODE[self.hazard]}{self.serial}"
-        )
+        code = _HAZARDS[self.hazard].code
+        return f"{_OFFICE}_{self.sent.astimezone(_BJT):%Y%m%d%H%M%S}_{code}{self.serial}"
 
     @property
     def event(self) -> str:
-        return f"{_HAZARD_ZH[self.hazard]}{_COLOUR_ZH[self.signal]}预警信号"
+        return f"{_HAZARDS[self.hazard].zh}{_SIGNALS[self.signal].zh}预警信号"
 
 
 def _cap_time(t: datetime) -> str:
@@ -206,6 +181,7 @@ def to_xml(w: CapWarning) -> str:
     """The complete CAP 1.2 document of a message."""
     names = {d.adcode: d.name_zh for d in districts()}
     cancel = w.msg_type == "Cancel"
+    sig = _SIGNALS[w.signal]
     root = ET.Element("alert", xmlns=CAP_NS)
     for tag, text in (
         ("identifier", w.identifier),
@@ -222,7 +198,7 @@ def to_xml(w: CapWarning) -> str:
     area_zh = "湛江市" if len(w.adcodes) == len(names) else "、".join(names[a] for a in w.adcodes)
     action = "解除" if cancel else ("更新" if w.msg_type == "Update" else "发布")
     headline = f"{SENDER_NAME}{action}{w.event}"
-    meaning = _MEANING.get((w.hazard, w.signal), f"可能或者已经受{_HAZARD_ZH[w.hazard]}影响。")
+    meaning = _MEANING.get((w.hazard, w.signal), f"可能或者已经受{_HAZARDS[w.hazard].zh}影响。")
     description = (
         f"{area_zh}{w.event}已解除。"
         if cancel
@@ -232,9 +208,9 @@ def to_xml(w: CapWarning) -> str:
         ("language", "zh-CN"),
         ("category", "Met"),
         ("event", w.event),
-        ("responseType", "AllClear" if cancel else _RESPONSE[w.signal]),
-        ("urgency", "Past" if cancel else _URGENCY[w.signal]),
-        ("severity", "Minor" if cancel else _SEVERITY[w.signal]),
+        ("responseType", "AllClear" if cancel else sig.response),
+        ("urgency", "Past" if cancel else sig.urgency),
+        ("severity", "Minor" if cancel else sig.severity),
         ("certainty", "Observed" if cancel else "Likely"),
         ("effective", _cap_time(w.sent)),
         ("onset", _cap_time(w.sent)),
@@ -242,11 +218,11 @@ def to_xml(w: CapWarning) -> str:
         ("senderName", SENDER_NAME),
         ("headline", headline),
         ("description", description),
-        ("instruction", "" if cancel else _ADVICE[w.hazard]),
+        ("instruction", "" if cancel else _HAZARDS[w.hazard].advice),
     ):
         if text:
             _sub(info, tag, text)
-    for name, value in (("signal", w.signal), ("level", _LEVEL[w.signal]), ("hazard", w.hazard)):
+    for name, value in (("signal", w.signal), ("level", sig.level), ("hazard", w.hazard)):
         p = _sub(info, "parameter")
         _sub(p, "valueName", name)
         _sub(p, "value", value)
@@ -275,33 +251,20 @@ def frame(warnings: Iterable[CapWarning]) -> pd.DataFrame:
 
 
 # hazard: months, warnings per day, signals with weights, BJT hours, duration h, districts (n)
-_ORDINARY: tuple[
-    tuple[
-        str,
-        tuple[int, ...],
-        float,
-        dict[str, float],
-        tuple[int, int],
-        tuple[int, int],
-        tuple[int, int],
-    ],
-    ...,
-] = (
-    (
-        "rainstorm",
-        (4, 5, 6, 7, 8, 9),
-        0.10,
-        {"yellow": 0.8, "orange": 0.2},
-        (0, 24),
-        (3, 10),
-        (1, 5),
-    ),
+_Ordinary = tuple[
+    str, tuple[int, ...], float, dict[str, float], tuple[int, int], tuple[int, int], tuple[int, int]
+]
+# fmt: off
+_ORDINARY: tuple[_Ordinary, ...] = (
+    ("rainstorm", (4, 5, 6, 7, 8, 9), 0.10, {"yellow": 0.8, "orange": 0.2}, (0, 24), (3, 10),
+     (1, 5)),
     ("thunder", (4, 5, 6, 7, 8, 9), 0.14, {"yellow": 1.0}, (12, 20), (2, 5), (1, 4)),
     ("heat", (6, 7, 8, 9), 0.10, {"yellow": 0.8, "orange": 0.2}, (9, 12), (6, 10), (2, 6)),
     ("fog", (12, 1, 2, 3, 4), 0.12, {"yellow": 0.8, "orange": 0.2}, (4, 7), (3, 6), (1, 5)),
     ("gale", (10, 11, 12, 1, 2, 3), 0.08, {"blue": 0.75, "yellow": 0.25}, (6, 20), (8, 18), (2, 5)),
     ("cold", (12, 1, 2), 0.05, {"yellow": 1.0}, (8, 17), (12, 20), (3, 9)),
 )
+# fmt: on
 _COASTAL = ("440803", "440804", "440811", "440825", "440882", "440883", "440823")
 
 

@@ -22,9 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from data_adapters.schema import table
-from data_adapters.validate import empty_frame
-from simulator.base import SimContext, rng_for
+from simulator.base import SimContext, rng_for, typed
 from simulator.geography import districts
 
 __all__ = ["FIRST_YEAR", "INDICATORS", "SWINGS", "Indicator", "facts", "reference"]
@@ -140,7 +138,7 @@ def _monthly(ctx: SimContext, code: str, year: int) -> np.ndarray:
     for (c, adcode, y, m), factor in SWINGS.items():
         if c == code and y == year:
             raw[_ADCODES.index(adcode), m - 1] *= factor
-    values = raw / raw.sum(axis=1, keepdims=True) * annual[:, None]
+    values: np.ndarray = raw / raw.sum(axis=1, keepdims=True) * annual[:, None]
     if (code, year) in _YTD_ABS:
         values *= _YTD_ABS[code, year] / values[:, :4].sum()
     elif (code, year) in _YTD_YOY:
@@ -179,24 +177,13 @@ def _year_rows(ctx: SimContext, year: int) -> pd.DataFrame:
                 cols["value"].append(round(float(values[d, j]), 2))
                 cols["value_ytd"].append(round(float(ytd[d, j]), 2))
                 cols["ts"].append(ts)
-    return _typed("economy_observations", cols)
-
-
-def _typed(name: str, data: Mapping[str, Any]) -> pd.DataFrame:
-    """A frame with the contract's columns and dtypes for table `name`."""
-    out = {}
-    for col, dtype in empty_frame(table(name)).dtypes.items():
-        s = pd.Series(data[col])
-        if isinstance(dtype, pd.DatetimeTZDtype):
-            s = pd.to_datetime(s, utc=True)
-        out[col] = s.astype(dtype)
-    return pd.DataFrame(out)
+    return typed("economy_observations", cols)
 
 
 def reference(ctx: SimContext) -> dict[str, pd.DataFrame]:
     """The shared `districts` table and the indicator catalogue."""
     ds = districts()
-    district_rows = _typed(
+    district_rows = typed(
         "districts",
         {
             "adcode": [d.adcode for d in ds],
@@ -209,7 +196,7 @@ def reference(ctx: SimContext) -> dict[str, pd.DataFrame]:
             "centroid_lat": [d.centroid[1] for d in ds],
         },
     )
-    indicators = _typed(
+    indicators = typed(
         "economy_indicators",
         {
             "code": [i.code for i in INDICATORS],

@@ -1,21 +1,16 @@
 """Emergency command of the simulated city: resources, events, typhoon tracks and warnings.
 
-The replayable scenario is typhoon Mujigae (彩虹, 1522) re-dated by `ctx.scenario`: its observed
-track (sparse fixes from reference/zhanjiang_typhoons.json, interpolated to 3-hourly), forecast
-tracks issued every 6 h with an error that grows with lead time, the Zhanjiang typhoon signal
-series driven by `brain.standards.typhoon_signal` (white ~48 h before landfall up to red a few
-hours before, then downgrades and a Cancel), a rainstorm series around landfall, the city's
-typhoon response and a spike of waterlogging and flood events. Outside the storm, events follow
-a seasonal Poisson process (mostly level IV) and everyday warnings come from
-`simulator.cap_messages.ordinary`. Warnings leave this module as CAP 1.2 XML ("cap_messages").
-The window that holds ctx.start also carries the `HISTORY` before it, so that even a short seeded
-history holds the storm. `TOWNS` and `near_towns` place things of the fire and river domains too.
+The replayable scenario is typhoon Mujigae (彩虹, 1522) re-dated by `ctx.scenario`; its track,
+forecasts and warning series come from `simulator.typhoon`. Around it, the city's typhoon response
+and a spike of waterlogging and flood events. Outside the storm, events follow a seasonal Poisson
+process (mostly level IV) and everyday warnings come from `simulator.cap_messages.ordinary`.
+Warnings leave this module as CAP 1.2 XML ("cap_messages"). The window that holds ctx.start also
+carries the `HISTORY` before it, so that even a short seeded history holds the storm.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
 from typing import Any
@@ -23,267 +18,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from brain.standards import beaufort_force, typhoon_signal
-from data_adapters.schema import table
-from data_adapters.validate import empty_frame
 from simulator import cap_messages
-from simulator.base import Scale, SimContext, rng_for
-from simulator.geography import district_of, districts, is_land
+from simulator.base import Scale, SimContext, emitted, from_rows, rng_for
+from simulator.geography import districts
+from simulator.places import Places, near_towns, sea_points
+from simulator.typhoon import STORM, tracks, typhoon_warnings
 
-__all__ = [
-    "HISTORY",
-    "STORM",
-    "TOWNS",
-    "Places",
-    "facts",
-    "near_towns",
-    "reference",
-    "sea_points",
-    "storm_fixes",
-    "towns",
-    "typhoon_warnings",
-]
+__all__ = ["HISTORY", "facts", "reference"]
 
-STORM = {"storm_id": "1522", "name_zh": "彩虹", "name_en": "Mujigae"}
 _H = timedelta(hours=1)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_ALL = tuple(d.adcode for d in districts())
 _NAMES = {d.adcode: d.name_zh for d in districts()}
-
-# Fixes of 2015 (UTC): lon, lat, max wind m/s, pressure hPa. The first is extrapolated back
-# along the track; 10-04 08:00 BJT is "~160 km SE of Zhanjiang"; after 10-04 18:00 (SE Guangxi,
-# 35-40 m/s) the decay over Guangxi is estimated.
-_FIXES = (
-    (datetime(2015, 10, 2, 6, tzinfo=UTC), 119.0, 16.6, 22.0, 992.0),
-    (datetime(2015, 10, 2, 9, tzinfo=UTC), 118.4, 16.9, 23.0, 990.0),
-    (datetime(2015, 10, 3, 6, tzinfo=UTC), 114.3, 18.9, 33.0, 975.0),
-    (datetime(2015, 10, 4, 0, tzinfo=UTC), 111.45, 20.25, 48.0, 945.0),
-    (datetime(2015, 10, 4, 6, 10, tzinfo=UTC), 110.53, 21.17, 50.0, 940.0),
-    (datetime(2015, 10, 4, 10, tzinfo=UTC), 109.95, 21.95, 38.0, 965.0),
-    (datetime(2015, 10, 4, 18, tzinfo=UTC), 109.3, 22.6, 23.0, 985.0),
-    (datetime(2015, 10, 5, 0, tzinfo=UTC), 108.9, 23.0, 18.0, 992.0),
-    (datetime(2015, 10, 5, 6, tzinfo=UTC), 108.5, 23.4, 13.0, 997.0),
-)
-_LEADS_H = (12, 24, 36, 48, 72)
 HISTORY = timedelta(days=5)  # emitted with the window holding ctx.start: covers the whole storm
-
-# Towns (镇/街道) at approximate WGS-84 positions (±2-3 km) with a weight for how much happens
-# there (people, buildings, traffic).
-# fmt: off
-TOWNS: tuple[tuple[str, str, float, float, float], ...] = (
-    ("南桥", "440802", 110.362, 21.27, 8), ("北桥", "440802", 110.368, 21.283, 7),
-    ("调顺", "440802", 110.395, 21.3, 3), ("沙湾", "440802", 110.38, 21.262, 6),
-    ("寸金", "440802", 110.352, 21.258, 6), ("解放", "440803", 110.405, 21.197, 8),
-    ("海滨", "440803", 110.41, 21.172, 6), ("新园", "440803", 110.395, 21.215, 7),
-    ("东新", "440803", 110.385, 21.205, 6), ("乐华", "440803", 110.345, 21.195, 4),
-    ("海头", "440803", 110.385, 21.16, 4), ("爱国", "440803", 110.408, 21.185, 6),
-    ("南调", "440804", 110.455, 21.244, 4), ("坡头", "440804", 110.47, 21.275, 2),
-    ("南三", "440804", 110.57, 21.19, 2), ("乾塘", "440804", 110.55, 21.27, 1),
-    ("龙头", "440804", 110.52, 21.35, 1), ("官渡", "440804", 110.47, 21.34, 1),
-    ("麻斜", "440804", 110.445, 21.245, 2), ("麻章", "440811", 110.329, 21.265, 5),
-    ("太平", "440811", 110.23, 21.22, 1.5), ("湖光", "440811", 110.29, 21.15, 2),
-    ("东山", "440811", 110.39, 21.03, 1.5), ("东简", "440811", 110.5, 21.06, 2.5),
-    ("民安", "440811", 110.33, 21.0, 1), ("硇洲", "440811", 110.6, 20.9, 1),
-    ("遂城", "440823", 110.25, 21.378, 5), ("黄略", "440823", 110.33, 21.4, 1.5),
-    ("洋青", "440823", 110.16, 21.38, 1), ("界炮", "440823", 109.97, 21.38, 1),
-    ("乐民", "440823", 109.78, 21.29, 1), ("杨柑", "440823", 109.93, 21.27, 1),
-    ("城月", "440823", 110.18, 21.12, 1.5), ("北坡", "440823", 109.92, 21.4, 1),
-    ("岭北", "440823", 110.05, 21.35, 1), ("江洪", "440823", 109.7, 21.05, 1),
-    ("徐城", "440825", 110.176, 20.326, 5), ("海安", "440825", 110.22, 20.27, 2.5),
-    ("下桥", "440825", 110.1, 20.4, 1), ("迈陈", "440825", 109.99, 20.35, 1),
-    ("前山", "440825", 110.3, 20.43, 1), ("锦和", "440825", 110.4, 20.48, 1),
-    ("角尾", "440825", 109.93, 20.25, 1), ("曲界", "440825", 110.26, 20.42, 1),
-    ("罗州", "440881", 110.285, 21.611, 7), ("安铺", "440881", 109.93, 21.46, 2.5),
-    ("营仔", "440881", 109.85, 21.47, 1), ("良垌", "440881", 110.4, 21.55, 1.5),
-    ("横山", "440881", 110.46, 21.47, 1), ("石角", "440881", 110.27, 21.8, 1),
-    ("河唇", "440881", 110.3, 21.76, 1), ("吉水", "440881", 110.2, 21.7, 1),
-    ("新民", "440881", 110.38, 21.51, 1), ("青平", "440881", 110.0, 21.7, 1),
-    ("雷城", "440882", 110.088, 20.909, 7), ("客路", "440882", 110.03, 21.04, 1.5),
-    ("白沙", "440882", 110.16, 20.94, 1), ("乌石", "440882", 109.83, 20.55, 1.5),
-    ("企水", "440882", 109.78, 20.78, 1), ("调风", "440882", 110.3, 20.79, 1),
-    ("英利", "440882", 110.05, 20.61, 1), ("北和", "440882", 109.78, 20.64, 1),
-    ("松竹", "440882", 110.11, 20.83, 1), ("纪家", "440882", 109.9, 20.86, 1),
-    ("梅菉", "440883", 110.78, 21.428, 6), ("吴阳", "440883", 110.66, 21.3, 1.5),
-    ("黄坡", "440883", 110.63, 21.43, 2), ("塘缀", "440883", 110.8, 21.5, 1),
-    ("长岐", "440883", 110.7, 21.5, 1), ("王村港", "440883", 110.71, 21.32, 1),
-    ("覃巴", "440883", 110.88, 21.45, 1), ("博铺", "440883", 110.77, 21.4, 2),
-)
-# Sea areas off the coast, for maritime things: name, lon, lat.
-_SEAS = (
-    ("湛江湾", 110.47, 21.1), ("雷州湾", 110.4, 20.82), ("琼州海峡", 110.2, 20.15),
-    ("北部湾", 109.62, 20.6), ("南三岛外海", 110.75, 21.12), ("北部湾", 109.6, 21.25),
-)
-# fmt: on
-
-
-@dataclass(frozen=True)
-class Places:
-    """Points with the name of the town (or sea area) they belong to and their district."""
-
-    town: np.ndarray
-    adcode: np.ndarray
-    lon: np.ndarray
-    lat: np.ndarray
-
-
-@cache
-def towns() -> pd.DataFrame:
-    """TOWNS as a frame: name, adcode, lon, lat, weight (each point is on land in its district)."""
-    return pd.DataFrame(TOWNS, columns=["name", "adcode", "lon", "lat", "weight"])
-
-
-def near_towns(
-    rng: np.random.Generator,
-    n: int,
-    km: float,
-    *,
-    urban: bool = True,
-    adcode: str | None = None,
-    only: tuple[str, ...] = (),
-) -> Places:
-    """`n` points on land within ~`km` of towns (of `adcode`, or named in `only`), in the town's
-    district, the towns picked by weight (`urban`) or uniformly."""
-    t = towns()
-    if adcode is not None:
-        t = t[t.adcode == adcode]
-    if only:
-        t = t[t.name.isin(only)]
-    w = t.weight.to_numpy(dtype=float) if urban else np.ones(len(t))
-    pick = rng.choice(len(t), n, p=w / w.sum())
-    lon0, lat0 = t.lon.to_numpy()[pick], t.lat.to_numpy()[pick]
-    lon, lat = lon0.copy(), lat0.copy()
-    todo = np.ones(n, dtype=bool)
-    for _ in range(8):
-        if not todo.any():
-            break
-        k = int(todo.sum())
-        dy, dx = rng.normal(0.0, km / 111.32, (2, k))
-        lon[todo] = lon0[todo] + dx / np.cos(np.radians(lat0[todo]))
-        lat[todo] = lat0[todo] + dy
-        home = t.adcode.to_numpy()[pick][todo]
-        todo[todo] = ~is_land(lon[todo], lat[todo]) | (district_of(lon[todo], lat[todo]) != home)
-    lon[todo], lat[todo] = lon0[todo], lat0[todo]
-    return Places(
-        t.name.to_numpy()[pick], t.adcode.to_numpy()[pick], np.round(lon, 5), np.round(lat, 5)
-    )
-
-
-def sea_points(rng: np.random.Generator, n: int) -> Places:
-    """`n` points at sea off the coast; the district is the nearest one."""
-    names: list[str] = []
-    lon: list[float] = []
-    lat: list[float] = []
-    while len(lon) < n:
-        name, x, y = _SEAS[int(rng.integers(len(_SEAS)))]
-        px, py = x + rng.normal(0.0, 0.06), y + rng.normal(0.0, 0.05)
-        if not is_land(np.array([px]), np.array([py]))[0]:
-            names.append(name)
-            lon.append(round(float(px), 5))
-            lat.append(round(float(py), 5))
-    xs, ys = np.array(lon), np.array(lat)
-    return Places(np.array(names, dtype=object), district_of(xs, ys), xs, ys)
-
-
-def _s(t: datetime) -> float:
-    return (t - _EPOCH).total_seconds()
-
-
-def storm_fixes(ctx: SimContext) -> tuple[list[datetime], np.ndarray]:
-    """The re-dated fixes: times and an array (n, 4) of lon, lat, wind m/s, pressure hPa."""
-    return ([ctx.scenario.shift(f[0]) for f in _FIXES], np.array([f[1:] for f in _FIXES]))
-
-
-def _storm_at(ctx: SimContext, times: list[datetime]) -> np.ndarray:
-    """Interpolated lon, lat, wind, pressure at each time (clamped to the first/last fix)."""
-    ft, fv = storm_fixes(ctx)
-    x = np.array([_s(t) for t in ft])
-    q = np.array([_s(t) for t in times])
-    return np.column_stack([np.interp(q, x, fv[:, j]) for j in range(4)])
-
-
-def _local_wind(ctx: SimContext, t: datetime) -> tuple[float, float]:
-    """Mean wind and gust (m/s) the observatory expects over the city at time `t`."""
-    h = (t - ctx.scenario.landfall).total_seconds() / 3600.0
-    if h < 0:
-        mean = float(_storm_at(ctx, [t])[0, 2]) * (0.4 + 0.6 * np.exp(h / 10.0))
-    else:
-        mean = 45.0 * float(np.exp(-h / 6.0))
-    return mean, 1.45 * mean
-
-
-@cache
-def typhoon_warnings(ctx: SimContext) -> tuple[cap_messages.CapWarning, ...]:
-    """The typhoon signal series and the storm's rainstorm series, as CAP messages."""
-    land = ctx.scenario.landfall
-    steps: list[tuple[datetime, str | None]] = []
-    for k in range(-60, 25):
-        t = land + k * _H + timedelta(minutes=7)
-        mean, gust = _local_wind(ctx, t)
-        signal = typhoon_signal(max(-k - 7 / 60, 0.0), beaufort_force(mean), beaufort_force(gust))
-        if k >= 0 and signal == "white":
-            signal = None  # the storm has passed: nothing more to expect within 48 h
-        steps.append((t.replace(microsecond=0), signal))
-    out = cap_messages.series("typhoon", STORM["storm_id"], steps, _ALL, timedelta(hours=36))
-    rain = [(-4, "yellow"), (0.5, "orange"), (3, "red"), (9, "orange"), (15, "yellow"), (26, None)]
-    areas = ("440802", "440803", "440804", "440811", "440823", "440882", "440883")
-    out += cap_messages.series(
-        "rainstorm",
-        STORM["storm_id"],
-        [(land + timedelta(hours=h, minutes=23), s) for h, s in rain],
-        areas,
-        timedelta(hours=12),
-    )
-    return tuple(out)
-
-
-@cache
-def _tracks(ctx: SimContext) -> pd.DataFrame:
-    ft, _ = storm_fixes(ctx)
-    grid = [ft[0] + 3 * k * _H for k in range(int((ft[-1] - ft[0]) / (3 * _H)) + 1)]
-    obs = _storm_at(ctx, grid)
-    rows: list[tuple[Any, ...]] = [(t, "observed", t, *v) for t, v in zip(grid, obs, strict=True)]
-    issue = ft[0]
-    k = 0
-    while issue <= ctx.scenario.landfall + 12 * _H:
-        rng = rng_for(ctx, "emergency", "forecast", k)
-        bias = rng.normal(0.0, 40.0, 2)  # km per 24 h of lead, this issue's systematic error
-        wbias = rng.normal(0.0, 1.5)  # m/s per 24 h of lead
-        for lead in _LEADS_H:
-            valid = issue + lead * _H
-            if valid > ft[-1]:
-                break
-            lon, lat, wind, hpa = _storm_at(ctx, [valid])[0]
-            err = bias * lead / 24 + rng.normal(0.0, 10.0 * lead / 24, 2)
-            lon = np.clip(lon + err[0] / (111.32 * np.cos(np.radians(lat))), 104.5, 119.5)
-            lat = np.clip(lat + err[1] / 111.32, 15.5, 25.5)
-            dw = wbias * lead / 24 + rng.normal(0.0, 1.5)
-            rows.append(
-                (
-                    valid,
-                    "forecast",
-                    issue,
-                    lon,
-                    lat,
-                    float(np.clip(wind + dw, 10, 70)),
-                    float(np.clip(hpa - 1.6 * dw, 900, 1010)),
-                )
-            )
-        issue += 6 * _H
-        k += 1
-    cols = list(zip(*rows, strict=True))
-    return _typed(
-        "typhoon_tracks",
-        {
-            **{key: [v] * len(rows) for key, v in STORM.items()},
-            "ts": cols[0],
-            "kind": cols[1],
-            "issued_ts": cols[2],
-            "lon": cols[3],
-            "lat": cols[4],
-            "wind_ms": np.round(np.asarray(cols[5], dtype=float), 1),
-            "pressure_hpa": np.round(np.asarray(cols[6], dtype=float), 1),
-        },
-    )
 
 
 # kind: events per day (dry, rainy season), per hour at full storm impact, placement,
@@ -491,23 +237,7 @@ def _resources(ctx: SimContext) -> pd.DataFrame:
         boats = near_towns(rng, 3, 1.0, adcode=adcode)
         for i, (label, seats) in enumerate((("冲锋舟", 12), ("橡皮艇", 8), ("救援船", 40))):
             add("BT", "boat", f"{boats.town[i]}应急{label}", boats, i, seats)
-    return _from_rows("emergency_resources", rows)
-
-
-def _typed(name: str, data: Mapping[str, Any]) -> pd.DataFrame:
-    """A frame with the contract's columns and dtypes for table `name`."""
-    out = {}
-    for col, dtype in empty_frame(table(name)).dtypes.items():
-        s = pd.Series(data[col])
-        if isinstance(dtype, pd.DatetimeTZDtype):
-            s = pd.to_datetime(s, utc=True)
-        out[col] = s.astype(dtype)
-    return pd.DataFrame(out)
-
-
-def _from_rows(name: str, rows: list[tuple[Any, ...]]) -> pd.DataFrame:
-    """A typed frame from row tuples in the contract's column order."""
-    return _typed(name, dict(zip(table(name).column_names, zip(*rows, strict=True), strict=True)))
+    return from_rows("emergency_resources", rows)
 
 
 def _hour(t: datetime) -> int:
@@ -519,29 +249,26 @@ def reference(ctx: SimContext) -> dict[str, pd.DataFrame]:
     return {"emergency_resources": _resources(ctx)}
 
 
-def _emitted(t: datetime, ctx: SimContext, start: datetime, end: datetime) -> bool:
-    """Whether the window [start, end) emits a row of time `t`: the HISTORY before ctx.start goes
-    with the window that holds ctx.start (so a short seeded history still has the storm)."""
-    before = ctx.start - HISTORY <= t < ctx.start
-    return start <= ctx.start < end if before else start <= t < end
-
-
 def facts(ctx: SimContext, start: datetime, end: datetime) -> Iterator[tuple[str, pd.DataFrame]]:
-    """Events, typhoon tracks and CAP messages of [start, end) (see `_emitted`)."""
+    """Events, typhoon tracks and CAP messages of [start, end); the window that holds ctx.start
+    also carries the HISTORY before it (so a short seeded history still has the storm)."""
     lo = min(start, ctx.start - HISTORY) if start <= ctx.start < end else start
     rows = [r for h in range(_hour(lo) - 49, _hour(end) + 1) for r in _event_bucket(ctx, h)]
-    rows = [r for r in [*rows, *_typhoon_events(ctx)] if _emitted(r[0], ctx, start, end)]
+    rows += _typhoon_events(ctx)
+    keep = emitted([r[0] for r in rows], ctx, start, end, HISTORY)
+    rows = [r for r, k in zip(rows, keep, strict=True) if k]
     if rows:
-        yield "emergency_events", _from_rows("emergency_events", sorted(rows, key=lambda r: r[0]))
-    tracks = _tracks(ctx)
-    keep = [_emitted(t, ctx, start, end) for t in tracks["issued_ts"].dt.to_pydatetime()]
-    if any(keep):
-        yield "typhoon_tracks", tracks[keep].reset_index(drop=True)
+        yield "emergency_events", from_rows("emergency_events", sorted(rows, key=lambda r: r[0]))
+    track = tracks(ctx)
+    keep = emitted(track["issued_ts"].dt.tz_localize(None).to_numpy(), ctx, start, end, HISTORY)
+    if keep.any():
+        yield "typhoon_tracks", track[keep].reset_index(drop=True)
     land = ctx.scenario.landfall
     quiet = (land - 60 * _H, land + 30 * _H)
     warnings = [*typhoon_warnings(ctx)]
     for day in range(_hour(lo) // 24 - 1, _hour(end) // 24 + 1):
         warnings += cap_messages.ordinary(ctx, day, quiet)
-    warnings = [w for w in warnings if _emitted(w.sent, ctx, start, end)]
+    keep = emitted([w.sent for w in warnings], ctx, start, end, HISTORY)
+    warnings = [w for w, k in zip(warnings, keep, strict=True) if k]
     if warnings:
         yield "cap_messages", cap_messages.frame(warnings)

@@ -13,7 +13,7 @@ import pytest
 from data_adapters.cap import CAP_NS, parse_cap, to_warning_rows
 from data_adapters.schema import table
 from data_adapters.validate import check_rows
-from simulator import emergency
+from simulator import emergency, places, typhoon
 from simulator.base import Scale, SimContext
 from simulator.geography import district_of, is_land
 from simulator.scenario import POTOU_LANDFALL, Scenario
@@ -116,7 +116,7 @@ def test_forecast_error_grows_with_lead(storm: dict[str, pd.DataFrame]) -> None:
     assert len(fc["issued_ts"].unique()) >= 8
     steps = fc["issued_ts"].drop_duplicates().sort_values().diff().dropna()
     assert (steps == pd.Timedelta(hours=6)).all()
-    truth = emergency._storm_at(CTX, list(fc["ts"].dt.to_pydatetime()))
+    truth = typhoon.storm_at(CTX, list(fc["ts"].dt.to_pydatetime()))
     fc["err_km"] = np.hypot(
         (fc["lon"].to_numpy(float) - truth[:, 0]) * 104,
         (fc["lat"].to_numpy(float) - truth[:, 1]) * 111,
@@ -164,7 +164,7 @@ def test_resources_on_land_with_capacity() -> None:
 
 
 def test_towns_lie_in_their_district() -> None:
-    t = emergency.towns()
+    t = places.towns()
     x, y = t.lon.to_numpy(float), t.lat.to_numpy(float)
     assert is_land(x, y).all()
     assert (district_of(x, y) == t["adcode"].to_numpy()).all()
