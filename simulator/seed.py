@@ -133,13 +133,7 @@ def seed(
     started = time.perf_counter()
     node.create(force=True)
     anchor = floor_time(now)
-    # landfall 60 h before the end of the history, or mid-way through a shorter one
-    hours = min(
-        60.0, SimContext(seed_value, anchor, scale, Scenario(anchor)).history / timedelta(hours=2)
-    )
-    ctx = SimContext(
-        seed_value, anchor, scale, Scenario.for_anchor(anchor, hours_before_anchor=hours)
-    )
+    ctx = SimContext(seed_value, anchor, scale, Scenario.for_anchor(anchor))
     report = SeedReport()
     for module in _modules():
         for name, frame in module.reference(ctx).items():
