@@ -14,6 +14,7 @@ time (calendar arithmetic, say) fail the proof and are compiled on every call in
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from collections.abc import Callable
@@ -44,12 +45,8 @@ def _parse(dialect: str, m: re.Match[str]) -> datetime:
     return datetime.fromisoformat(m.group(1))
 
 
-def _render(dialect: str, t: datetime) -> str:
-    if dialect == "duckdb":
-        sec = t.second + t.microsecond / 1_000_000
-        return (
-            f"MAKE_TIMESTAMPTZ({t.year}, {t.month}, {t.day}, {t.hour}, {t.minute}, {sec!r}, 'UTC')"
-        )
+def _render(t: datetime) -> str:
+    """A timestamp literal as PostgreSQL reads it (DuckDB templates run as prepared statements)."""
     return f"CAST('{t.isoformat()}' AS TIMESTAMPTZ)"
 
 
@@ -61,6 +58,19 @@ class _Template:
     parts: tuple[str, ...]  # SQL text around the timestamp literals
     offsets: tuple[timedelta, ...]  # each literal minus the anchor time
     schema: Any  # ibis schema of the result
+
+    @property
+    def name(self) -> str:
+        """A name for the prepared statement of this template."""
+        digest = hashlib.blake2b("\x00".join(self.parts).encode(), digest_size=8).hexdigest()
+        return f"brain_{digest}"
+
+    def parameterised(self) -> str:
+        """The SQL with its timestamps as parameters ($1, $2, …)."""
+        pieces = [self.parts[0]]
+        for i, part in enumerate(self.parts[1:], start=1):
+            pieces += [f"${i}::TIMESTAMPTZ", part]
+        return "".join(pieces)
 
 
 _lock = threading.Lock()
@@ -121,19 +131,37 @@ def _key(fn: Callable[..., Any], dialect: str, params: dict[str, Any], anchor: s
     return (fn.__module__, fn.__qualname__, dialect, tuple(items))
 
 
-def _fetch(con: Any, dialect: str, text: str, schema: Any) -> pd.DataFrame:
+def _fetch(con: Any, text: str, schema: Any) -> pd.DataFrame:
+    """Run SQL text on a server engine (PostgreSQL) and type the result."""
     from ibis.formats.pandas import PandasData
 
-    if dialect == "duckdb":
-        frame = con.con.sql(text).to_arrow_table().to_pandas()
-    else:
-        cursor = con.raw_sql(text)
-        try:
-            names = [d[0] for d in cursor.description]
-            frame = pd.DataFrame(cursor.fetchall(), columns=names)
-        finally:
-            cursor.close()
+    cursor = con.raw_sql(text)
+    try:
+        names = [d[0] for d in cursor.description]
+        frame = pd.DataFrame(cursor.fetchall(), columns=names)
+    finally:
+        cursor.close()
     converted: pd.DataFrame = PandasData.convert_table(frame, schema)
+    return converted
+
+
+def _execute_prepared(con: Any, template: _Template, stamps: list[datetime]) -> pd.DataFrame:
+    """Run a DuckDB template as a prepared statement of this thread's connection.
+
+    DuckDB spends most of a wall query's time planning it; a prepared statement is planned once
+    per connection. Globs of the lake are still expanded at each execution, so new files count.
+    """
+    from ibis.formats.pandas import PandasData
+
+    prepared: set[str] = con.__dict__.setdefault("_brain_prepared", set())
+    name = template.name
+    if name not in prepared:
+        con.con.execute(f"PREPARE {name} AS {template.parameterised()}")
+        prepared.add(name)
+    args = ", ".join(f"'{t.isoformat()}'" for t in stamps)
+    call = f"EXECUTE {name}({args})" if stamps else f"EXECUTE {name}"
+    frame = con.con.sql(call).to_arrow_table().to_pandas()
+    converted: pd.DataFrame = PandasData.convert_table(frame, template.schema)
     return converted
 
 
@@ -174,8 +202,12 @@ def run(fn: Callable[..., ir.Table], con: Any, **params: Any) -> pd.DataFrame:
         return execute(fn(con, **params))
     with _lock:
         _counts["hits"] += known
-    pieces = [template.parts[0]]
-    for offset, part in zip(template.offsets, template.parts[1:], strict=True):
-        stamp = (params[str(anchor)] + offset).astimezone(UTC)
-        pieces += [_render(dialect, stamp), part]
-    return normalize(_fetch(con, dialect, "".join(pieces), template.schema), template.schema)
+    stamps = [(params[str(anchor)] + offset).astimezone(UTC) for offset in template.offsets]
+    if dialect == "duckdb":
+        frame = _execute_prepared(con, template, stamps)
+    else:
+        pieces = [template.parts[0]]
+        for stamp, part in zip(stamps, template.parts[1:], strict=True):
+            pieces += [_render(stamp), part]
+        frame = _fetch(con, "".join(pieces), template.schema)
+    return normalize(frame, template.schema)
