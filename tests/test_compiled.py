@@ -61,3 +61,37 @@ def test_calendar_arithmetic_is_never_templated(con: Any) -> None:
 def test_naive_time_is_refused(con: Any) -> None:
     with pytest.raises(ValueError, match="naive"):
         compiled.run(economy.latest_expr, con, now=NOW.replace(tzinfo=None))
+
+
+def test_prepared_statements_see_rows_appended_after_them(empty_lake: Any) -> None:
+    from data_adapters.ingest import ingest
+
+    compiled.clear()
+    con = empty_lake.backend()
+
+    def report(minute: int) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "ts": [NOW - timedelta(minutes=minute)],
+                "mmsi": [412440001],
+                "msg_type": [1],
+                "lon": [110.41],
+                "lat": [21.19],
+                "sog": [8.0],
+                "cog": [90.0],
+                "heading": [90],
+                "nav_status": [0],
+            }
+        )
+
+    def track() -> pd.DataFrame:
+        return compiled.run(
+            radar.track_expr, con, mmsi=412440001, start=NOW - timedelta(hours=1), end=NOW
+        )
+
+    ingest(empty_lake, "ais_reports", report(9), source="test", now=NOW)
+    first = track()
+    ingest(empty_lake, "ais_reports", report(4), source="test", now=NOW)
+    second = track()
+    assert compiled.stats()["hits"] == 1
+    assert len(first) == 1 and len(second) == 2
