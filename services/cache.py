@@ -22,23 +22,42 @@ from flask_caching.backends.filesystemcache import FileSystemCache
 from flask_caching.backends.nullcache import NullCache
 from flask_caching.backends.rediscache import RedisCache
 
-__all__ = ["KEY_PREFIX", "TIMEOUTS", "BrainCache", "cache_config", "flask_cache", "make_cache",
-           "timeout_for"]
+__all__ = [
+    "KEY_PREFIX",
+    "TIMEOUTS",
+    "BrainCache",
+    "cache_config",
+    "flask_cache",
+    "make_cache",
+    "timeout_for",
+]
 
 log = logging.getLogger(__name__)
 
 KEY_PREFIX = "brain:"
 # Seconds an entry lives, per domain: about one refresh of the panels that show it.
 TIMEOUTS: Mapping[str, int] = {
-    "traffic": 5, "radar": 5, "fire": 10, "emergency": 10, "river": 60, "economy": 600,
+    "traffic": 5,
+    "radar": 5,
+    "fire": 10,
+    "emergency": 10,
+    "river": 60,
+    "economy": 600,
     "health": 5,
 }
 _DEFAULT_TIMEOUT = 30
 _FS_THRESHOLD = 5000  # entries kept on disk before the oldest are pruned
 _REDIS_TIMEOUTS = {"socket_connect_timeout": 0.5, "socket_timeout": 1.0}
 # What a cache backend can raise: a lost Redis, a full or unreadable disk, a corrupt entry.
-_CACHE_ERRORS = (redis.exceptions.RedisError, OSError, pickle.PickleError, EOFError,
-                 AttributeError, ImportError, ValueError)
+_CACHE_ERRORS = (
+    redis.exceptions.RedisError,
+    OSError,
+    pickle.PickleError,
+    EOFError,
+    AttributeError,
+    ImportError,
+    ValueError,
+)
 
 
 def timeout_for(domain: str) -> int:
@@ -59,15 +78,23 @@ def _kind(url: str) -> str:
 def cache_config(settings: Any) -> dict[str, Any]:
     """flask-caching configuration for `settings` (for `Cache(config=...)`)."""
     kind = _kind(settings.cache_url)
-    base: dict[str, Any] = {"CACHE_DEFAULT_TIMEOUT": _DEFAULT_TIMEOUT,
-                            "CACHE_KEY_PREFIX": KEY_PREFIX}
+    base: dict[str, Any] = {
+        "CACHE_DEFAULT_TIMEOUT": _DEFAULT_TIMEOUT,
+        "CACHE_KEY_PREFIX": KEY_PREFIX,
+    }
     if kind == "null":
         return base | {"CACHE_TYPE": "NullCache"}
     if kind == "redis":
-        return base | {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": settings.cache_url,
-                       "CACHE_OPTIONS": dict(_REDIS_TIMEOUTS)}
-    return base | {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": str(settings.data_dir / "cache"),
-                   "CACHE_THRESHOLD": _FS_THRESHOLD}
+        return base | {
+            "CACHE_TYPE": "RedisCache",
+            "CACHE_REDIS_URL": settings.cache_url,
+            "CACHE_OPTIONS": dict(_REDIS_TIMEOUTS),
+        }
+    return base | {
+        "CACHE_TYPE": "FileSystemCache",
+        "CACHE_DIR": str(settings.data_dir / "cache"),
+        "CACHE_THRESHOLD": _FS_THRESHOLD,
+    }
 
 
 def flask_cache(settings: Any, app: Flask | None = None) -> Cache:
@@ -87,8 +114,7 @@ def _backend(settings: Any) -> BaseCache:
         return RedisCache(host=client, default_timeout=_DEFAULT_TIMEOUT, key_prefix=KEY_PREFIX)
     folder = settings.data_dir / "cache"
     folder.mkdir(parents=True, exist_ok=True)
-    return FileSystemCache(str(folder), threshold=_FS_THRESHOLD,
-                           default_timeout=_DEFAULT_TIMEOUT)
+    return FileSystemCache(str(folder), threshold=_FS_THRESHOLD, default_timeout=_DEFAULT_TIMEOUT)
 
 
 class BrainCache:

@@ -71,9 +71,14 @@ def _node_id(node: Any) -> str:
 class DataService:
     """Adapters behind the cache; every answer is a `Result`."""
 
-    def __init__(self, node: Any, cache: BrainCache, *,
-                 clock: Callable[[], datetime] | None = None,
-                 timeouts: Callable[[str], int] = timeout_for) -> None:
+    def __init__(
+        self,
+        node: Any,
+        cache: BrainCache,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        timeouts: Callable[[str], int] = timeout_for,
+    ) -> None:
         self.node = node
         self.cache = cache
         self.clock = clock
@@ -110,13 +115,14 @@ class DataService:
         value, as_of = stored
         return Result.good(value, as_of)
 
-    def get(self, domain: str, name: str, fn: Callable[..., Any], /,
-            **params: Any) -> Result[Any]:
+    def get(self, domain: str, name: str, fn: Callable[..., Any], /, **params: Any) -> Result[Any]:
         """`fn(node.backend(), **params)` through the cache; never raises."""
         step = self.timeouts(domain)
         try:
-            params = {k: (floor_time(v, step) if k in TIME_PARAMS and isinstance(v, datetime)
-                          else v) for k, v in params.items()}
+            params = {
+                k: (floor_time(v, step) if k in TIME_PARAMS and isinstance(v, datetime) else v)
+                for k, v in params.items()
+            }
         except ValueError as err:
             return Result.failed(f"ValueError: {err}")
         others = {k: v for k, v in params.items() if k not in TIME_PARAMS}

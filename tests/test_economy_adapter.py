@@ -54,8 +54,12 @@ def test_latest_after_the_july_publication(con: Any) -> None:
 
 
 def test_series_window_and_yoy(con: Any) -> None:
-    frame = economy.series(con, indicator="retail", start=datetime(2024, 5, 1, tzinfo=UTC),
-                           end=datetime(2024, 7, 1, tzinfo=UTC))
+    frame = economy.series(
+        con,
+        indicator="retail",
+        start=datetime(2024, 5, 1, tzinfo=UTC),
+        end=datetime(2024, 7, 1, tzinfo=UTC),
+    )
     assert [str(p.date()) for p in frame["period"]] == ["2024-05-01", "2024-06-01"]
     assert list(frame["value_ytd"]) == [146.0, 176.0]
     assert frame["ytd_yoy_pct"].iloc[1] == pytest.approx(10.0)

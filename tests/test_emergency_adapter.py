@@ -26,10 +26,16 @@ def test_warnings_in_force(con: Any) -> None:
     assert list(w["identifier"]) == ["W2"]
     earlier = emergency.warnings_in_force(con, now=NOW - timedelta(hours=2))
     assert list(earlier["identifier"]) == ["W3", "W2", "W5"]  # level III, III, IV
-    assert list(emergency.warnings_in_force(con, now=NOW - timedelta(hours=2),
-                                            adcode="440882")["identifier"]) == ["W3", "W2"]
-    assert list(emergency.warnings_in_force(con, now=NOW - timedelta(hours=2),
-                                            adcode="440803")["identifier"]) == ["W2", "W5"]
+    assert list(
+        emergency.warnings_in_force(con, now=NOW - timedelta(hours=2), adcode="440882")[
+            "identifier"
+        ]
+    ) == ["W3", "W2"]
+    assert list(
+        emergency.warnings_in_force(con, now=NOW - timedelta(hours=2), adcode="440803")[
+            "identifier"
+        ]
+    ) == ["W2", "W5"]
 
 
 def test_typhoon_signal_now(con: Any) -> None:
@@ -45,8 +51,10 @@ def test_resources(con: Any) -> None:
 
 def _haversine_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = (math.sin((p2 - p1) / 2) ** 2
-         + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2)
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
     return 2 * 6371.0088 * math.asin(math.sqrt(a))
 
 
@@ -54,8 +62,9 @@ def test_nearest_resources(con: Any) -> None:
     n = emergency.nearest_resources(con, lon=110.36, lat=21.27, n=3)
     assert list(n["resource_id"]) == ["R1", "R2", "R4"]
     assert n["distance_km"].iloc[0] == pytest.approx(0.0)
-    assert n["distance_km"].iloc[1] == pytest.approx(_haversine_km(110.36, 21.27, 110.40, 21.19),
-                                                     rel=2e-3)
+    assert n["distance_km"].iloc[1] == pytest.approx(
+        _haversine_km(110.36, 21.27, 110.40, 21.19), rel=2e-3
+    )
     boats = emergency.nearest_resources(con, lon=110.36, lat=21.27, kind="boat")
     assert list(boats["resource_id"]) == ["R4"]
 

@@ -15,8 +15,10 @@ DAY = timedelta(days=1)
 
 
 def _counts(frame: pd.DataFrame) -> dict[tuple[str, object], int]:
-    return {(k, None if pd.isna(c) else bool(c)): int(n)
-            for k, c, n in zip(frame["kind"], frame["confirmed"], frame["events"], strict=True)}
+    return {
+        (k, None if pd.isna(c) else bool(c)): int(n)
+        for k, c, n in zip(frame["kind"], frame["confirmed"], frame["events"], strict=True)
+    }
 
 
 def test_stations_and_units(con: Any) -> None:
@@ -26,12 +28,20 @@ def test_stations_and_units(con: Any) -> None:
 
 def test_alarm_counts(con: Any) -> None:
     assert _counts(fire.alarms(con, start=NOW - DAY, end=NOW)) == {
-        ("alarm", None): 4, ("alarm", False): 1, ("alarm", True): 1, ("fault", None): 2,
-        ("offline", None): 1, ("restored", None): 2,
+        ("alarm", None): 4,
+        ("alarm", False): 1,
+        ("alarm", True): 1,
+        ("fault", None): 2,
+        ("offline", None): 1,
+        ("restored", None): 2,
     }
     assert _counts(fire.alarms(con, start=NOW - DAY, end=NOW, adcode="440803")) == {
-        ("alarm", None): 1, ("alarm", False): 1, ("alarm", True): 1, ("fault", None): 1,
-        ("offline", None): 1, ("restored", None): 1,
+        ("alarm", None): 1,
+        ("alarm", False): 1,
+        ("alarm", True): 1,
+        ("fault", None): 1,
+        ("offline", None): 1,
+        ("restored", None): 1,
     }
 
 

@@ -33,8 +33,7 @@ def test_tails_and_track(con: Any) -> None:
     assert t[t["mmsi"] == V1]["ts"].is_monotonic_increasing
     only = radar.tails(con, now=NOW, mmsis=[V2])
     assert set(only["mmsi"]) == {V2}
-    track = radar.track(con, mmsi=V1, start=NOW - timedelta(hours=1),
-                        end=NOW + timedelta(hours=1))
+    track = radar.track(con, mmsi=V1, start=NOW - timedelta(hours=1), end=NOW + timedelta(hours=1))
     assert len(track) == 4
 
 
@@ -47,15 +46,23 @@ def test_dark_targets(con: Any) -> None:
 def test_zone_intrusions(con: Any) -> None:
     z = radar.zone_intrusions(con, now=NOW)
     pairs = list(zip(z["mmsi"], z["zone_id"], z["rule"], strict=True))
-    assert pairs == [(V1, "Z1", "no_entry"), (V2, "Z2", "no_fishing"),
-                     (V3, "Z4", "no_anchoring")]  # V4 lies in an anchorage: allowed
+    assert pairs == [
+        (V1, "Z1", "no_entry"),
+        (V2, "Z2", "no_fishing"),
+        (V3, "Z4", "no_anchoring"),
+    ]  # V4 lies in an anchorage: allowed
     assert radar.zone_intrusions(con, now=NOW - timedelta(days=3)).empty
 
 
 def test_vessel_counts(con: Any) -> None:
     c = radar.vessel_counts(con, now=NOW).iloc[0]
     assert (c["vessels"], c["moving"], c["anchored"], c["dark"], c["unregistered"]) == (
-        4, 2, 2, 1, 2)
+        4,
+        2,
+        2,
+        1,
+        2,
+    )
     quiet = radar.vessel_counts(con, now=NOW - timedelta(days=3)).iloc[0]
     assert quiet["vessels"] == 0
 

@@ -162,7 +162,6 @@ def test_cache_repr_hides_the_url(tmp_path: Path) -> None:
     assert "secret" not in repr(cache) and isinstance(cache, BrainCache)
 
 
-
 class GarbageCache(BrainCache):
     """A cache whose every entry was written by something else."""
 
