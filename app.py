@@ -1,0 +1,135 @@
+"""The Dash application of Zhanjiang Brain: `create_app(settings)`, and `server` for gunicorn.
+
+Pages are registered in code (no pages folder). Every script, stylesheet, font and map file is
+served by the app itself: no CDN, no map token, nothing fetched from the internet, and a
+Content-Security-Policy that names no other origin. The wall never runs in debug mode, so the
+Dash error overlay can never reach it.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import dash
+from flask import Response
+
+from config import Settings, load_settings
+from layouts import wall
+from layouts.i18n import t
+from layouts.theme import register_template
+
+__all__ = ["create_app", "server"]
+
+ROOT = Path(__file__).resolve().parent
+
+
+def _csp(app: dash.Dash) -> str:
+    """The Content-Security-Policy: this origin only. Dash's inline renderer bootstrap is allowed
+    by hash; `unsafe-eval` is needed by plotly.js and deck.gl's JSON accessors, inline styles by
+    React's style props."""
+    scripts = " ".join(["'self'", "'unsafe-eval'", *app.csp_hashes()])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src {scripts}",
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data: blob:",
+            "font-src 'self' data:",
+            "connect-src 'self'",
+            "worker-src 'self' blob:",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "frame-ancestors 'self'",
+            "form-action 'self'",
+        ]
+    )
+
+
+def _security_headers(app: dash.Dash) -> None:
+    policy: dict[str, str] = {}
+
+    @app.server.after_request  # type: ignore[untyped-decorator]
+    def _headers(response: Response) -> Response:
+        if "csp" not in policy:  # hashes are known once every callback is registered
+            policy["csp"] = _csp(app)
+        response.headers["Content-Security-Policy"] = policy["csp"]
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+
+def _register_pages(app: dash.Dash, settings: Settings) -> None:
+    from services.wall import district_list
+
+    districts = district_list()
+    title = t("wall.title", settings.lang)
+    wall_page = functools.partial(wall.page, settings, districts)
+    register: Any = dash.register_page  # untyped in Dash
+    register("home", path="/", title=title, name=title, layout=wall_page)
+    register("wall", path="/wall", title=title, name=title, layout=wall_page)
+    register(
+        "kiosk",
+        path="/kiosk",
+        title=title,
+        name=title,
+        layout=functools.partial(wall.page, settings, districts, True),
+    )
+
+
+def _data_service(settings: Settings) -> Any:
+    from data_adapters.node import open_node
+    from services.cache import make_cache
+    from services.data import DataService
+
+    return DataService(open_node(settings), make_cache(settings))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(
+    settings: Settings | None = None, *, clock: Callable[[], datetime] = _now, **dash_kwargs: Any
+) -> dash.Dash:
+    """A new app serving the pages of Zhanjiang Brain against the data node of `settings`.
+
+    `clock` is the one place the app reads the time (tests and replays pin it)."""
+    from callbacks import register_all
+
+    settings = settings or load_settings()
+    register_template()
+    app = dash.Dash(
+        __name__,
+        use_pages=True,
+        pages_folder="",
+        assets_folder=str(ROOT / "assets"),
+        serve_locally=True,
+        external_scripts=[],
+        external_stylesheets=[],
+        title=t("wall.title", settings.lang),
+        update_title=None,  # type: ignore[arg-type]  # None: no "Updating…" title
+        suppress_callback_exceptions=True,
+        **dash_kwargs,
+    )
+    app.enable_dev_tools(
+        debug=False,
+        dev_tools_ui=False,
+        dev_tools_props_check=False,
+        dev_tools_disable_version_check=True,
+        dev_tools_hot_reload=False,
+    )
+    app.server.config["BRAIN_SETTINGS"] = settings
+    app.server.extensions["brain.data"] = _data_service(settings)
+    app.server.extensions["brain.clock"] = clock
+    _register_pages(app, settings)
+    app.layout = dash.html.Div(dash.page_container, className="app")
+    register_all(app)
+    _security_headers(app)
+    return app
+
+
+server = create_app().server

@@ -1,0 +1,210 @@
+"""`wall.tick`: the server time and the bytes of one wall refresh, side by side with the naive
+pandas app and the bare engine.
+
+A wall refreshes every few seconds, so the benchmark replays that: `repeats` refreshes at `now`
+minus 5 s steps, through the real callbacks (`callbacks.wall.refresh` for the panels and
+`refresh_map` for the map) with the data service and its file-system cache, as a worker runs them.
+Compared with:
+
+- the naive approach (`bench/wall_naive.py`, in its own process): every table in pandas, the same
+  panel numbers and map frames computed per refresh;
+- the bare engine: the SQL of every adapter query of one refresh, run directly (queries with no
+  SQL twin — the typhoon signal, zone intrusions, feed health — are timed as the adapter runs them);
+- bytes: what a refresh sends (only changed regions, the map's changed rows) against redrawing
+  every region, the trend figure and the whole map spec.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from dash import Patch, no_update
+from dash._utils import to_json as _to_json
+
+__all__ = ["REFRESH", "bench_wall"]
+
+REFRESH = timedelta(seconds=5)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class _Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class _Recorder:
+    """The data service, noting every adapter call (for the bare-engine comparison)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner, self.cache, self.calls = inner, inner.cache, list[tuple[Any, dict[str, Any]]]()
+
+    def call(self, fn: Any, /, **params: Any) -> Any:
+        self.calls.append((fn, params))
+        return self.inner.call(fn, **params)
+
+
+to_json: Callable[[Any], str] = _to_json  # untyped in Dash
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def _wire(values: dict[str, Any]) -> int:
+    """Bytes of a callback response as Dash sends it (no_update outputs are left out)."""
+    sent = {k: v for k, v in values.items() if v is not no_update}
+    return len(to_json({"multi": True, "response": sent}).encode())
+
+
+def _app(node: Any, settings: Any, cache_dir: Path, clock: _Clock) -> Any:
+    from app import create_app
+    from services.cache import make_cache
+    from services.data import DataService
+
+    app = create_app(replace(settings, data_url="", cache_url="null"), clock=clock)
+    cache = make_cache(replace(settings, data_dir=cache_dir, cache_url=""))
+    app.server.extensions["brain.data"] = DataService(node, cache)
+    return app
+
+
+def _refresh(i: int, hashes: dict[str, str], held: Any) -> tuple[int, dict[str, str], Any]:
+    """One refresh of one browser: (bytes sent, new region digests, new map state)."""
+    from callbacks.wall import TARGETS, refresh, refresh_map
+    from layouts.wall_regions import REGIONS
+
+    panels = refresh(i, None, "zh", hashes)
+    delta, state = refresh_map(i, None, "zh", None, None, "16x9", held)
+    regions = {
+        f"{TARGETS[k][0]}.{TARGETS[k][1]}": v for k, v in zip(REGIONS, panels[:-1], strict=True)
+    }
+    sent = _wire(regions | {"wall-hashes.data": panels[-1]})
+    sent += _wire({"wall-map-delta.data": delta, "wall-map-state.data": state})
+    return sent, panels[-1], held if state is no_update else state
+
+
+def _whole(app: Any, now: datetime) -> int:
+    """Bytes of redrawing everything: every region built, the trend and the map whole."""
+    from callbacks.wall import TARGETS
+    from layouts.charts import trend_figure
+    from layouts.wall_map import map_spec
+    from layouts.wall_regions import region_specs
+    from services import wall as wall_service
+
+    data = app.server.extensions["brain.data"]
+    view = wall_service.tick(data, now, None)
+    regions = {}
+    for key, _basis, build in region_specs(view, "zh", wall_service.district_list()):
+        value = build()
+        if isinstance(value, Patch):
+            trend = view["panels"]["traffic"]["data"]["trend"]
+            value = trend_figure(trend["ts"], trend["tpi"], "zh")
+        regions[f"{TARGETS[key][0]}.{TARGETS[key][1]}"] = value
+    spec = map_spec(
+        wall_service.map_tick(data, now),
+        layers=_all_layers(),
+        district=None,
+        entity=None,
+        lang="zh",
+        aspect="16x9",
+        focus=None,
+    )
+    return _wire(regions) + _wire({"wall-map.data": spec})
+
+
+def _all_layers() -> list[str]:
+    from layouts.situation_map import DEFAULT_LAYERS
+
+    return list(DEFAULT_LAYERS)
+
+
+def _engine(node: Any, calls: list[tuple[Any, dict[str, Any]]], repeats: int) -> list[float]:
+    """Per-refresh time of the same queries on the bare engine (SQL text, no ibis, no cache)."""
+    from data_adapters.query import sql as sql_text
+
+    con, jobs = node.backend(), list[Callable[[], Any]]()
+    for fn, params in calls:
+        twin = getattr(sys.modules[fn.__module__], fn.__name__ + "_expr", None)
+        if twin is None:
+            jobs.append(partial(fn, con, **params))
+        else:
+            jobs.append(partial(node.sql, sql_text(twin(con, **params), dialect=node.name)))
+    for job in jobs:  # warm-up
+        job()
+    totals = []
+    for _ in range(repeats):
+        began = time.perf_counter()
+        for job in jobs:
+            job()
+        totals.append((time.perf_counter() - began) * 1000)
+    return totals
+
+
+def _naive(data_dir: Path, now: datetime, repeats: int) -> dict[str, Any]:
+    cmd = [
+        sys.executable,
+        "-m",
+        "bench.wall_naive",
+        "--data-dir",
+        str(data_dir),
+        "--now",
+        now.isoformat(),
+        "--repeats",
+        str(repeats),
+    ]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True)
+    return dict(json.loads(done.stdout))
+
+
+def bench_wall(node: Any, settings: Any, now: datetime, repeats: int) -> dict[str, Any]:
+    """The `wall.tick` result: p50/p95 of a full refresh (panels and map), naive and engine p95,
+    mean bytes per refresh and per whole redraw."""
+    clock = _Clock(now)
+    with tempfile.TemporaryDirectory(prefix="bench-wall-") as tmp:
+        app = _app(node, settings, Path(tmp), clock)
+        with app.server.app_context():
+            hashes: dict[str, str] = {}
+            held: Any = None
+            times, sizes, wholes = [], [], []
+            for i in range(repeats + 1):  # the first refresh opens the page: not timed
+                clock.now = now - REFRESH * (repeats - i)
+                began = time.perf_counter()
+                sent, hashes, held = _refresh(i, hashes, held)
+                elapsed = (time.perf_counter() - began) * 1000
+                if i:
+                    times.append(elapsed)
+                    sizes.append(sent)
+                    wholes.append(_whole(app, clock.now))
+            recorder = _Recorder(app.server.extensions["brain.data"])
+            app.server.extensions["brain.data"] = recorder
+            _refresh(repeats + 1, {}, None)
+        engine = _engine(node, recorder.calls, repeats)
+    naive = _naive(Path(settings.data_dir), now, repeats)
+    return {
+        "name": "wall.tick",
+        "p50_ms": round(statistics.median(times), 2),
+        "p95_ms": round(_pct(times, 0.95), 2),
+        "naive_p95_ms": round(_pct(naive["times"], 0.95), 2),
+        "engine_p95_ms": round(_pct(engine, 0.95), 2),
+        "bytes": round(statistics.mean(sizes)),
+        "whole_bytes": round(statistics.mean(wholes)),
+        "queries": len(recorder.calls),
+        "naive_load_s": naive["load_s"],
+        "naive_rss_mb": naive["rss_mb"],
+    }

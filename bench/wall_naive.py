@@ -1,0 +1,195 @@
+"""The naive wall, for `wall.tick`: every table loaded into pandas at start, then each refresh
+computes the same panel numbers and map frames as the app, in pandas, the way Dash samples do.
+
+Run as `python -m bench.wall_naive --data-dir D --now ISO --repeats N` (its own process, so that
+its memory stays apart from the app worker's); prints {"times": [ms...], "load_s", "rss_mb"}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from bench.naive import (
+    _latest,
+    _segment_state,
+    dark_targets,
+    district_tpi,
+    economy_latest,
+    stations_latest,
+    vessel_positions,
+    warnings_in_force,
+    worst_roads,
+)
+from brain.standards import class_rank
+from data_adapters.node import LakeNode
+from data_adapters.schema import TABLES
+from layouts.i18n import TZ
+
+__all__ = ["load", "naive_tick"]
+
+Frames = dict[str, pd.DataFrame]
+_SIGNALS = ("white", "blue", "yellow", "orange", "red")
+
+
+def load(node: Any) -> Frames:
+    """Every table of the data node, whole, as pandas frames."""
+    return {t.name: node.sql(f'SELECT * FROM "{t.name}"') for t in TABLES}
+
+
+def _window(frame: pd.DataFrame, col: str, start: datetime, end: datetime) -> pd.DataFrame:
+    return frame[(frame[col] > start) & (frame[col] <= end)]
+
+
+def _state(frame: pd.DataFrame, key: str, now: datetime) -> pd.DataFrame:
+    return _latest(frame[frame["ts"] <= now], key)
+
+
+def _traffic(f: Frames, now: datetime) -> dict[str, Any]:
+    r = f["traffic_readings"]
+    r = r[(r["ts"] >= now - timedelta(hours=6)) & (r["ts"] < now)]
+    r = r.merge(f["traffic_segments"], on="segment_id")
+    r["bucket"] = r["ts"].dt.floor("15min")
+    series = r.groupby("bucket")["speed_kmh"].mean()
+    incidents = _state(f["traffic_incidents"], "incident_id", now)
+    return {
+        "tpi": district_tpi(f, now),
+        "worst": worst_roads(f, now),
+        "series": series,
+        "segments": _segment_state(f, now),
+        "incidents": incidents[incidents.status == "open"],
+    }
+
+
+def _emergency(f: Frames, now: datetime) -> dict[str, Any]:
+    events = _state(f["emergency_events"], "event_id", now)
+    warnings = warnings_in_force(f, now)
+    typhoon = warnings[warnings["hazard"] == "typhoon"]["signal"]
+    track = f["typhoon_tracks"]
+    track = track[(track["issued_ts"] <= now) & (track["ts"] > now - timedelta(days=2))]
+    return {
+        "events": events[events.status != "closed"],
+        "warnings": warnings,
+        "track": track,
+        "signal": max(typhoon, key=_SIGNALS.index) if len(typhoon) else None,
+    }
+
+
+def _fire(f: Frames, now: datetime) -> dict[str, Any]:
+    midnight = now.astimezone(TZ).replace(hour=0, minute=0, second=0, microsecond=0)
+    ev = f["fire_device_events"]
+    today = _window(ev, "ts", midnight, now)
+    counts = today.groupby(["kind", "confirmed"], dropna=False).size()
+    recent = _latest(_window(ev, "ts", now - timedelta(hours=1), now), "device_id")
+    live = recent[(recent.kind == "alarm") & (recent.confirmed != False)]  # noqa: E712
+    live = live.merge(f["fire_units"], on="unit_id")
+    inc = _state(f["fire_incidents"], "incident_id", now)
+    day = inc[(inc.call_ts > now - timedelta(hours=24)) & inc.arrival_ts.notna()]
+    response = (day.arrival_ts - day.dispatch_ts).dt.total_seconds()
+    return {
+        "counts": counts,
+        "live": live,
+        "median": response.median(),
+        "within": (response <= 300).mean(),
+        "incidents": inc[inc.status != "closed"],
+        "stations": f["fire_stations"],
+    }
+
+
+def _river(f: Frames, now: datetime) -> dict[str, Any]:
+    s = stations_latest(f, now).merge(f["river_reaches"], on="reach_id")
+    rank = s["water_class"].map(class_rank)
+    target = s["target_class"].map(class_rank)
+    s = s.assign(meets=rank <= target, gap=rank - target, rank=rank)
+    by = s.groupby("adcode")["meets"].agg(["size", "sum"])
+    return {
+        "compliance": by,
+        "share": s["meets"].mean(),
+        "worst": s.sort_values(["rank", "gap"], ascending=False).head(8),
+        "reaches": f["river_reaches"],
+        "stations": s,
+    }
+
+
+def _radar(f: Frames, now: datetime) -> dict[str, Any]:
+    pos = vessel_positions(f, now)
+    zones = f["sea_zones"]
+    hits = []
+    for zone in zones[zones["rule"] != "none"].itertuples(index=False):
+        ring = shapely.Polygon(json.loads(str(zone.path)))
+        inside = pos[
+            shapely.contains_xy(ring, pos["lon"].to_numpy(float), pos["lat"].to_numpy(float))
+        ]
+        if zone.rule == "no_fishing":
+            inside = inside[inside["vessel_type"] == "fishing"]
+        elif zone.rule == "no_anchoring":
+            inside = inside[(inside["sog"].fillna(0) < 0.5) | (inside["nav_status"] == 1)]
+        hits.append(inside.assign(zone_id=zone.zone_id, zone_name=zone.name))
+    a = f["ais_reports"]
+    tails = _window(a, "ts", now - timedelta(minutes=10), now).sort_values(["mmsi", "ts"])
+    return {
+        "positions": pos,
+        "dark": dark_targets(f, now),
+        "tails": tails,
+        "intrusions": pd.concat(hits) if hits else pd.DataFrame(),
+        "zones": zones,
+    }
+
+
+def _health(f: Frames, now: datetime) -> dict[str, Any]:
+    out = {}
+    for t in TABLES:
+        if t.fact and t.ts:
+            col = f[t.name][t.ts]
+            newest = col[col <= now].max()
+            age = (now - newest).total_seconds() if pd.notna(newest) else np.inf
+            out[t.name] = (len(col), newest, age <= t.freshness_s)
+    return out
+
+
+def naive_tick(f: Frames, now: datetime) -> dict[str, Any]:
+    """One refresh of the wall, naive: the six panels, the map's frames and feed health."""
+    return {
+        "economy": economy_latest(f, now),
+        "traffic": _traffic(f, now),
+        "emergency": _emergency(f, now),
+        "fire": _fire(f, now),
+        "river": _river(f, now),
+        "radar": _radar(f, now),
+        "health": _health(f, now),
+    }
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--data-dir", required=True)
+    p.add_argument("--now", required=True)
+    p.add_argument("--repeats", type=int, default=20)
+    args = p.parse_args()
+    now = datetime.fromisoformat(args.now)
+    node = LakeNode(Path(args.data_dir))
+    began = time.perf_counter()
+    frames = load(node)
+    load_s = time.perf_counter() - began
+    node.close()
+    naive_tick(frames, now)  # warm-up
+    times = []
+    for i in range(args.repeats):
+        t0 = time.perf_counter()
+        naive_tick(frames, now - timedelta(seconds=5 * (args.repeats - i)))
+        times.append((time.perf_counter() - t0) * 1000)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"times": times, "load_s": round(load_s, 2), "rss_mb": round(rss, 1)}))
+
+
+if __name__ == "__main__":
+    main()

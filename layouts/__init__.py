@@ -1,0 +1,1 @@
+"""Component builders: data in, Dash components out (no data access, no clock)."""

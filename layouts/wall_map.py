@@ -1,0 +1,164 @@
+"""The situational map on the wall: its box, layer toggles, and row-level live updates.
+
+The map itself is `layouts.situation_map` (deck.gl JSON). A refresh rarely changes much of it: a
+few vessels move, some roads change colour. `map_delta` compares the new spec with row digests of
+what the browser holds and returns only what changed — whole layers whose settings changed,
+otherwise the rows to set or remove, keyed by row id — and `assets/wall.js` merges that into the
+spec in the browser. Sizes of the map box are those of `assets/wall.css`, so the city fits it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+from dash import dcc, html
+
+from layouts import ids, situation_map
+from layouts.i18n import t
+
+__all__ = [
+    "MAP_SIZES",
+    "RowDigests",
+    "digests",
+    "layer_toggle",
+    "map_box_map",
+    "map_delta",
+    "map_spec",
+    "picked",
+    "visible_layers",
+]
+
+# Map box in canvas px: (aspect, playlist focus) → (width, height); see .wall-main in wall.css.
+MAP_SIZES: Mapping[tuple[str, bool], tuple[int, int]] = {
+    ("16x9", False): (780, 860),
+    ("32x9", False): (1324, 860),
+    ("16x9", True): (1116, 860),
+    ("32x9", True): (2594, 860),
+}
+RowDigests = dict[str, dict[str, str]]  # layer id → row key → digest ("" key: layer settings)
+_VIEW = "@view"
+
+
+def visible_layers(toggled: Sequence[str] | None, focus: str | None) -> list[str]:
+    """Layers on the map: the toggled ones, or in playlist focus those of the focused domain."""
+    if focus is not None and focus in situation_map.DOMAIN_LAYERS:
+        return list(situation_map.DOMAIN_LAYERS[focus])
+    chosen = set(toggled if toggled is not None else situation_map.DEFAULT_LAYERS)
+    return [info.id for info in situation_map.LAYERS if info.id in chosen]
+
+
+def map_spec(
+    frames: Mapping[str, pd.DataFrame],
+    *,
+    layers: Sequence[str],
+    district: str | None,
+    entity: Mapping[str, Any] | None,
+    lang: str,
+    aspect: str,
+    focus: str | None,
+) -> dict[str, Any]:
+    """The whole deck.gl spec for one browser's view of the city."""
+    size = MAP_SIZES.get((aspect, focus is not None), MAP_SIZES[("16x9", False)])
+    data = situation_map.MapData(
+        **{k: v for k, v in frames.items() if k in situation_map.MapData.__dataclass_fields__}
+    )
+    return situation_map.build_map(
+        data,
+        layers=layers,
+        focus=district,
+        selected=entity,
+        lang=lang,
+        size=size,
+        transition_ms=800,
+    )
+
+
+def map_box_map(lang: str, district: str | None) -> html.Div:
+    """The map as the page first draws it: land and districts; live layers come with a refresh."""
+    spec = map_spec(
+        {},
+        layers=situation_map.DEFAULT_LAYERS,
+        district=district,
+        entity=None,
+        lang=lang,
+        aspect="16x9",
+        focus=None,
+    )
+    return situation_map.map_component(ids.MAP, spec)
+
+
+def layer_toggle(lang: str) -> dcc.Checklist:
+    """One check box per map layer (hidden in kiosk mode with the other controls)."""
+    options = [
+        {"label": html.Span(t(info.key, lang), id=ids.text(info.key)), "value": info.id}
+        for info in situation_map.LAYERS
+    ]
+    return dcc.Checklist(
+        id=ids.LAYERS,
+        options=options,
+        value=list(situation_map.DEFAULT_LAYERS),
+        className="layer-toggle control",
+        inline=True,
+    )
+
+
+def _digest(value: object) -> str:
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
+
+
+def _key(row: object, index: int) -> str:
+    """A row's key, the same as `rowKey` in wall.js: its id, else its place in the layer."""
+    if isinstance(row, Mapping) and row.get("id") is not None:
+        return str(row["id"])
+    return f"#{index}"
+
+
+def digests(spec: Mapping[str, Any]) -> RowDigests:
+    """Row digests of every layer with inline rows (and of each layer's other settings); the
+    view and everything else but the layers under `@view`."""
+    out: RowDigests = {_VIEW: {"": _digest({k: v for k, v in spec.items() if k != "layers"})}}
+    for lyr in spec.get("layers", []):
+        rows = lyr.get("data")
+        settings = {k: v for k, v in lyr.items() if k != "data" or not isinstance(v, list)}
+        entry = {"": _digest(settings)}
+        if isinstance(rows, list):
+            entry.update({_key(r, i): _digest(r) for i, r in enumerate(rows)})
+        out[str(lyr["id"])] = entry
+    return out
+
+
+def map_delta(
+    spec: Mapping[str, Any], held: RowDigests | None
+) -> tuple[dict[str, Any] | None, RowDigests]:
+    """What the browser needs to turn what it holds (`held`, None: unknown) into `spec`.
+
+    Returns (delta, digests of `spec`); the delta is None when nothing changed, `{"full": spec}`
+    when the layer list differs, else `{"layers": {id: {"layer": …} | {"set": …, "del": …}}}`.
+    """
+    now = digests(spec)
+    if held is None or list(held) != list(now) or held[_VIEW] != now[_VIEW]:
+        return {"full": dict(spec)}, now
+    changes: dict[str, Any] = {}
+    for lyr in spec["layers"]:
+        lid = str(lyr["id"])
+        old, new = held[lid], now[lid]
+        if old.get("") != new[""] or not isinstance(lyr.get("data"), list):
+            if old.get("") != new[""]:
+                changes[lid] = {"layer": lyr}
+            continue
+        rows = {_key(r, i): r for i, r in enumerate(lyr["data"])}
+        put = {k: rows[k] for k, d in new.items() if k and old.get(k) != d}
+        gone = [k for k in old if k and k not in new]
+        if put or gone:
+            changes[lid] = {"set": put, "del": gone}
+    return ({"layers": changes} if changes else None), now
+
+
+def picked(click_info: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The selection a click on the map stands for (see `situation_map.click_target`)."""
+    return situation_map.click_target(click_info)

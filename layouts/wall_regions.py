@@ -1,0 +1,253 @@
+"""What a wall refresh may change, region by region: builders from one tick to components.
+
+`region_specs(view, lang, districts)` lists every region with the data it depends on and how to
+build it; the refresh callback builds and sends only the regions whose data changed since the
+browser last got them (the rest stay as they are on the wall).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from dash import html
+
+from layouts import ids
+from layouts.charts import trend_patch
+from layouts.i18n import clock_text, fmt_num, local_time, t
+from layouts.panels import BODIES, badge
+from layouts.theme import SIGNAL_COLORS, STATUS_COLORS
+
+__all__ = [
+    "REGIONS",
+    "health_strip",
+    "region_specs",
+    "scope_text",
+    "signal_badge",
+    "ticker_items",
+    "ticker_text",
+    "weather_badge",
+]
+
+Spec = tuple[str, object, Callable[[], Any]]
+
+REGIONS: tuple[str, ...] = (
+    *(f"{d}.{part}" for d in ids.DOMAINS for part in ("body", "badge", "scope")),
+    "signal",
+    "weather",
+    "ticker",
+    "health",
+    "trend",
+)
+
+
+def region_specs(
+    view: Mapping[str, Any], lang: str, districts: Sequence[Mapping[str, Any]]
+) -> list[Spec]:
+    """(region, the data it shows, builder) for every region of `REGIONS`, in that order."""
+    now = datetime.fromisoformat(view["now"])
+    scope = scope_text(view.get("district"), districts, lang)
+    today = local_time(now).date().isoformat()
+    specs: list[Spec] = []
+    for d in ids.DOMAINS:
+        p = view["panels"][d]
+        specs += [
+            (f"{d}.body", p["data"], partial(BODIES[d], p["data"], lang)),
+            (
+                f"{d}.badge",
+                (p["status"], p["as_of"], today),
+                partial(badge, p["status"], _when(p["as_of"], now), lang),
+            ),
+            (f"{d}.scope", scope, partial(str, scope)),
+        ]
+    title, feeds = view["title"], view["feeds"]
+    trend = view["panels"]["traffic"]["data"].get("trend") or {"ts": [], "tpi": []}
+    ages = {
+        k: (
+            f["status"],
+            f["newest"] if f["status"] != "fresh" else None,
+            _age_bucket(f.get("age_s")),
+        )
+        for k, f in feeds.items()
+    }
+    specs += [
+        ("signal", title, lambda: signal_badge(title, lang)),
+        ("weather", title.get("warnings"), lambda: weather_badge(title, lang)),
+        ("ticker", view["ticker"], lambda: ticker_items(view["ticker"], lang)),
+        ("health", (ages, today), lambda: health_strip(feeds, now, lang)),
+        ("trend", trend, lambda: trend_patch(trend["ts"], trend["tpi"])),
+    ]
+    return specs
+
+
+def _when(iso: str | None, now: datetime) -> str:
+    return clock_text(datetime.fromisoformat(iso) if iso else None, now)
+
+
+def _age_bucket(age_s: object) -> int | None:
+    return int(age_s // 60) if isinstance(age_s, int | float) else None
+
+
+def scope_text(district: str | None, districts: Sequence[Mapping[str, Any]], lang: str) -> str:
+    """ "全市" or the district's name, in `lang`."""
+    for d in districts:
+        if d["adcode"] == district:
+            return str(d["name_en"] if lang == "en" else d["name_zh"])
+    return t("wall.city", lang)
+
+
+def signal_badge(title: Mapping[str, Any], lang: str) -> html.Span:
+    """The typhoon signal in force and the storm's distance, or "no typhoon signal"."""
+    signal, storm = title.get("signal"), title.get("typhoon")
+    parts: list[Any] = []
+    if signal:
+        parts.append(
+            html.Span(
+                t("title.signal", lang, signal=t(f"signal.{signal}", lang)),
+                className="signal",
+                style={"background": SIGNAL_COLORS[signal]},
+            )
+        )
+    if storm:
+        name = storm.get("name_en") if lang == "en" else storm.get("name_zh")
+        parts.append(
+            html.Span(
+                t(
+                    "title.typhoon",
+                    lang,
+                    name=name,
+                    km=fmt_num(storm.get("distance_km")),
+                    force=storm.get("force"),
+                ),
+                className="storm",
+            )
+        )
+    if not parts:
+        parts.append(html.Span(t("title.no_signal", lang), className="storm"))
+    return html.Span(parts)
+
+
+def weather_badge(title: Mapping[str, Any], lang: str) -> html.Span:
+    """Weather warnings in force other than the typhoon signal."""
+    warnings = title.get("warnings") or []
+    if not warnings:
+        return html.Span(t("title.no_warning", lang), className="weather")
+    return html.Span(
+        [
+            html.Span(
+                t(
+                    "title.warning",
+                    lang,
+                    hazard=t(f"hazard.{w.get('hazard')}", lang),
+                    signal=t(f"signal.{w.get('signal')}", lang),
+                ),
+                className="weather",
+                style={"borderColor": SIGNAL_COLORS.get(str(w.get("signal")))},
+            )
+            for w in warnings
+        ]
+    )
+
+
+def _ticker_fields(item: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    """The fields the ticker sentence of one kind of alert needs."""
+    kind, get = str(item.get("kind")), item.get
+    if kind == "warning":
+        return {
+            "event": get("event") or "",
+            "hazard": t(f"hazard.{get('hazard')}", lang),
+            "signal": t(f"signal.{get('signal')}", lang),
+        }
+    if kind == "event":
+        return {"title": get("title") or "", "level": get("level")}
+    if kind == "congestion":
+        return {
+            "road": get("road_name") or "",
+            "tpi": fmt_num(get("tpi"), 1),
+            "level": t(f"tpi.level.{get('level')}", lang),
+        }
+    if kind in ("fire", "alarm"):
+        return {"unit": get("unit_name") or ""}
+    if kind == "water":
+        return {
+            "name": get("name") or "",
+            "cls": t(f"water.{get('water_class')}", lang),
+            "target": t(f"water.{get('target_class')}", lang),
+        }
+    if kind == "intrusion":
+        return {
+            "vessel": get("name") or get("mmsi"),
+            "zone": get("zone_name") or "",
+            "rule": t(f"rule.{get('rule')}", lang),
+        }
+    if kind == "dark":
+        return {"n": get("count")}
+    return {}
+
+
+def ticker_text(item: Mapping[str, Any], lang: str) -> str:
+    """One alert of the ticker as a sentence."""
+    return t(f"ticker.{item.get('kind')}", lang, **_ticker_fields(item, lang))
+
+
+def ticker_items(items: Sequence[Mapping[str, Any]], lang: str) -> list[Any]:
+    """The ticker's items, twice in a row so that the scroll loops without a jump."""
+    spans = [
+        html.Span(ticker_text(i, lang), className=f"tick tick--{int(i.get('sev', 1))}")
+        for i in items
+    ]
+    if not spans:
+        spans = [html.Span(t("ticker.none", lang), className="tick tick--0")]
+    return [html.Div(spans, className="ticker-run"), html.Div(spans, className="ticker-run")]
+
+
+def health_strip(feeds: Mapping[str, Mapping[str, Any]], now: datetime, lang: str) -> list[Any]:
+    """Freshness of each domain's feed: a coloured dot, the name and the age of its data."""
+    cells: list[Any] = [html.Span(t("health.title", lang), className="health-label")]
+    for domain in ids.DOMAINS:
+        f = feeds.get(domain, {})
+        newest = f.get("newest")
+        when = datetime.fromisoformat(newest) if newest else None
+        status = {"fresh": "ok", "stale": "stale"}.get(str(f.get("status")), "down")
+        if status == "down" and when is not None:
+            status = "stale"  # down now, but its last data is known: say how old it is
+        text = (
+            t("health.fresh", lang, age=_age(f.get("age_s"), lang))
+            if status == "ok"
+            else t("badge.stale", lang, time=clock_text(when, now))
+            if when
+            else t("badge.down", lang)
+        )
+        cells.append(
+            html.Span(
+                [
+                    html.Span(
+                        className="dot", style={"background": STATUS_COLORS.get(status, "#888")}
+                    ),
+                    html.Span(t(f"domain.{domain}", lang), className="feed-name"),
+                    html.Span(text, className=f"feed-age feed--{status}"),
+                ],
+                className=f"feed feed--{domain}",
+                **_data_attr(status),
+            )
+        )
+    return cells
+
+
+def _data_attr(status: str) -> dict[str, Any]:
+    return {"data-status": status}
+
+
+def _age(age_s: object, lang: str) -> str:
+    """How old a fresh feed's newest data is, in whole minutes (so the strip rarely changes)."""
+    if not isinstance(age_s, int | float):
+        return "—"
+    if age_s < 60:
+        return t("age.under_minute", lang)
+    if age_s < 5400:
+        return t("age.minutes", lang, n=int(age_s // 60))
+    if age_s < 2 * 86400:
+        return t("age.hours", lang, n=int(age_s // 3600))
+    return t("age.days", lang, n=int(age_s // 86400))

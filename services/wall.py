@@ -1,0 +1,243 @@
+"""One tick of the wall: every panel, the title badges, the ticker and feed health, as plain data.
+
+`tick(data, now, district)` asks the data service for what each panel shows and returns a
+JSON-ready dict; layouts turn it into components and the wall callback sends only what changed.
+It is also what the `wall.tick` benchmark times. A panel whose source fails keeps the last good
+values the data service remembers and is marked `stale` with the time of that data; with nothing
+to show it is `down`. One dead feed never stops the others.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from functools import cache, partial
+from typing import Any, TypeVar
+
+import pandas as pd
+
+from brain.standards import WaterClass
+from data_adapters import emergency, fire, health, radar, river, traffic
+from data_adapters.result import Result
+from services.wall_detail import detail
+from services.wall_panels import PANELS, DataLike, PanelParts, fetch, records
+
+__all__ = [
+    "DOMAINS",
+    "TAIL",
+    "TICKER_ITEMS",
+    "detail",
+    "district_list",
+    "map_tick",
+    "panel_status",
+    "tick",
+]
+
+log = logging.getLogger(__name__)
+
+DOMAINS: tuple[str, ...] = ("economy", "traffic", "emergency", "fire", "river", "radar")
+TICKER_ITEMS = 14
+WORKERS = 8  # panels, feed check and title of one refresh, assembled side by side
+T = TypeVar("T")
+_CITY_SEAT = "440802"  # 赤坎区, seat of the municipal government: the city's reference point
+_LEVEL_SEVERITY = {"I": 4, "II": 3, "III": 2, "IV": 1}
+
+
+def district_list() -> list[dict[str, Any]]:
+    """The nine county-level divisions: adcode, names and centroid (for chips and the map)."""
+    from simulator.geography import districts  # reference boundaries shipped with the project
+
+    return [
+        {
+            "adcode": d.adcode,
+            "name_zh": d.name_zh,
+            "name_en": d.name_en,
+            "lon": d.centroid[0],
+            "lat": d.centroid[1],
+        }
+        for d in districts()
+    ]
+
+
+def panel_status(
+    results: Sequence[Result[Any]], feed: Mapping[str, Any] | None
+) -> tuple[str, str | None]:
+    """(`ok` | `stale` | `down`, ISO time of the newest good data when not ok).
+
+    Stale when a query failed but its last good value is shown, or when the domain's feed has
+    stopped delivering (health says stale or down); down when there is nothing to show.
+    """
+    failed = [r for r in results if not r.ok]
+    feed_status = (feed or {}).get("status", "fresh")
+    if not failed and feed_status == "fresh":
+        return "ok", None
+    if failed and all(r.value is None for r in failed):
+        return "down", None
+    newest = (feed or {}).get("newest")
+    if newest is None:
+        times = [r.as_of for r in results if r.as_of is not None]
+        newest = min(times).isoformat() if times else None
+    return "stale", newest
+
+
+def _panel(domain: str, data: DataLike, now: datetime, district: str | None) -> PanelParts:
+    try:
+        return PANELS[domain](data, now, district)
+    except Exception:
+        log.exception("wall panel %s failed", domain)
+        return {}, [Result.failed("panel failed")]
+
+
+@cache
+def _pool() -> ThreadPoolExecutor:
+    """Threads that assemble the panels of one refresh side by side (their queries run on the
+    query threads of `services.wall_panels.fetch`)."""
+    return ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="wall-panel")
+
+
+def _in_parallel(jobs: Sequence[Callable[[], T]]) -> list[T]:
+    return list(_pool().map(lambda job: job(), jobs))
+
+
+def tick(data: DataLike, now: datetime, district: str | None = None) -> dict[str, Any]:
+    """Everything the wall shows at `now` for the city (`district` None) or one district."""
+    now = now.astimezone(UTC)
+    jobs: list[Callable[[], Any]] = [
+        partial(data.call, health.freshness, now=now),
+        partial(_title, data, now, district),
+    ]
+    jobs += [partial(_panel, d, data, now, district) for d in DOMAINS]
+    checked, title, *parts = _in_parallel(jobs)
+    feeds = _feeds(checked)
+    panels: dict[str, dict[str, Any]] = {}
+    for domain, (values, results) in zip(DOMAINS, parts, strict=True):
+        status, as_of = panel_status(results, feeds.get(domain))
+        panels[domain] = {"status": status, "as_of": as_of, "data": values}
+        feeds[domain] = _feed_with_panel(feeds[domain], status, as_of)
+    title["warnings"] = [
+        w for w in panels["emergency"]["data"].get("warnings", []) if w.get("hazard") != "typhoon"
+    ][:2]
+    return {
+        "now": now.isoformat(),
+        "district": district,
+        "title": title,
+        "panels": panels,
+        "ticker": _ticker(panels),
+        "feeds": feeds,
+    }
+
+
+def _feeds(result: Result[pd.DataFrame]) -> dict[str, dict[str, Any]]:
+    """Freshness of each domain's feed; every feed is `down` when even the check fails."""
+    frame = result.value if isinstance(result.value, pd.DataFrame) else None
+    rows = {r["domain"]: r for r in records(frame, ("domain", "newest", "age_s", "status"))}
+    out: dict[str, dict[str, Any]] = {}
+    for d in DOMAINS:
+        row = rows.get(d, {"newest": None, "age_s": None, "status": "down"})
+        status = row["status"] if result.ok else "down"
+        out[d] = {"status": status, "newest": row["newest"], "age_s": row["age_s"]}
+    return out
+
+
+def _feed_with_panel(feed: dict[str, Any], status: str, as_of: str | None) -> dict[str, Any]:
+    """The feed as the strip shows it: a panel that cannot read its data marks its feed too,
+    with the time of the data still on screen (health alone may see another, quiet-but-live
+    table of the domain)."""
+    if status == "ok" or (feed["status"] != "fresh" and feed["newest"] is not None):
+        return feed
+    return {**feed, "status": "stale" if as_of else "down", "newest": as_of or feed["newest"]}
+
+
+def _title(data: DataLike, now: datetime, district: str | None) -> dict[str, Any]:
+    """The typhoon signal in force and the storm (weather warnings are added from the panel)."""
+    signal = data.call(emergency.typhoon_signal_now, now=now, adcode=district)
+    track = data.call(emergency.typhoon_track, now=now)
+    return {
+        "signal": signal.value if signal.ok else None,
+        "typhoon": _typhoon(
+            track.value if isinstance(track.value, pd.DataFrame) else None, district
+        ),
+        "warnings": [],
+    }
+
+
+def _typhoon(track: pd.DataFrame | None, district: str | None) -> dict[str, Any] | None:
+    """The storm's latest observed position, its wind and its distance to the place in view."""
+    if track is None or track.empty:
+        return None
+    observed = track[track["kind"] == "observed"]
+    if observed.empty:
+        return None
+    last = records(
+        observed.sort_values("ts").tail(1),
+        ("storm_id", "name_zh", "name_en", "ts", "lon", "lat", "wind_ms", "force"),
+    )[0]
+    from brain.geo import haversine_km
+
+    ref = next(d for d in district_list() if d["adcode"] == (district or _CITY_SEAT))
+    last["distance_km"] = float(haversine_km(last["lon"], last["lat"], ref["lon"], ref["lat"]))
+    return last
+
+
+def _ticker(panels: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The alert ticker: what is wrong right now across the domains, most severe first."""
+    d = {k: v["data"] for k, v in panels.items()}
+    items: list[dict[str, Any]] = []
+
+    def add(kind: str, sev: int, row: Mapping[str, Any]) -> None:
+        items.append({**row, "kind": kind, "sev": sev})
+
+    for w in d["emergency"].get("warnings", []):
+        add("warning", _LEVEL_SEVERITY.get(w["level"], 1), w)
+    for e in d["emergency"].get("top", []):
+        if e.get("level") in ("I", "II"):
+            add("event", _LEVEL_SEVERITY[e["level"]], e)
+    for r in d["traffic"].get("worst", []):
+        if (r.get("level") or 0) >= 4:
+            add("congestion", r["level"] - 2, r)
+    for a in d["fire"].get("live", []):
+        add("fire" if a.get("confirmed") else "alarm", 3 if a.get("confirmed") else 1, a)
+    for s in d["river"].get("worst", []):
+        if s.get("meets_target") is False:
+            add("water", 2 if s["water_class"] == WaterClass.WORSE_THAN_V else 1, s)
+    for i in d["radar"].get("intrusion_list", []):
+        add("intrusion", 2, i)
+    if d["radar"].get("dark"):
+        add("dark", 1, {"count": d["radar"]["dark"]})
+    items.sort(key=lambda x: -int(x["sev"]))
+    return items[:TICKER_ITEMS]
+
+
+TAIL = timedelta(minutes=10)  # "short track tails"
+# The map's frames: (name in MapData, adapter, parameters at `now`). The whole city is drawn
+# even when a district is in focus (the map dims the others), so these ignore the district.
+_MAP_SOURCES: tuple[tuple[str, Any, Any], ...] = (
+    ("roads", traffic.segment_state, lambda now: {"now": now}),
+    ("incidents", traffic.incidents, lambda now: {"now": now}),
+    ("events", emergency.events, lambda now: {"now": now}),
+    ("warnings", emergency.warnings_in_force, lambda now: {"now": now}),
+    ("typhoon", emergency.typhoon_track, lambda now: {"now": now}),
+    ("fire_stations", fire.stations, lambda now: {}),
+    ("fire_alarms", fire.live_alarms, lambda now: {"now": now}),
+    ("fire_incidents", fire.incidents, lambda now: {"now": now}),
+    ("reaches", river.reaches, lambda now: {}),
+    ("river_stations", river.stations_latest, lambda now: {"now": now}),
+    ("vessels", radar.vessel_positions, lambda now: {"now": now}),
+    ("tails", radar.tails, lambda now: {"now": now, "lookback": TAIL}),
+    ("dark", radar.dark_targets, lambda now: {"now": now}),
+    ("intrusions", radar.zone_intrusions, lambda now: {"now": now}),
+    ("zones", radar.zones, lambda now: {}),
+)
+
+
+def map_tick(data: DataLike, now: datetime) -> dict[str, pd.DataFrame]:
+    """The frames the situational map draws at `now` (a failed source: its last good frame,
+    else an empty one, so that layer is simply not drawn)."""
+    now = now.astimezone(UTC)
+    results = fetch(data, *((fn, params(now)) for _, fn, params in _MAP_SOURCES))
+    return {
+        name: r.value if isinstance(r.value, pd.DataFrame) else pd.DataFrame()
+        for (name, _, _), r in zip(_MAP_SOURCES, results, strict=True)
+    }

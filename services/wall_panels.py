@@ -1,0 +1,275 @@
+"""The numbers of each wall panel, asked from the data service: one function per domain.
+
+Each function takes the data service, `now` and an optional district, and returns the panel's
+values as plain JSON-ready data together with the `Result`s they came from (the caller turns
+those into the panel's freshness status). Adapters do the filtering and aggregation in the
+engine; what is left here is picking rows and renaming fields.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any, Protocol, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from data_adapters import economy, emergency, fire, radar, river, traffic
+from data_adapters.result import Result
+from layouts.i18n import TZ
+
+__all__ = [
+    "ECONOMY_INDICATORS",
+    "LIST_ROWS",
+    "QUERY_WORKERS",
+    "Call",
+    "DataLike",
+    "PanelParts",
+    "economy_panel",
+    "emergency_panel",
+    "fetch",
+    "fire_panel",
+    "in_district",
+    "radar_panel",
+    "records",
+    "river_panel",
+    "traffic_panel",
+]
+
+T = TypeVar("T")
+PanelParts = tuple[dict[str, Any], list[Result[Any]]]
+
+# The four economy tiles of the wall (indicator codes of the data node), in display order.
+ECONOMY_INDICATORS: tuple[str, ...] = ("gdp", "iva", "retail", "port")
+LIST_ROWS = 8  # rows of each "worst …" list (the 16:9 layout shows fewer, 32:9 and focus all)
+TREND_HOURS = 6
+
+
+Call = tuple[Callable[..., Any], dict[str, Any]]
+QUERY_WORKERS = 4  # adapter queries of one refresh in flight at once
+
+
+class DataLike(Protocol):
+    """What the wall needs of `services.data.DataService`."""
+
+    def call(self, fn: Callable[..., T], /, **params: Any) -> Result[T]: ...
+
+
+@cache
+def _queries() -> ThreadPoolExecutor:
+    """Threads for adapter queries; kept, so each keeps its engine cursor between refreshes."""
+    return ThreadPoolExecutor(max_workers=QUERY_WORKERS, thread_name_prefix="wall-query")
+
+
+def fetch(data: DataLike, *calls: Call) -> list[Result[Any]]:
+    """The results of independent adapter calls, run side by side: a refresh is mostly waiting
+    on small queries, and the engine releases the GIL while it works."""
+    return list(_queries().map(lambda c: data.call(c[0], **c[1]), calls))
+
+
+def records(
+    frame: pd.DataFrame | None, columns: Iterable[str], n: int | None = None
+) -> list[dict[str, Any]]:
+    """Rows of `frame` as JSON-ready dicts (NaN → None, timestamps → ISO 8601)."""
+    if frame is None or frame.empty:
+        return []
+    cols = [c for c in columns if c in frame.columns]
+    part = frame[cols] if n is None else frame[cols].head(n)
+    return [{str(c): _plain(v) for c, v in row.items()} for row in part.to_dict("records")]
+
+
+def _plain(v: Any) -> Any:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, pd.Timestamp | datetime):
+        return v.isoformat()
+    if isinstance(v, np.bool_ | bool):
+        return bool(v)
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, float | np.floating):
+        f = float(v)
+        return None if math.isnan(f) else f
+    if hasattr(v, "isoformat"):  # date
+        return str(v.isoformat())
+    return v
+
+
+def _frame(result: Result[pd.DataFrame]) -> pd.DataFrame | None:
+    return result.value if isinstance(result.value, pd.DataFrame) else None
+
+
+def _row(frame: pd.DataFrame | None, adcode: str | None, city: str = "440800") -> dict[str, Any]:
+    """The city row (adcode None) or the district's row of a per-district frame."""
+    if frame is None or frame.empty or "adcode" not in frame.columns:
+        return {}
+    rows = records(frame[frame["adcode"] == (adcode or city)], frame.columns)
+    return rows[0] if rows else {}
+
+
+def in_district(frame: pd.DataFrame | None, adcode: str | None) -> pd.DataFrame | None:
+    """Rows of a lon/lat frame inside the district; points at sea belong to the nearest one."""
+    if frame is None or adcode is None or frame.empty:
+        return frame
+    from simulator.geography import district_of  # shapely geometry of the real districts
+
+    codes = district_of(frame["lon"].to_numpy(float), frame["lat"].to_numpy(float))
+    inside: pd.DataFrame = frame[codes == adcode].reset_index(drop=True)
+    return inside
+
+
+def economy_panel(data: DataLike, now: datetime, adcode: str | None) -> PanelParts:
+    res = data.call(economy.latest, now=now, adcode=adcode)
+    frame = _frame(res)
+    rows = {
+        r["indicator"]: r
+        for r in records(
+            frame,
+            (
+                "indicator",
+                "name_zh",
+                "name_en",
+                "unit",
+                "period",
+                "value",
+                "value_ytd",
+                "yoy_pct",
+                "ytd_yoy_pct",
+                "frequency",
+            ),
+        )
+    }
+    tiles = [rows[c] for c in ECONOMY_INDICATORS if c in rows]
+    return {"tiles": tiles}, [res]
+
+
+def traffic_panel(data: DataLike, now: datetime, adcode: str | None) -> PanelParts:
+    tpi, worst, inc, trend = fetch(
+        data,
+        (traffic.district_tpi, {"now": now, "adcode": adcode}),
+        (traffic.worst_roads, {"now": now, "n": LIST_ROWS, "adcode": adcode}),
+        (traffic.incidents, {"now": now, "adcode": adcode}),
+        (
+            traffic.tpi_series,
+            {"start": now - timedelta(hours=TREND_HOURS), "end": now, "adcode": adcode},
+        ),
+    )
+    row = _row(_frame(tpi), adcode)
+    series = records(_frame(trend), ("ts", "tpi"))
+    return {
+        "tpi": row.get("tpi"),
+        "level": row.get("level"),
+        "worst": records(_frame(worst), ("road_name", "tpi", "level", "speed_kmh"), LIST_ROWS),
+        "incidents": None if _frame(inc) is None else len(_frame(inc)),  # type: ignore[arg-type]
+        "trend": {"ts": [p["ts"] for p in series], "tpi": [p["tpi"] for p in series]},
+    }, [tpi, worst, inc, trend]
+
+
+def emergency_panel(data: DataLike, now: datetime, adcode: str | None) -> PanelParts:
+    ev, warn = fetch(
+        data,
+        (emergency.events, {"now": now, "adcode": adcode}),
+        (emergency.warnings_in_force, {"now": now, "adcode": adcode}),
+    )
+    events = _frame(ev)
+    levels = {lv: 0 for lv in ("I", "II", "III", "IV")}
+    if events is not None:
+        for lv, n in events["level"].value_counts().items():
+            levels[str(lv)] = int(n)
+    return {
+        "events": None if events is None else len(events),
+        "levels": levels,
+        "top": records(events, ("event_id", "title", "level", "kind", "status"), LIST_ROWS),
+        "warnings": records(
+            _frame(warn), ("identifier", "event", "hazard", "level", "signal"), LIST_ROWS
+        ),
+    }, [ev, warn]
+
+
+def fire_panel(data: DataLike, now: datetime, adcode: str | None) -> PanelParts:
+    midnight = now.astimezone(TZ).replace(hour=0, minute=0, second=0, microsecond=0)
+    alarms, live, resp = fetch(
+        data,
+        (fire.alarms, {"start": midnight, "end": now, "adcode": adcode}),
+        (fire.live_alarms, {"now": now, "adcode": adcode}),
+        (fire.response_summary, {"start": now - timedelta(hours=24), "end": now, "adcode": adcode}),
+    )
+    counts = _frame(alarms)
+    today = confirmed = None
+    if counts is not None:
+        alarm_rows = counts[counts["kind"] == "alarm"]
+        today = int(alarm_rows["events"].sum())
+        confirmed = int(
+            alarm_rows.loc[alarm_rows["confirmed"].fillna(False).astype(bool), "events"].sum()
+        )
+    summary = records(_frame(resp), ("incidents", "median_s", "p90_s", "within_standard_share"))
+    return {
+        "alarms_today": today,
+        "confirmed_today": confirmed,
+        "live": records(_frame(live), ("unit_name", "category", "confirmed", "ts"), LIST_ROWS),
+        "live_count": None if _frame(live) is None else len(_frame(live)),  # type: ignore[arg-type]
+        "response": summary[0] if summary else {},
+    }, [alarms, live, resp]
+
+
+def river_panel(data: DataLike, now: datetime, adcode: str | None) -> PanelParts:
+    comp, worst = fetch(
+        data,
+        (river.compliance, {"now": now, "adcode": adcode}),
+        (river.worst_sections, {"now": now, "n": LIST_ROWS, "adcode": adcode}),
+    )
+    row = _row(_frame(comp), adcode)
+    return {
+        "share": row.get("share"),
+        "sections": row.get("sections"),
+        "meeting": row.get("meeting"),
+        "worse_than_v": row.get("worse_than_v"),
+        "worst": records(
+            _frame(worst),
+            ("station_id", "name", "river_name", "water_class", "target_class", "meets_target"),
+            LIST_ROWS,
+        ),
+    }, [comp, worst]
+
+
+def radar_panel(data: DataLike, now: datetime, adcode: str | None) -> PanelParts:
+    pos, dark, intr = fetch(
+        data,
+        (radar.vessel_positions, {"now": now}),
+        (radar.dark_targets, {"now": now}),
+        (radar.zone_intrusions, {"now": now}),
+    )
+    vessels = in_district(_frame(pos), adcode)
+    darks = in_district(_frame(dark), adcode)
+    intrusions = in_district(_frame(intr), adcode)
+    unregistered = None
+    if vessels is not None:
+        reg = vessels["registered"].astype("boolean")
+        unregistered = int((~reg.fillna(False)).sum())
+    return {
+        "vessels": _count(vessels),
+        "dark": _count(darks),
+        "intrusions": _count(intrusions),
+        "unregistered": unregistered,
+        "intrusion_list": records(
+            intrusions, ("mmsi", "name", "zone_name", "rule", "vessel_type"), LIST_ROWS
+        ),
+    }, [pos, dark, intr]
+
+
+def _count(frame: pd.DataFrame | None) -> int | None:
+    return None if frame is None else len(frame)
+
+
+PANELS: Mapping[str, Callable[[DataLike, datetime, str | None], PanelParts]] = {
+    "economy": economy_panel,
+    "traffic": traffic_panel,
+    "emergency": emergency_panel,
+    "fire": fire_panel,
+    "river": river_panel,
+    "radar": radar_panel,
+}

@@ -1,0 +1,226 @@
+"""Shared helpers of the real-browser tests: a seeded data node, the live feed and the app in
+subprocesses, and headless Chromium (Playwright, sync API) that records what a page does.
+
+Everything runs on this machine: the app on a free port of 127.0.0.1, the browser with its
+network chatter switched off. `Watch` keeps every console error and every request whose host is
+not the app's own, so a test can say "none"; screenshots go to artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+__all__ = [
+    "CHROMIUM",
+    "CHROMIUM_FLAGS",
+    "SCREENSHOTS",
+    "AppServer",
+    "Watch",
+    "browser",
+    "free_port",
+    "live_feed",
+    "seed",
+    "shot",
+    "wait_for",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _env(data_dir: Path, **extra: str) -> dict[str, str]:
+    env = dict(os.environ, PYTHONPATH=str(ROOT), BRAIN_DATA_DIR=str(data_dir))
+    env.update(extra)
+    return env
+
+
+def seed(data_dir: Path, scale: str = "test") -> None:
+    """Seed the embedded data node in `data_dir` (the simulated city, anchored at now)."""
+    subprocess.run(
+        [sys.executable, "-m", "brain", "seed", "--scale", scale, "--data-dir", str(data_dir)],
+        cwd=ROOT,
+        env=_env(data_dir),
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+
+
+@contextmanager
+def live_feed(data_dir: Path, interval_s: float = 5.0) -> Iterator[subprocess.Popen[bytes]]:
+    """The live feed appending new data while the block runs."""
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "brain",
+            "simulate",
+            "--interval",
+            str(interval_s),
+            "--data-dir",
+            str(data_dir),
+        ],
+        cwd=ROOT,
+        env=_env(data_dir),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield proc
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@dataclass
+class AppServer:
+    """`python -m brain serve` in a subprocess; `kill` and `start` again on the same port."""
+
+    data_dir: Path
+    port: int = field(default_factory=free_port)
+    env: dict[str, str] = field(default_factory=dict)
+    log: Path | None = None
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 60.0) -> None:
+        out = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "brain",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--no-feed",
+                "--data-dir",
+                str(self.data_dir),
+            ],
+            cwd=ROOT,
+            env=_env(self.data_dir, **self.env),
+            stdout=out,
+            stderr=out,
+        )
+        wait_for(self._up, timeout, "the app to answer")
+
+    def _up(self) -> bool:
+        if self.proc is not None and self.proc.poll() is not None:
+            raise RuntimeError(f"the app exited with {self.proc.returncode}")
+        try:
+            with urllib.request.urlopen(self.url + "/wall", timeout=2) as r:
+                return bool(r.status == 200)
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def kill(self) -> None:
+        """Kill the server outright (SIGKILL), as a crash would."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            self.proc = None
+
+
+def wait_for(check: Callable[[], Any], timeout: float, what: str, every: float = 0.25) -> Any:
+    """Poll `check` until it returns something truthy; AssertionError naming `what` otherwise."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(every)
+
+
+@contextmanager
+def browser() -> Iterator[Any]:
+    """Headless Chromium (the system's), with its own network chatter switched off."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@dataclass
+class Watch:
+    """What a page did: console errors, uncaught exceptions, requests to hosts not the app's."""
+
+    app_host: str
+    errors: list[str] = field(default_factory=list)
+    foreign: list[str] = field(default_factory=list)
+
+    @classmethod
+    def attach(cls, page: Any, app_url: str) -> Watch:
+        w = cls(urlsplit(app_url).netloc)
+        page.on("console", lambda m: w.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: w.errors.append(f"uncaught: {e}"))
+        page.on("request", w._request)
+        return w
+
+    def _request(self, request: Any) -> None:
+        parts = urlsplit(request.url)
+        if parts.scheme in ("data", "blob", "about"):
+            return
+        if parts.netloc != self.app_host:
+            self.foreign.append(request.url)
+
+
+def shot(page: Any, name: str) -> Path:
+    """A full-window screenshot in artifacts/screenshots/ (git-ignored)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path
