@@ -133,12 +133,16 @@ def warnings_in_force(con: Any, *, now: datetime, adcode: str | None = None) -> 
     return run(warnings_in_force_expr, con, now=now, adcode=adcode)
 
 
-def typhoon_signal_now(con: Any, *, now: datetime, adcode: str | None = None) -> str | None:
-    """The highest typhoon signal in force at `now` (white < blue < yellow < orange < red)."""
+def _typhoon_rank_expr(con: Any, *, now: datetime, adcode: str | None) -> ir.Table:
     t = _in_force(con, now, adcode)
     t = t.filter(t.hazard == "typhoon")
     rank = ibis.cases(*[(t.signal == s, i) for i, s in enumerate(TYPHOON_SIGNALS)], else_=-1)
-    best = t.aggregate(best=rank.max()).execute()["best"].iloc[0]
+    return t.aggregate(best=rank.max())
+
+
+def typhoon_signal_now(con: Any, *, now: datetime, adcode: str | None = None) -> str | None:
+    """The highest typhoon signal in force at `now` (white < blue < yellow < orange < red)."""
+    best = run(_typhoon_rank_expr, con, now=now, adcode=adcode)["best"].iloc[0]
     if pd.isna(best) or int(best) < 0:
         return None
     return TYPHOON_SIGNALS[int(best)]

@@ -10,7 +10,7 @@ feed alone must not mark the panel stale; each table's own status is in the repo
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import duckdb
@@ -19,8 +19,9 @@ import pandas as pd
 import psycopg
 from ibis.common.exceptions import IbisError, TableNotFound
 
+from data_adapters.compiled import run
 from data_adapters.query import upto, utc
-from data_adapters.schema import DOMAINS, Domain, Table, tables_of
+from data_adapters.schema import DOMAINS, Domain, Table, table, tables_of
 
 __all__ = ["QUERY_ERRORS", "STATUSES", "freshness", "report"]
 
@@ -39,10 +40,14 @@ def _facts(domain: Domain) -> list[Table]:
     return [t for t in tables_of(domain) if t.fact and t.ts]
 
 
-def _stats_expr(con: Any, tables: list[Table], now: datetime) -> Any:
+def _stats_of_expr(con: Any, *, now: datetime, tables: tuple[str, ...], recent: bool) -> Any:
+    """Rows and newest time of `tables` up to `now`: over their whole history, or (`recent`)
+    within twice their freshness limit only, which reads a few row groups of the newest files."""
     parts = []
-    for t in tables:
-        rel = upto(con.table(t.name), str(t.ts), now)
+    for name in tables:
+        t = table(name)
+        lookback = timedelta(seconds=2 * t.freshness_s) if recent else None
+        rel = upto(con.table(t.name), str(t.ts), now, lookback)
         parts.append(
             rel.aggregate(table=ibis.literal(t.name), rows=rel.count(), newest=rel[str(t.ts)].max())
         )
@@ -60,12 +65,24 @@ def _best(statuses: list[str]) -> str:
     return min(statuses, key=STATUSES.index) if statuses else "down"
 
 
-def _domain(con: Any, domain: Domain, now: datetime) -> tuple[dict[str, Any], dict[str, Any]]:
+def _stats(con: Any, facts: list[Table], now: datetime, counts: bool) -> dict[str, Any]:
+    names = tuple(t.name for t in facts)
+    stats = run(_stats_of_expr, con, now=now, tables=names, recent=not counts)
+    by_name: dict[str, Any] = {str(r.table): r for r in stats.itertuples(index=False)}
+    quiet = tuple(n for n in names if int(by_name[n].rows) == 0)
+    if quiet and not counts:  # nothing recent: when did these feeds last deliver?
+        older = run(_stats_of_expr, con, now=now, tables=quiet, recent=False)
+        by_name |= {str(r.table): r for r in older.itertuples(index=False)}
+    return by_name
+
+
+def _domain(
+    con: Any, domain: Domain, now: datetime, counts: bool = True
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """(domain summary, per-table details) of one domain."""
     facts = _facts(domain)
     tables: dict[str, Any] = {}
-    stats = _stats_expr(con, facts, now).to_pandas()
-    by_name = {str(r.table): r for r in stats.itertuples(index=False)}
+    by_name = _stats(con, facts, now, counts)
     newest_all: list[datetime] = []
     for t in facts:
         row = by_name[t.name]
@@ -89,23 +106,29 @@ def _domain(con: Any, domain: Domain, now: datetime) -> tuple[dict[str, Any], di
     return summary, tables
 
 
+def _quarantine_expr(con: Any) -> Any:
+    q = con.table("quarantine")
+    return q.group_by("domain").aggregate(n=q.count())
+
+
 def _quarantined(con: Any) -> dict[str, int]:
     """Rows kept in quarantine per domain (all of them: it is a backlog, not a feed)."""
     try:
-        q = con.table("quarantine")
-        counts = q.group_by("domain").aggregate(n=q.count()).to_pandas()
+        counts = run(_quarantine_expr, con)
     except QUERY_ERRORS:
         return {}  # each domain reports its own read error below
     return {str(r.domain): int(r.n) for r in counts.itertuples(index=False)}
 
 
-def _collect(con: Any, now: datetime) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+def _collect(
+    con: Any, now: datetime, counts: bool = True
+) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
     now = utc(now)
     quarantined = _quarantined(con)
     summaries, details = [], {}
     for domain in DOMAINS:
         try:
-            summary, tables = _domain(con, domain, now)
+            summary, tables = _domain(con, domain, now, counts)
         except QUERY_ERRORS as err:  # a dead node, a lost connection, a missing table
             summary = dict(
                 domain=domain.value,
@@ -122,9 +145,13 @@ def _collect(con: Any, now: datetime) -> tuple[list[dict[str, Any]], dict[str, d
     return summaries, details
 
 
-def freshness(con: Any, *, now: datetime) -> pd.DataFrame:
-    """One row per domain: rows, newest, age_s, status (fresh/stale/down), quarantined, error."""
-    summaries, _details = _collect(con, now)
+def freshness(con: Any, *, now: datetime, counts: bool = True) -> pd.DataFrame:
+    """One row per domain: rows, newest, age_s, status (fresh/stale/down), quarantined, error.
+
+    With `counts=False` (the wall's feed strip, every refresh) `rows` counts only the recent rows
+    (within twice each table's freshness limit), which spares scanning the whole history.
+    """
+    summaries, _details = _collect(con, now, counts)
     frame = pd.DataFrame(
         summaries, columns=["domain", "rows", "newest", "age_s", "status", "quarantined", "error"]
     )

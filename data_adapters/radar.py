@@ -188,21 +188,27 @@ _INTRUSION_COLUMNS = [
 ]
 
 
+def _rule_zones_expr(con: Any) -> ir.Table:
+    zones = con.table("sea_zones").filter(_.rule.isin(list(RULES)))
+    return zones.select("zone_id", "name", "kind", "rule", "path").order_by("zone_id")
+
+
+def _positions_in_expr(
+    con: Any, *, now: datetime, lookback: timedelta, boxes: tuple[tuple[float, ...], ...]
+) -> ir.Table:
+    """Latest positions inside any of the bounding boxes (the engine-side prefilter)."""
+    p = _positions(con, now, lookback)
+    inside = [p.lon.between(x0, x1) & p.lat.between(y0, y1) for x0, y0, x1, y1 in boxes]
+    return p.filter(ibis.or_(*inside))
+
+
 def zone_intrusions(con: Any, *, now: datetime, lookback: timedelta = _POSITIONS) -> pd.DataFrame:
     """Vessels whose latest position breaks the rule of the zone it lies in (one row per pair)."""
-    z = execute(
-        con.table("sea_zones")
-        .filter(_.rule.isin(list(RULES)))
-        .select("zone_id", "name", "kind", "rule", "path")
-    )
+    z = run(_rule_zones_expr, con)
     if z.empty:
         return pd.DataFrame(columns=_INTRUSION_COLUMNS)
-    boxes = [polygon_bbox(p) for p in z["path"]]
-    p = _positions(con, now, lookback)
-    inside_any = ibis.or_(
-        *[p.lon.between(x0, x1) & p.lat.between(y0, y1) for x0, y0, x1, y1 in boxes]
-    )
-    pos = execute(p.filter(inside_any))
+    boxes = tuple(polygon_bbox(p) for p in z["path"])
+    pos = run(_positions_in_expr, con, now=now, lookback=lookback, boxes=boxes)
     found: list[pd.DataFrame] = []
     for zone in z.itertuples(index=False):
         polygon = shapely.Polygon(json.loads(str(zone.path)))

@@ -312,7 +312,7 @@ def incidents_expr(
         "status",
         "reported_ts",
         "description",
-        duration_s=ibis.literal(int(n.timestamp())) - j.reported_ts.epoch_seconds(),
+        duration_s=ibis.literal(n).epoch_seconds() - j.reported_ts.epoch_seconds(),
     ).order_by([ibis.desc("severity"), ibis.desc("reported_ts"), "incident_id"])
 
 

@@ -24,6 +24,7 @@ from flask_caching.backends.rediscache import RedisCache
 
 __all__ = [
     "KEY_PREFIX",
+    "QUERY_TIMEOUTS",
     "TIMEOUTS",
     "BrainCache",
     "cache_config",
@@ -45,6 +46,14 @@ TIMEOUTS: Mapping[str, int] = {
     "economy": 600,
     "health": 5,
 }
+# Queries whose answer moves more slowly than their domain's live figures.
+QUERY_TIMEOUTS: Mapping[str, int] = {
+    "traffic.tpi_series": 60,  # a day in 15-minute buckets: a new point every 15 minutes
+    "traffic.tpi_profile": 300,
+    # feeds go stale after minutes (Table.freshness_s); a failing query is caught at once by
+    # the panels' own queries, so the feed strip need not re-check every refresh
+    "health.freshness": 30,
+}
 _DEFAULT_TIMEOUT = 30
 _FS_THRESHOLD = 5000  # entries kept on disk before the oldest are pruned
 _REDIS_TIMEOUTS = {"socket_connect_timeout": 0.5, "socket_timeout": 1.0}
@@ -60,9 +69,9 @@ _CACHE_ERRORS = (
 )
 
 
-def timeout_for(domain: str) -> int:
-    """Cache timeout (s) of a domain's queries."""
-    return TIMEOUTS.get(domain, _DEFAULT_TIMEOUT)
+def timeout_for(domain: str, name: str = "") -> int:
+    """Cache timeout (s) of a domain's queries (or of one of them, `name`)."""
+    return QUERY_TIMEOUTS.get(f"{domain}.{name}") or TIMEOUTS.get(domain, _DEFAULT_TIMEOUT)
 
 
 def _kind(url: str) -> str:

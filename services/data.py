@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from data_adapters.result import Result
-from services.cache import BrainCache, timeout_for
+from services.cache import QUERY_TIMEOUTS, BrainCache, timeout_for
 
 __all__ = ["LAST_GOOD_S", "TIME_PARAMS", "DataService", "floor_time"]
 
@@ -117,7 +117,7 @@ class DataService:
 
     def get(self, domain: str, name: str, fn: Callable[..., Any], /, **params: Any) -> Result[Any]:
         """`fn(node.backend(), **params)` through the cache; never raises."""
-        step = self.timeouts(domain)
+        step = QUERY_TIMEOUTS.get(f"{domain}.{name}") or self.timeouts(domain)
         try:
             params = {
                 k: (floor_time(v, step) if k in TIME_PARAMS and isinstance(v, datetime) else v)

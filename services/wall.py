@@ -105,7 +105,7 @@ def tick(data: DataLike, now: datetime, district: str | None = None) -> dict[str
     """Everything the wall shows at `now` for the city (`district` None) or one district."""
     now = now.astimezone(UTC)
     jobs: list[Callable[[], Any]] = [
-        partial(data.call, health.freshness, now=now),
+        partial(data.call, health.freshness, now=now, counts=False),
         partial(_title, data, now, district),
     ]
     jobs += [partial(_panel, d, data, now, district) for d in DOMAINS]

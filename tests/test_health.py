@@ -75,3 +75,12 @@ def test_missing_tables_on_a_server_are_down(pg_url: str) -> None:
 def test_naive_now_is_refused(con: Any) -> None:
     with pytest.raises(ValueError, match="naive"):
         health.freshness(con, now=datetime(2024, 7, 15))
+
+
+@pytest.mark.parametrize("later", [timedelta(0), timedelta(minutes=30), timedelta(days=3)])
+def test_recent_only_check_agrees_with_the_full_one(con: Any, later: timedelta) -> None:
+    full = health.freshness(con, now=NOW + later)
+    quick = health.freshness(con, now=NOW + later, counts=False)
+    cols = ["domain", "newest", "status", "quarantined"]
+    assert full[cols].equals(quick[cols])
+    assert (quick["rows"] <= full["rows"]).all()
