@@ -113,6 +113,7 @@ def _quarantine_expr(con: Any) -> Any:
 
 def _quarantined(con: Any) -> dict[str, int]:
     """Rows kept in quarantine per domain (all of them: it is a backlog, not a feed)."""
+    counts: Any
     try:
         counts = run(_quarantine_expr, con)
     except QUERY_ERRORS:
