@@ -8,18 +8,16 @@ small latest-positions result (zones are few).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 import ibis
 import ibis.expr.types as ir
-import numpy as np
 import pandas as pd
-import shapely
 from ibis import _
 
+from brain.zones import INTRUSION_COLUMNS, MOVING_KN, RULES, intrusions
 from data_adapters.compiled import run
 from data_adapters.query import execute, latest_per_key, polygon_bbox, upto, window
 
@@ -41,9 +39,6 @@ __all__ = [
     "zones_expr",
 ]
 
-MOVING_KN = 0.5  # below this speed over ground a vessel counts as anchored / stopped
-RULES = ("no_entry", "no_fishing", "no_anchoring")  # the rules zone_intrusions enforces
-_AT_ANCHOR = 1  # AIS navigational status "at anchor"
 _POSITIONS = timedelta(minutes=15)
 
 
@@ -161,33 +156,6 @@ def dark_targets(
     return run(dark_targets_expr, con, now=now, lookback=lookback)
 
 
-def _breaks(rule: str, frame: pd.DataFrame) -> np.ndarray:
-    """Which vessels (rows of `frame`, all inside the zone) break the zone's `rule`."""
-    if rule == "no_entry":
-        return np.ones(len(frame), dtype=bool)
-    if rule == "no_fishing":
-        return np.asarray(frame["vessel_type"].eq("fishing").fillna(False), dtype=bool)
-    slow = frame["sog"].astype("float64").fillna(np.inf) < MOVING_KN
-    anchored = frame["nav_status"].astype("Float64").eq(_AT_ANCHOR).fillna(False)
-    return np.asarray(slow | anchored, dtype=bool)
-
-
-_INTRUSION_COLUMNS = [
-    "mmsi",
-    "name",
-    "vessel_type",
-    "registered",
-    "ts",
-    "lon",
-    "lat",
-    "sog",
-    "zone_id",
-    "zone_name",
-    "zone_kind",
-    "rule",
-]
-
-
 def _rule_zones_expr(con: Any) -> ir.Table:
     zones = con.table("sea_zones").filter(_.rule.isin(list(RULES)))
     return zones.select("zone_id", "name", "kind", "rule", "path").order_by("zone_id")
@@ -203,29 +171,16 @@ def _positions_in_expr(
 
 
 def zone_intrusions(con: Any, *, now: datetime, lookback: timedelta = _POSITIONS) -> pd.DataFrame:
-    """Vessels whose latest position breaks the rule of the zone it lies in (one row per pair)."""
+    """Vessels whose latest position breaks the rule of the zone it lies in (one row per pair).
+
+    The engine returns only the positions inside some rule zone's bounding box; the exact
+    point-in-polygon test and the rules run in `brain.zones`.
+    """
     z = run(_rule_zones_expr, con)
     if z.empty:
-        return pd.DataFrame(columns=_INTRUSION_COLUMNS)
+        return pd.DataFrame(columns=INTRUSION_COLUMNS)
     boxes = tuple(polygon_bbox(p) for p in z["path"])
-    pos = run(_positions_in_expr, con, now=now, lookback=lookback, boxes=boxes)
-    found: list[pd.DataFrame] = []
-    for zone in z.itertuples(index=False):
-        polygon = shapely.Polygon(json.loads(str(zone.path)))
-        lon, lat = pos["lon"].to_numpy(float), pos["lat"].to_numpy(float)
-        inside = shapely.contains_xy(polygon, lon, lat)
-        hits = pos[inside]
-        hits = hits[_breaks(str(zone.rule), hits)]
-        if len(hits):
-            found.append(
-                hits.assign(
-                    zone_id=zone.zone_id, zone_name=zone.name, zone_kind=zone.kind, rule=zone.rule
-                )
-            )
-    if not found:
-        return pd.DataFrame(columns=_INTRUSION_COLUMNS)
-    out = pd.concat(found, ignore_index=True)[_INTRUSION_COLUMNS]
-    return out.sort_values(["zone_id", "mmsi"]).reset_index(drop=True)
+    return intrusions(run(_positions_in_expr, con, now=now, lookback=lookback, boxes=boxes), z)
 
 
 def vessel_counts_expr(

@@ -11,6 +11,7 @@ so it survives a dead cache).
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import logging
 import threading
@@ -68,6 +69,19 @@ def _node_id(node: Any) -> str:
     return hashlib.sha1("|".join(parts).encode()).hexdigest()[:10]
 
 
+def _without_defaults(fn: Callable[..., Any], params: dict[str, Any]) -> dict[str, Any]:
+    """`params` less those equal to the function's own defaults (same call, same cache key)."""
+    try:
+        defaults = {
+            k: p.default
+            for k, p in inspect.signature(fn).parameters.items()
+            if p.default is not inspect.Parameter.empty
+        }
+    except (TypeError, ValueError):  # a callable without a signature: keep everything
+        return params
+    return {k: v for k, v in params.items() if k not in defaults or defaults[k] != v}
+
+
 class DataService:
     """Adapters behind the cache; every answer is a `Result`."""
 
@@ -118,6 +132,7 @@ class DataService:
     def get(self, domain: str, name: str, fn: Callable[..., Any], /, **params: Any) -> Result[Any]:
         """`fn(node.backend(), **params)` through the cache; never raises."""
         step = QUERY_TIMEOUTS.get(f"{domain}.{name}") or self.timeouts(domain)
+        params = _without_defaults(fn, params)  # f(now=t) and f(now=t, adcode=None) share a key
         try:
             params = {
                 k: (floor_time(v, step) if k in TIME_PARAMS and isinstance(v, datetime) else v)

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from brain.standards import WaterClass
+from brain.zones import intrusions
 from data_adapters import emergency, fire, health, radar, river, traffic
 from data_adapters.result import Result
 from services.wall_detail import detail
@@ -227,7 +228,6 @@ _MAP_SOURCES: tuple[tuple[str, Any, Any], ...] = (
     ("vessels", radar.vessel_positions, lambda now: {"now": now}),
     ("tails", radar.tails, lambda now: {"now": now, "lookback": TAIL}),
     ("dark", radar.dark_targets, lambda now: {"now": now}),
-    ("intrusions", radar.zone_intrusions, lambda now: {"now": now}),
     ("zones", radar.zones, lambda now: {}),
 )
 
@@ -237,7 +237,9 @@ def map_tick(data: DataLike, now: datetime) -> dict[str, pd.DataFrame]:
     else an empty one, so that layer is simply not drawn)."""
     now = now.astimezone(UTC)
     results = fetch(data, *((fn, params(now)) for _, fn, params in _MAP_SOURCES))
-    return {
+    frames = {
         name: r.value if isinstance(r.value, pd.DataFrame) else pd.DataFrame()
         for (name, _, _), r in zip(_MAP_SOURCES, results, strict=True)
     }
+    frames["intrusions"] = intrusions(frames["vessels"], frames["zones"])
+    return frames

@@ -18,6 +18,7 @@ from typing import Any, Protocol, TypeVar
 import numpy as np
 import pandas as pd
 
+from brain.zones import intrusions
 from data_adapters import economy, emergency, fire, radar, river, traffic
 from data_adapters.result import Result
 from layouts.i18n import TZ
@@ -236,13 +237,22 @@ def river_panel(data: DataLike, now: datetime, adcode: str | None) -> PanelParts
     }, [comp, worst]
 
 
+def _intrusions(positions: Result[Any], zones: Result[Any]) -> Result[Any]:
+    """Zone intrusions derived from the positions and zones already fetched (no third query)."""
+    error = positions.error or zones.error
+    if isinstance(positions.value, pd.DataFrame) and isinstance(zones.value, pd.DataFrame):
+        return Result(intrusions(positions.value, zones.value), positions.as_of, error)
+    return Result(None, positions.as_of, error or "no positions")
+
+
 def radar_panel(data: DataLike, now: datetime, adcode: str | None) -> PanelParts:
-    pos, dark, intr = fetch(
+    pos, dark, zones = fetch(
         data,
         (radar.vessel_positions, {"now": now}),
         (radar.dark_targets, {"now": now}),
-        (radar.zone_intrusions, {"now": now}),
+        (radar.zones, {}),
     )
+    intr = _intrusions(pos, zones)
     vessels = in_district(_frame(pos), adcode)
     darks = in_district(_frame(dark), adcode)
     intrusions = in_district(_frame(intr), adcode)

@@ -177,3 +177,18 @@ def test_a_foreign_cache_entry_is_a_miss(lake_node: LakeNode, tmp_path: Path) ->
     fn.fail = True
     bad = svc.get("river", "counter", fn, now=NOW + timedelta(minutes=5))
     assert not bad.ok and bad.as_of == NOW  # from process memory
+
+
+def test_explicit_defaults_share_the_cache_entry(lake_node: LakeNode, tmp_path: Path) -> None:
+    svc = DataService(lake_node, make_cache(_settings(tmp_path)))
+    calls: list[dict[str, Any]] = []
+
+    def counted(con: Any, *, now: datetime, adcode: str | None = None) -> pd.DataFrame:
+        calls.append({"adcode": adcode})
+        return traffic.district_tpi(con, now=now, adcode=adcode)
+
+    a = svc.get("traffic", "district_tpi", counted, now=NOW)
+    b = svc.get("traffic", "district_tpi", counted, now=NOW, adcode=None)
+    c = svc.get("traffic", "district_tpi", counted, now=NOW, adcode="440802")
+    assert a.ok and b.ok and c.ok
+    assert calls == [{"adcode": None}, {"adcode": "440802"}]

@@ -1,0 +1,75 @@
+"""Sea-zone rules: which vessels break the rule of the zone they are in.
+
+Pure: positions and zones come in as frames, intrusions go out. Rules: `no_entry` (any vessel
+inside), `no_fishing` (fishing vessels inside), `no_anchoring` (vessels inside that are stopped —
+speed over ground under 0.5 kn — or report AIS navigational status 1, "at anchor").
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import shapely
+
+__all__ = ["INTRUSION_COLUMNS", "MOVING_KN", "RULES", "breaks", "intrusions"]
+
+MOVING_KN = 0.5  # below this speed over ground a vessel counts as anchored / stopped
+RULES = ("no_entry", "no_fishing", "no_anchoring")
+_AT_ANCHOR = 1  # AIS navigational status "at anchor"
+
+INTRUSION_COLUMNS = [
+    "mmsi",
+    "name",
+    "vessel_type",
+    "registered",
+    "ts",
+    "lon",
+    "lat",
+    "sog",
+    "zone_id",
+    "zone_name",
+    "zone_kind",
+    "rule",
+]
+
+
+def breaks(rule: str, frame: pd.DataFrame) -> np.ndarray:
+    """Which vessels (rows of `frame`, all inside a zone) break the zone's `rule`."""
+    if rule == "no_entry":
+        return np.ones(len(frame), dtype=bool)
+    if rule == "no_fishing":
+        return np.asarray(frame["vessel_type"].eq("fishing").fillna(False), dtype=bool)
+    slow = frame["sog"].astype("float64").fillna(np.inf) < MOVING_KN
+    anchored = frame["nav_status"].astype("Float64").eq(_AT_ANCHOR).fillna(False)
+    return np.asarray(slow | anchored, dtype=bool)
+
+
+def intrusions(positions: pd.DataFrame, zones: pd.DataFrame) -> pd.DataFrame:
+    """(vessel, zone) pairs breaking the zone's rule, ordered by zone then MMSI.
+
+    `positions`: one row per vessel (mmsi, name, vessel_type, registered, ts, lon, lat, sog,
+    nav_status); `zones`: zone_id, name, kind, rule, path (JSON ring of [lon, lat]).
+    """
+    if positions.empty or zones.empty:
+        return pd.DataFrame(columns=INTRUSION_COLUMNS)
+    lon = positions["lon"].to_numpy(dtype="float64", na_value=np.nan)
+    lat = positions["lat"].to_numpy(dtype="float64", na_value=np.nan)
+    found: list[pd.DataFrame] = []
+    for zone in zones[zones["rule"].isin(RULES)].itertuples(index=False):
+        inside = shapely.contains_xy(shapely.Polygon(json.loads(str(zone.path))), lon, lat)
+        if not inside.any():
+            continue
+        hits = positions[inside]
+        hits = hits[breaks(str(zone.rule), hits)]
+        if len(hits):
+            found.append(
+                hits.assign(
+                    zone_id=zone.zone_id, zone_name=zone.name, zone_kind=zone.kind, rule=zone.rule
+                )
+            )
+    if not found:
+        return pd.DataFrame(columns=INTRUSION_COLUMNS)
+    out = pd.concat(found, ignore_index=True)[INTRUSION_COLUMNS]
+    return out.sort_values(["zone_id", "mmsi"]).reset_index(drop=True)
