@@ -8,6 +8,7 @@ speed over ground under 0.5 kn — or report AIS navigational status 1, "at anch
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -46,6 +47,14 @@ def breaks(rule: str, frame: pd.DataFrame) -> np.ndarray:
     return np.asarray(slow | anchored, dtype=bool)
 
 
+@lru_cache(maxsize=1024)
+def _polygon(ring: str) -> shapely.Polygon:
+    """A zone's polygon, prepared for fast point tests (zones change rarely: build it once)."""
+    polygon = shapely.Polygon(json.loads(ring))
+    shapely.prepare(polygon)
+    return polygon
+
+
 def intrusions(positions: pd.DataFrame, zones: pd.DataFrame) -> pd.DataFrame:
     """(vessel, zone) pairs breaking the zone's rule, ordered by zone then MMSI.
 
@@ -58,7 +67,7 @@ def intrusions(positions: pd.DataFrame, zones: pd.DataFrame) -> pd.DataFrame:
     lat = positions["lat"].to_numpy(dtype="float64", na_value=np.nan)
     found: list[pd.DataFrame] = []
     for zone in zones[zones["rule"].isin(RULES)].itertuples(index=False):
-        inside = shapely.contains_xy(shapely.Polygon(json.loads(str(zone.path))), lon, lat)
+        inside = shapely.contains_xy(_polygon(str(zone.path)), lon, lat)
         if not inside.any():
             continue
         hits = positions[inside]

@@ -14,6 +14,7 @@ import json
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -241,11 +242,23 @@ def path_of(v: Any) -> list[list[float]]:
     """A path or ring (JSON text or [lon, lat] pairs) as rounded points; bad points dropped."""
     if v is None:
         return []
-    if isinstance(v, (str, bytes)):
-        try:
-            v = json.loads(v)
-        except ValueError:
-            return []
+    if isinstance(v, str):  # geometry text repeats every refresh: parse it once
+        return [list(p) for p in _parsed(v)]
+    if isinstance(v, bytes):
+        return path_of(v.decode("utf-8", "replace"))
+    return _points(v)
+
+
+@lru_cache(maxsize=16_384)
+def _parsed(text: str) -> tuple[tuple[float, float], ...]:
+    try:
+        v = json.loads(text)
+    except ValueError:
+        return ()
+    return tuple((p[0], p[1]) for p in _points(v))
+
+
+def _points(v: Any) -> list[list[float]]:
     out: list[list[float]] = []
     for p in v if isinstance(v, (list, tuple)) else []:
         if isinstance(p, (list, tuple)) and len(p) >= 2:
