@@ -11,12 +11,12 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(VENV)/.run-deps: requirements.txt | $(PY)
-	$(PY) -m pip install --quiet -r requirements.txt
+$(VENV)/.run-deps: requirements.txt constraints.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
 	touch $@
 
-$(VENV)/.test-deps: requirements-dev.txt requirements.txt | $(PY)
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+$(VENV)/.test-deps: requirements-dev.txt requirements.txt constraints.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements-dev.txt -c constraints.txt
 	touch $@ $(VENV)/.run-deps
 
 ## run: install, seed the embedded data node if missing, serve the app with the live feed
