@@ -53,6 +53,14 @@ QUERY_TIMEOUTS: Mapping[str, int] = {
     # feeds go stale after minutes (Table.freshness_s); a failing query is caught at once by
     # the panels' own queries, so the feed strip need not re-check every refresh
     "health.freshness": 30,
+    # reference data: changes when the register is edited, not between two refreshes
+    "traffic.segments": 300,
+    "emergency.resources": 300,
+    "fire.stations": 300,
+    "fire.units": 300,
+    "river.reaches": 300,
+    "river.stations": 300,
+    "radar.zones": 300,
 }
 _DEFAULT_TIMEOUT = 30
 _FS_THRESHOLD = 5000  # entries kept on disk before the oldest are pruned

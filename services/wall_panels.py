@@ -18,6 +18,7 @@ from typing import Any, Protocol, TypeVar
 import numpy as np
 import pandas as pd
 
+from brain.traffic import network, worst_roads
 from brain.zones import intrusions
 from data_adapters import economy, emergency, fire, radar, river, traffic
 from data_adapters.result import Result
@@ -149,25 +150,27 @@ def economy_panel(data: DataLike, now: datetime, adcode: str | None) -> PanelPar
 
 
 def traffic_panel(data: DataLike, now: datetime, adcode: str | None) -> PanelParts:
-    tpi, worst, inc, trend = fetch(
+    # one query of the segments' state gives the TPI, the worst roads and the map's roads
+    state, inc, trend = fetch(
         data,
-        (traffic.district_tpi, {"now": now, "adcode": adcode}),
-        (traffic.worst_roads, {"now": now, "n": LIST_ROWS, "adcode": adcode}),
+        (traffic.segment_state, {"now": now, "adcode": adcode}),
         (traffic.incidents, {"now": now, "adcode": adcode}),
         (
             traffic.tpi_series,
             {"start": now - timedelta(hours=TREND_HOURS), "end": now, "adcode": adcode},
         ),
     )
-    row = _row(_frame(tpi), adcode)
+    segments = _frame(state)
+    net = network(segments) if segments is not None else {}
+    worst = worst_roads(segments, LIST_ROWS) if segments is not None else None
     series = records(_frame(trend), ("ts", "tpi"))
     return {
-        "tpi": row.get("tpi"),
-        "level": row.get("level"),
-        "worst": records(_frame(worst), ("road_name", "tpi", "level", "speed_kmh"), LIST_ROWS),
+        "tpi": net.get("tpi"),
+        "level": net.get("level"),
+        "worst": records(worst, ("road_name", "tpi", "level", "speed_kmh"), LIST_ROWS),
         "incidents": None if _frame(inc) is None else len(_frame(inc)),  # type: ignore[arg-type]
         "trend": {"ts": [p["ts"] for p in series], "tpi": [p["tpi"] for p in series]},
-    }, [tpi, worst, inc, trend]
+    }, [state, inc, trend]
 
 
 def emergency_panel(data: DataLike, now: datetime, adcode: str | None) -> PanelParts:
