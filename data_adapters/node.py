@@ -31,7 +31,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from data_adapters.schema import TABLES, Kind, Table, ibis_schema, table
+from data_adapters.schema import TABLES, Kind, Table, ibis_schema
 
 __all__ = ["DataNode", "LakeNode", "SqlNode", "arrow_schema", "open_node"]
 
@@ -289,7 +289,3 @@ def open_node(settings: Any) -> LakeNode | SqlNode:
     if settings.data_url:
         return SqlNode(settings.data_url, schema=settings.data_schema)
     return LakeNode(settings.data_dir)
-
-
-def get_table(name: str) -> Table:
-    return table(name)
