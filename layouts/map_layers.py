@@ -259,20 +259,7 @@ def rivers_sections(
                 "tip": f"{name}\n{label}",
             }
         )
-    return [
-        layer(
-            "PathLayer",
-            "rivers-sections",
-            rows,
-            getPath="@@=path",
-            getColor="@@=c",
-            getWidth="@@=w",
-            widthUnits="pixels",
-            jointRounded=True,
-            capRounded=True,
-            pickable=True,
-        )
-    ]
+    return [_lines("rivers-sections", rows)]
 
 
 def _class_label(cls: str | None, lang: str) -> str:
@@ -281,6 +268,22 @@ def _class_label(cls: str | None, lang: str) -> str:
     if cls == "劣V":
         return text("map.water_class.worse", lang)
     return text("map.water_class", lang, cls)
+
+
+def _lines(layer_id: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """A pickable line layer whose rows carry their path, colour (`c`) and width (`w`)."""
+    return layer(
+        "PathLayer",
+        layer_id,
+        rows,
+        getPath="@@=path",
+        getColor="@@=c",
+        getWidth="@@=w",
+        widthUnits="pixels",
+        jointRounded=True,
+        capRounded=True,
+        pickable=True,
+    )
 
 
 def roads(frame: pd.DataFrame, ctx: Ctx) -> list[dict[str, Any]]:
@@ -315,17 +318,4 @@ def roads(frame: pd.DataFrame, ctx: Ctx) -> list[dict[str, Any]]:
             }
         )
     rows.sort(key=lambda x: x["w"])  # wide (major, congested) roads drawn last, on top
-    return [
-        layer(
-            "PathLayer",
-            "roads-segments",
-            rows,
-            getPath="@@=path",
-            getColor="@@=c",
-            getWidth="@@=w",
-            widthUnits="pixels",
-            jointRounded=True,
-            capRounded=True,
-            pickable=True,
-        )
-    ]
+    return [_lines("roads-segments", rows)]
