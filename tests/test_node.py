@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,7 +16,6 @@ import pytest
 from data_adapters.ingest import ingest
 from data_adapters.node import LakeNode, SqlNode
 from data_adapters.schema import table
-from tests.services import postgres_schema
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,13 +40,14 @@ def node(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LakeNode | 
         yield lake
         lake.close()
         return
-    gen = postgres_schema()
-    url, schema = next(gen)
-    sql = SqlNode(url, schema=schema)
-    sql.create()
-    yield sql
-    sql.close()
-    next(gen, None)
+    schema = f"test_node_{uuid.uuid4().hex[:10]}"
+    sql = SqlNode(request.getfixturevalue("pg_url"), schema=schema)
+    try:
+        sql.create()
+        yield sql
+    finally:
+        sql.backend().raw_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        sql.close()
 
 
 def test_rows_round_trip_with_types(node: LakeNode | SqlNode) -> None:
