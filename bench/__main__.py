@@ -139,7 +139,9 @@ def main(argv: list[str] | None = None) -> int:
         r.setdefault("naive_p95_ms", round(percentile(times, 0.95), 2) if times else None)
         r.setdefault("engine_p95_ms", None)
         if times:
-            r["naive_rows"] = naive["rows"][r["name"].removeprefix("query.")]
+            rows = naive["rows"].get(r["name"].removeprefix("query."))
+            if rows is not None:
+                r["naive_rows"] = rows
     report = {
         "scale": args.scale,
         "now": now.isoformat(),
@@ -170,7 +172,7 @@ def _print(report: dict[str, Any]) -> None:
     print(f"{'name':<34}{'p50 ms':>9}{'p95 ms':>9}{'engine':>9}{'naive':>10}{'speed-up':>10}")
     for r in report["results"]:
         naive, engine = r.get("naive_p95_ms"), r.get("engine_p95_ms")
-        ratio = f"{naive / r['p95_ms']:.0f}×" if naive and r["p95_ms"] else "-"
+        ratio = f"{naive / r['p95_ms']:.1f}×" if naive and r["p95_ms"] else "-"
         print(
             f"{r['name']:<34}{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}"
             f"{engine if engine is not None else '-':>9}{naive if naive is not None else '-':>10}"

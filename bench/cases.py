@@ -39,7 +39,7 @@ def _track(now: datetime, mmsi: int) -> dict[str, Any]:
 def _case(
     name: str, module: Any, fn: str, kwargs: Callable[[datetime, int], dict[str, Any]]
 ) -> Case:
-    return Case(f"{name}", getattr(module, fn), getattr(module, fn + "_expr"), kwargs)
+    return Case(name, getattr(module, fn), getattr(module, fn + "_expr"), kwargs)
 
 
 CASES = (

@@ -9,34 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from brain.standards import ROAD_CLASS_WEIGHTS, TPI_DELAY_BREAKPOINTS, water_classes
 
-__all__ = ["NAIVE", "TABLES_USED", "load"]
+__all__ = ["NAIVE"]
 
 Frames = dict[str, pd.DataFrame]
-
-TABLES_USED = (
-    "traffic_segments",
-    "traffic_readings",
-    "ais_reports",
-    "vessels",
-    "radar_tracks",
-    "river_stations",
-    "river_readings",
-    "fire_incidents",
-    "emergency_warnings",
-    "economy_observations",
-)
-
-
-def load(node: Any) -> Frames:
-    """Every table the panels use, whole, as pandas frames (what the naive app does at start)."""
-    return {name: node.sql(f'SELECT * FROM "{name}"') for name in TABLES_USED}
 
 
 def _tpi(ratio: pd.Series) -> np.ndarray:
@@ -50,29 +31,34 @@ def _latest(frame: pd.DataFrame, key: str, col: str = "ts") -> pd.DataFrame:
 
 
 def _segment_state(f: Frames, now: datetime) -> pd.DataFrame:
+    """Every segment with its latest reading of the last 15 minutes (TPI null without one)."""
     r = f["traffic_readings"]
-    r = r[(r["ts"] > now - timedelta(minutes=15)) & (r["ts"] <= now)]
-    r = _latest(r, "segment_id").merge(f["traffic_segments"], on="segment_id")
-    speed = r["speed_kmh"].where(r["speed_kmh"] > 0)
-    r["tpi"] = np.where(speed.isna(), 10.0, _tpi(r["free_speed_kmh"] / speed))
-    r["w"] = r["length_m"] * r["road_class"].map(ROAD_CLASS_WEIGHTS).astype("float64")
+    r = _latest(r[(r["ts"] > now - timedelta(minutes=15)) & (r["ts"] <= now)], "segment_id")
+    r = f["traffic_segments"].merge(r, on="segment_id", how="left")
+    speed = r["speed_kmh"].astype("float64")
+    ratio = r["free_speed_kmh"].astype("float64") / speed.where(speed > 0)
+    r["tpi"] = np.where(speed.isna(), np.nan, np.where(speed <= 0, 10.0, _tpi(ratio)))
+    weight = r["length_m"] * r["road_class"].map(ROAD_CLASS_WEIGHTS).astype("float64")
+    r["w"] = weight.where(r["tpi"].notna(), 0.0)
+    r["tw"] = (r["tpi"] * r["w"]).fillna(0.0)
     return r
+
+
+def _weighted(g: pd.DataFrame) -> pd.Series:
+    return g["tw"] / g["w"].where(g["w"] > 0)
 
 
 def district_tpi(f: Frames, now: datetime) -> pd.DataFrame:
     r = _segment_state(f, now)
-    r["tw"] = r["tpi"] * r["w"]
-    g = r.groupby("adcode")[["tw", "w"]].sum()
-    out = (g["tw"] / g["w"]).rename("tpi").reset_index()
-    city = pd.DataFrame({"adcode": ["440800"], "tpi": [r["tw"].sum() / r["w"].sum()]})
+    out = _weighted(r.groupby("adcode")[["tw", "w"]].sum()).rename("tpi").reset_index()
+    w = r["w"].sum()
+    city = pd.DataFrame({"adcode": ["440800"], "tpi": [r["tw"].sum() / w if w > 0 else np.nan]})
     return pd.concat([city, out], ignore_index=True)
 
 
 def worst_roads(f: Frames, now: datetime) -> pd.DataFrame:
-    r = _segment_state(f, now)
-    r["tw"] = r["tpi"] * r["w"]
-    g = r.groupby("road_name")[["tw", "w"]].sum()
-    return (g["tw"] / g["w"]).rename("tpi").sort_values(ascending=False).head(5).reset_index()
+    g = _weighted(_segment_state(f, now).groupby("road_name")[["tw", "w"]].sum()).dropna()
+    return g.rename("tpi").sort_values(ascending=False).head(5).reset_index()
 
 
 def tpi_series(f: Frames, now: datetime) -> pd.DataFrame:

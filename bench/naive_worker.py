@@ -1,4 +1,8 @@
-"""The naive app in its own process: load every table into pandas, then answer per request."""
+"""The naive app in its own process: load every table into pandas, then answer per request.
+
+Times the query cases of `bench.naive` and a whole naive wall refresh (`bench.wall_naive`) on
+one load of the tables; prints {"rss_mb", "load_s", "results": {name: [ms...]}, "rows"}.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,11 @@ import argparse
 import json
 import resource
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from bench.naive import NAIVE, load
+from bench.naive import NAIVE
+from bench.wall_naive import load, naive_tick
 from data_adapters.node import LakeNode
 
 
@@ -38,6 +43,13 @@ def main() -> None:
             times.append((time.perf_counter() - t0) * 1000)
         results[name] = times
         rows[name] = len(out)
+    naive_tick(frames, now)  # warm-up
+    ticks = []
+    for i in range(args.repeats):  # refreshes 5 s apart, as the app's benchmark runs them
+        t0 = time.perf_counter()
+        naive_tick(frames, now - timedelta(seconds=5 * (args.repeats - i)))
+        ticks.append((time.perf_counter() - t0) * 1000)
+    results["wall.tick"] = ticks
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         json.dumps(

@@ -6,8 +6,9 @@ minus 5 s steps, through the real callbacks (`callbacks.wall.refresh` for the pa
 `refresh_map` for the map) with the data service and its file-system cache, as a worker runs them.
 Compared with:
 
-- the naive approach (`bench/wall_naive.py`, in its own process): every table in pandas, the same
-  panel numbers and map frames computed per refresh;
+- the naive approach (`bench/wall_naive.py`, timed in the benchmark's naive process,
+  `bench/naive_worker.py`): every table in pandas, the same panel numbers and map frames computed
+  per refresh;
 - the bare engine: the SQL of every adapter query of one refresh, run directly (queries with no
   SQL twin — the typhoon signal, zone intrusions, feed health — are timed as the adapter runs them);
 - bytes: what a refresh sends (only changed regions, the map's changed rows) against redrawing
@@ -16,9 +17,7 @@ Compared with:
 
 from __future__ import annotations
 
-import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -156,25 +155,9 @@ def _engine(node: Any, calls: list[tuple[Any, dict[str, Any]]], repeats: int) ->
     return totals
 
 
-def _naive(data_dir: Path, now: datetime, repeats: int) -> dict[str, Any]:
-    cmd = [
-        sys.executable,
-        "-m",
-        "bench.wall_naive",
-        "--data-dir",
-        str(data_dir),
-        "--now",
-        now.isoformat(),
-        "--repeats",
-        str(repeats),
-    ]
-    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True)
-    return dict(json.loads(done.stdout))
-
-
 def bench_wall(node: Any, settings: Any, now: datetime, repeats: int) -> dict[str, Any]:
-    """The `wall.tick` result: p50/p95 of a full refresh (panels and map), naive and engine p95,
-    mean bytes per refresh and per whole redraw."""
+    """The `wall.tick` result: p50/p95 of a full refresh (panels and map), engine p95, mean bytes
+    per refresh and per whole redraw (the naive figure comes from the naive process)."""
     clock = _Clock(now)
     with tempfile.TemporaryDirectory(prefix="bench-wall-") as tmp:
         app = _app(node, settings, Path(tmp), clock)
@@ -195,16 +178,12 @@ def bench_wall(node: Any, settings: Any, now: datetime, repeats: int) -> dict[st
             app.server.extensions["brain.data"] = recorder
             _refresh(repeats + 1, {}, None)
         engine = _engine(node, recorder.calls, repeats)
-    naive = _naive(Path(settings.data_dir), now, repeats)
     return {
         "name": "wall.tick",
         "p50_ms": round(statistics.median(times), 2),
         "p95_ms": round(_pct(times, 0.95), 2),
-        "naive_p95_ms": round(_pct(naive["times"], 0.95), 2),
         "engine_p95_ms": round(_pct(engine, 0.95), 2),
         "bytes": round(statistics.mean(sizes)),
         "whole_bytes": round(statistics.mean(wholes)),
         "queries": len(recorder.calls),
-        "naive_load_s": naive["load_s"],
-        "naive_rss_mb": naive["rss_mb"],
     }

@@ -1,18 +1,14 @@
 """The naive wall, for `wall.tick`: every table loaded into pandas at start, then each refresh
 computes the same panel numbers and map frames as the app, in pandas, the way Dash samples do.
 
-Run as `python -m bench.wall_naive --data-dir D --now ISO --repeats N` (its own process, so that
-its memory stays apart from the app worker's); prints {"times": [ms...], "load_s", "rss_mb"}.
+It runs in `bench.naive_worker`, the naive process of the benchmark (its own process, so that its
+memory stays apart from the app worker's).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import resource
-import time
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,7 +27,6 @@ from bench.naive import (
     worst_roads,
 )
 from brain.standards import class_rank
-from data_adapters.node import LakeNode
 from data_adapters.schema import TABLES
 from layouts.i18n import TZ
 
@@ -167,29 +162,3 @@ def naive_tick(f: Frames, now: datetime) -> dict[str, Any]:
         "radar": _radar(f, now),
         "health": _health(f, now),
     }
-
-
-def main() -> None:
-    p = argparse.ArgumentParser()
-    p.add_argument("--data-dir", required=True)
-    p.add_argument("--now", required=True)
-    p.add_argument("--repeats", type=int, default=20)
-    args = p.parse_args()
-    now = datetime.fromisoformat(args.now)
-    node = LakeNode(Path(args.data_dir))
-    began = time.perf_counter()
-    frames = load(node)
-    load_s = time.perf_counter() - began
-    node.close()
-    naive_tick(frames, now)  # warm-up
-    times = []
-    for i in range(args.repeats):
-        t0 = time.perf_counter()
-        naive_tick(frames, now - timedelta(seconds=5 * (args.repeats - i)))
-        times.append((time.perf_counter() - t0) * 1000)
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"times": times, "load_s": round(load_s, 2), "rss_mb": round(rss, 1)}))
-
-
-if __name__ == "__main__":
-    main()

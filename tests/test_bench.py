@@ -1,0 +1,44 @@
+"""`python -m bench --json` runs end to end and prints the documented report."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_bench_reports_every_case_side_by_side(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--scale",
+            "test",
+            "--repeats",
+            "2",
+            "--json",
+            "--data-dir",
+            str(tmp_path / "node"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout)
+    assert report["scale"] == "test"
+    assert report["rss_mb"] > 0 and report["naive_rss_mb"] > 0
+    names = [r["name"] for r in report["results"]]
+    assert "query.traffic.district_tpi" in names and "wall.tick" in names
+    for r in report["results"]:
+        assert 0 < r["p50_ms"] <= r["p95_ms"], r
+        assert r["naive_p95_ms"] > 0 and r["engine_p95_ms"] > 0, r
+        if "naive_rows" in r:
+            assert r["naive_rows"] == r["rows"], r  # the naive answer is the same answer
+    tick = next(r for r in report["results"] if r["name"] == "wall.tick")
+    assert 0 < tick["bytes"] < tick["whole_bytes"]
