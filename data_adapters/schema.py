@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 import ibis.expr.datatypes as dt
@@ -776,7 +777,13 @@ def _checks(c: Column) -> list[pa.Check]:
 
 
 def pandera_schema(t: Table) -> pa.DataFrameSchema:
-    """The pandera schema that every row entering `t` must pass."""
+    """The pandera schema that every row entering `t` must pass (built once per table)."""
+    return _pandera_schema(t.name)
+
+
+@cache
+def _pandera_schema(name: str) -> pa.DataFrameSchema:
+    t = table(name)
     cols = {
         c.name: pa.Column(
             _PANDERA_DTYPES[c.kind], checks=_checks(c), nullable=c.nullable, coerce=False

@@ -18,6 +18,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from data_adapters.result import Result
@@ -71,15 +72,18 @@ def _node_id(node: Any) -> str:
 
 def _without_defaults(fn: Callable[..., Any], params: dict[str, Any]) -> dict[str, Any]:
     """`params` less those equal to the function's own defaults (same call, same cache key)."""
-    try:
-        defaults = {
-            k: p.default
-            for k, p in inspect.signature(fn).parameters.items()
-            if p.default is not inspect.Parameter.empty
-        }
-    except (TypeError, ValueError):  # a callable without a signature: keep everything
-        return params
+    defaults = _defaults(fn)
     return {k: v for k, v in params.items() if k not in defaults or defaults[k] != v}
+
+
+@lru_cache(maxsize=512)
+def _defaults(fn: Callable[..., Any]) -> dict[str, Any]:
+    """The default values of a function's parameters (none for a callable without a signature)."""
+    try:
+        parameters = inspect.signature(fn).parameters.items()
+    except (TypeError, ValueError):
+        return {}
+    return {k: p.default for k, p in parameters if p.default is not inspect.Parameter.empty}
 
 
 class DataService:
