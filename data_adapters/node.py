@@ -71,6 +71,15 @@ class DataNode(Protocol):
     def sql(self, query: str) -> pd.DataFrame:
         """Run SQL directly on the engine (benchmarks compare against this)."""
 
+    def compact(self, t: Table, *, prefix: str = "live-", min_files: int = 50) -> int:
+        """Merge small appended batches (a no-op where the engine manages its own storage)."""
+
+    def exists(self) -> bool:
+        """Whether every table of the contract is there."""
+
+    def create(self, *, force: bool = False) -> None:
+        """Create every table of the contract."""
+
     def close(self) -> None: ...
 
 

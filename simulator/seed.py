@@ -142,9 +142,8 @@ def seed(
         _store(node, name, frame, now=now, source="seed", report=report, live=False)
         if progress:
             progress(f"{name}: {len(frame):,} rows")
-    if hasattr(node, "compact"):
-        for t in TABLES:
-            node.compact(t, prefix="live-", min_files=2)
+    for t in TABLES:
+        node.compact(t, prefix="live-", min_files=2)
     _save_manifest(
         data_dir,
         Manifest(
@@ -200,7 +199,7 @@ def run_live(
             sum(report.accepted.values()),
             sum(report.rejected.values()),
         )
-        if hasattr(node, "compact") and ticks % compact_every == 0:
+        if ticks % compact_every == 0:
             for t in TABLES:
                 node.compact(t)
         if once:
