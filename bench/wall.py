@@ -135,7 +135,7 @@ def _all_layers() -> list[str]:
 
 def _engine(node: Any, calls: list[tuple[Any, dict[str, Any]]], repeats: int) -> list[float]:
     """Per-refresh time of the same queries on the bare engine (SQL text, no ibis, no cache)."""
-    from data_adapters.query import sql as sql_text
+    from data_adapters.compiled import sql_as_run
 
     con, jobs = node.backend(), list[Callable[[], Any]]()
     for fn, params in calls:
@@ -143,7 +143,7 @@ def _engine(node: Any, calls: list[tuple[Any, dict[str, Any]]], repeats: int) ->
         if twin is None:
             jobs.append(partial(fn, con, **params))
         else:
-            jobs.append(partial(node.sql, sql_text(twin(con, **params), dialect=node.name)))
+            jobs.append(partial(node.sql, sql_as_run(twin, con, **params)))
     for job in jobs:  # warm-up
         job()
     totals = []

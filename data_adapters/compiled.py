@@ -29,8 +29,12 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
+import pyarrow as pa
 
-__all__ = ["clear", "run", "stats"]
+from data_adapters.query import normalize
+from data_adapters.resident import planning
+
+__all__ = ["clear", "run", "sql_as_run", "stats"]
 
 _SHIFT = timedelta(days=3, hours=7, minutes=13, seconds=17, microseconds=250_000)
 
@@ -78,7 +82,9 @@ class _Template:
 
 
 _lock = threading.Lock()
-_templates: dict[tuple[Any, ...], _Template | None] = {}
+# (shape, resident copy it reads or None) → template
+_templates: dict[tuple[Any, str | None], _Template | None] = {}
+_shapes: dict[tuple[Any, ...], tuple[tuple[str, timedelta], ...]] = {}  # large-table reads
 _counts = {"hits": 0, "compiles": 0, "unshiftable": 0}
 
 
@@ -90,6 +96,7 @@ def stats() -> dict[str, int]:
 def clear() -> None:
     with _lock:
         _templates.clear()
+        _shapes.clear()
         for k in _counts:
             _counts[k] = 0
 
@@ -155,8 +162,6 @@ def _execute_prepared(con: Any, template: _Template, stamps: list[datetime]) -> 
     DuckDB spends most of a wall query's time planning it; a prepared statement is planned once
     per connection. Globs of the lake are still expanded at each execution, so new files count.
     """
-    from ibis.formats.pandas import PandasData
-
     prepared: set[str] = con.__dict__.setdefault("_brain_prepared", set())
     name = template.name
     if name not in prepared:
@@ -164,20 +169,146 @@ def _execute_prepared(con: Any, template: _Template, stamps: list[datetime]) -> 
         prepared.add(name)
     args = ", ".join(f"'{t.isoformat()}'" for t in stamps)
     call = f"EXECUTE {name}({args})" if stamps else f"EXECUTE {name}"
-    frame = con.con.sql(call).to_arrow_table().to_pandas()
-    converted: pd.DataFrame = PandasData.convert_table(frame, template.schema)
-    return converted
+    return to_frame(con.con.sql(call).to_arrow_table(), template.schema)
+
+
+def _as_is(dtype: Any, arrow: pa.DataType, nulls: int) -> bool:
+    """Whether pyarrow's own conversion of a column already has the type `to_frame` gives."""
+    if dtype.is_integer():
+        return nulls == 0 and arrow == dtype.to_pyarrow()
+    if dtype.is_floating():
+        return bool(pa.types.is_float64(arrow))
+    if dtype.is_string():
+        return bool(pa.types.is_string(arrow) or pa.types.is_large_string(arrow))
+    if dtype.is_boolean():
+        return nulls == 0 and bool(pa.types.is_boolean(arrow))
+    if dtype.is_timestamp():
+        return bool(pa.types.is_timestamp(arrow)) and getattr(arrow, "tz", None) == "UTC"
+    return False
+
+
+def to_frame(table: pa.Table, schema: Any) -> pd.DataFrame:
+    """An Arrow result as a DataFrame typed by the ibis `schema`: what
+    `normalize(PandasData.convert_table(table.to_pandas(), schema))` gives, without its
+    per-column rebuild (which costs more than a small query itself). Columns that already have
+    their pandas type are left alone; the others go the general way."""
+    from ibis.formats.pandas import PandasData
+
+    frame: pd.DataFrame = table.to_pandas()
+    for field, column in zip(table.schema, table.columns, strict=True):
+        name, dtype = field.name, schema[field.name]
+        if _as_is(dtype, field.type, column.null_count):
+            continue
+        col = frame[name]
+        if dtype.is_integer():
+            if col.hasnans:
+                frame[name] = col.astype("Int64")
+            elif col.dtype != dtype.to_numpy():
+                frame[name] = col.astype(dtype.to_numpy())
+        elif (dtype.is_floating() and col.dtype == "float64") or (
+            dtype.is_string() and pd.api.types.is_string_dtype(col.dtype)
+        ):
+            continue
+        elif dtype.is_timestamp() and isinstance(col.dtype, pd.DatetimeTZDtype):
+            frame[name] = col.dt.tz_convert("UTC")
+        else:
+            converted = PandasData.convert_column(col, dtype)
+            frame[name] = normalize(pd.DataFrame({name: converted}), schema)[name]
+    return frame
 
 
 def _template(
-    fn: Callable[..., ir.Table], con: Any, dialect: str, params: dict[str, Any], anchor: str | None
+    fn: Callable[..., ir.Table],
+    con: Any,
+    dialect: str,
+    params: dict[str, Any],
+    anchor: str | None,
+    hot: bool,
 ) -> _Template | None:
     if dialect not in _PATTERNS:
         return None
-    if anchor is not None:
-        return _prove(dialect, lambda p: fn(con, **p), params, anchor)
-    expr = fn(con, **params)
-    return _Template((str(ibis.to_sql(expr, dialect=dialect)),), (), expr.schema())
+    with planning(hot):
+        if anchor is not None:
+            return _prove(dialect, lambda p: fn(con, **p), params, anchor)
+        expr = fn(con, **params)
+        return _Template((str(ibis.to_sql(expr, dialect=dialect)),), (), expr.schema())
+
+
+def _needs(
+    fn: Callable[..., ir.Table], con: Any, params: dict[str, Any], anchor: str | None
+) -> tuple[tuple[str, timedelta], ...]:
+    """The large tables the query reads through `resident.source`, each with its `since`
+    relative to the anchor time (empty when the query has no anchor)."""
+    if anchor is None:
+        return ()
+    with planning(False) as plan:
+        fn(con, **params)
+    base = params[anchor]
+    return tuple((name, since - base) for name, since in plan.needs)
+
+
+@dataclass(frozen=True)
+class _Call:
+    """One call, resolved: its template (None: build and run the expression as is), the
+    timestamps to put in it, and the SQL dialect."""
+
+    template: _Template | None
+    stamps: list[datetime]
+    dialect: str
+    params: dict[str, Any]
+
+
+def _resolve(fn: Callable[..., ir.Table], con: Any, params: dict[str, Any]) -> _Call:
+    from data_adapters.query import utc
+
+    params = {k: utc(v) if isinstance(v, datetime) else v for k, v in params.items()}
+    dialect = str(getattr(con, "name", ""))
+    anchor = next((k for k, v in params.items() if isinstance(v, datetime)), None)
+    key = _key(fn, dialect, params, anchor)
+    with _lock:
+        needs = _shapes.get(key)
+    if needs is None:
+        needs = _needs(fn, con, params, anchor)
+        with _lock:
+            _shapes[key] = needs
+    resident = getattr(con, "brain_resident", None)
+    if resident is not None:
+        resident.refresh()  # new files of the lake count from the next query on
+    base = params[anchor] if anchor is not None else None
+    hot = bool(
+        resident is not None
+        and base is not None
+        and needs
+        and all(resident.covers(name, base + offset) for name, offset in needs)
+    )
+    route = resident.alias if hot and resident is not None else None
+    with _lock:
+        known = (key, route) in _templates
+        template = _templates.get((key, route))
+    if not known:
+        template = _template(fn, con, dialect, params, anchor, hot)
+        with _lock:
+            _templates[(key, route)] = template
+            _counts["compiles"] += 1
+            _counts["unshiftable"] += template is None
+    elif template is not None:
+        with _lock:
+            _counts["hits"] += 1
+    stamps = (
+        [(base + offset).astimezone(UTC) for offset in template.offsets]
+        if template is not None and base is not None
+        else []
+    )
+    return _Call(template, stamps, dialect, params)
+
+
+def _text(call: _Call) -> str:
+    """The SQL of a resolved call with its timestamps written out."""
+    assert call.template is not None
+    pieces = [call.template.parts[0]]
+    for stamp, part in zip(call.stamps, call.template.parts[1:], strict=True):
+        pieces += [_render(stamp), part]
+    return "".join(pieces)
 
 
 def run(fn: Callable[..., ir.Table], con: Any, **params: Any) -> pd.DataFrame:
@@ -185,33 +316,25 @@ def run(fn: Callable[..., ir.Table], con: Any, **params: Any) -> pd.DataFrame:
     `query.execute`, compiling the expression at most once per query shape.
 
     Time parameters are the `datetime` values; the first one named is the anchor that the other
-    timestamps of the query are placed relative to.
+    timestamps of the query are placed relative to. On a node with resident tables, a query whose
+    reads of large tables all lie inside their resident horizon runs on the in-memory copy.
     """
-    from data_adapters.query import execute, normalize, utc
+    from data_adapters.query import execute
 
-    params = {k: utc(v) if isinstance(v, datetime) else v for k, v in params.items()}
-    dialect = str(getattr(con, "name", ""))
-    anchor = next((k for k, v in params.items() if isinstance(v, datetime)), None)
-    key = _key(fn, dialect, params, anchor)
-    with _lock:
-        known = key in _templates
-        template = _templates.get(key)
-    if not known:
-        template = _template(fn, con, dialect, params, anchor)
-        with _lock:
-            _templates[key] = template
-            _counts["compiles"] += 1
-            _counts["unshiftable"] += template is None
-    if template is None:
-        return execute(fn(con, **params))
-    with _lock:
-        _counts["hits"] += known
-    stamps = [(params[str(anchor)] + offset).astimezone(UTC) for offset in template.offsets]
-    if dialect == "duckdb":
-        frame = _execute_prepared(con, template, stamps)
-    else:
-        pieces = [template.parts[0]]
-        for stamp, part in zip(stamps, template.parts[1:], strict=True):
-            pieces += [_render(stamp), part]
-        frame = _fetch(con, "".join(pieces), template.schema)
-    return normalize(frame, template.schema)
+    call = _resolve(fn, con, params)
+    if call.template is None:
+        return execute(fn(con, **call.params))
+    if call.dialect == "duckdb":
+        return _execute_prepared(con, call.template, call.stamps)
+    frame = _fetch(con, _text(call), call.template.schema)
+    return normalize(frame, call.template.schema)
+
+
+def sql_as_run(fn: Callable[..., ir.Table], con: Any, **params: Any) -> str:
+    """The SQL text `run` executes for this call (the benchmark gives it to the bare engine)."""
+    from data_adapters.query import sql
+
+    call = _resolve(fn, con, params)
+    if call.template is None:
+        return sql(fn(con, **call.params), dialect=call.dialect or None)
+    return _text(call)

@@ -18,7 +18,7 @@ from ibis import _
 
 from brain.standards import FIRE_RESPONSE_STANDARD_S
 from data_adapters.compiled import run
-from data_adapters.query import latest_per_key, upto, utc, window
+from data_adapters.query import latest_per_key, table_upto, table_window, upto, utc, window
 
 __all__ = [
     "alarms",
@@ -79,7 +79,7 @@ def _events(con: Any, adcode: str | None, events: ir.Table) -> ir.Table:
 
 
 def alarms_expr(con: Any, *, start: datetime, end: datetime, adcode: str | None = None) -> ir.Table:
-    e = _events(con, adcode, window(con.table("fire_device_events"), "ts", start, end))
+    e = _events(con, adcode, table_window(con, "fire_device_events", "ts", start, end))
     return (
         e.group_by(["kind", "confirmed"])
         .aggregate(events=_.count())
@@ -95,7 +95,7 @@ def alarms(con: Any, *, start: datetime, end: datetime, adcode: str | None = Non
 def live_alarms_expr(
     con: Any, *, now: datetime, adcode: str | None = None, lookback: timedelta = timedelta(hours=1)
 ) -> ir.Table:
-    e = _events(con, adcode, upto(con.table("fire_device_events"), "ts", now, lookback))
+    e = _events(con, adcode, table_upto(con, "fire_device_events", "ts", now, lookback))
     e = latest_per_key(e, ["device_id"])
     e = e.filter((e.kind == "alarm") & (e.confirmed.isnull() | e.confirmed))
     u = _units(con, adcode).rename(unit_name="name", _uid="unit_id")
@@ -115,7 +115,7 @@ def live_alarms(
 def fault_rates_expr(
     con: Any, *, start: datetime, end: datetime, adcode: str | None = None
 ) -> ir.Table:
-    e = _events(con, adcode, window(con.table("fire_device_events"), "ts", start, end))
+    e = _events(con, adcode, table_window(con, "fire_device_events", "ts", start, end))
     broken = e.kind.isin(["fault", "offline"])
     per = (
         e.group_by("unit_id")

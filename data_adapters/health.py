@@ -20,7 +20,7 @@ import psycopg
 from ibis.common.exceptions import IbisError, TableNotFound
 
 from data_adapters.compiled import run
-from data_adapters.query import upto, utc
+from data_adapters.query import table_upto, utc
 from data_adapters.schema import DOMAINS, Domain, Table, table, tables_of
 
 __all__ = ["QUERY_ERRORS", "STATUSES", "freshness", "report"]
@@ -47,7 +47,7 @@ def _stats_of_expr(con: Any, *, now: datetime, tables: tuple[str, ...], recent: 
     for name in tables:
         t = table(name)
         lookback = timedelta(seconds=2 * t.freshness_s) if recent else None
-        rel = upto(con.table(t.name), str(t.ts), now, lookback)
+        rel = table_upto(con, t.name, str(t.ts), now, lookback)
         parts.append(
             rel.aggregate(table=ibis.literal(t.name), rows=rel.count(), newest=rel[str(t.ts)].max())
         )

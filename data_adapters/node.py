@@ -7,7 +7,9 @@ either:
   and `<data_dir>/brain.duckdb` is a DuckDB catalog of views over them. Every process opens the
   catalog read-only, so the app, its workers and the live feed never lock each other out: writers
   add new Parquet files (written aside, then renamed into place) and readers see them at their next
-  query. DuckDB allows a single writer process per database file; this layout needs none.
+  query. DuckDB allows a single writer process per database file; this layout needs none. Each
+  reading process keeps the hot part of the lake in memory (`data_adapters.resident`), refreshed
+  from the files before every query.
 * `SqlNode` — a server engine through ibis (PostgreSQL here; Greenplum speaks the same protocol).
 
 `backend()` gives each thread its own ibis connection (DuckDB connections are not shared across
@@ -22,6 +24,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -31,6 +34,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from data_adapters.resident import RECENT, Resident
 from data_adapters.schema import TABLES, Kind, Table, ibis_schema
 
 __all__ = ["DataNode", "LakeNode", "SqlNode", "arrow_schema", "open_node"]
@@ -88,13 +92,21 @@ class LakeNode:
 
     name = "duckdb"
 
-    def __init__(self, data_dir: Path, *, threads: int | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        threads: int | None = None,
+        resident: timedelta | None = RECENT,
+    ) -> None:
         self.data_dir = Path(data_dir)
         self.lake = self.data_dir / "lake"
         self.catalog = self.data_dir / "brain.duckdb"
         self._threads = threads
+        self._recent = resident  # None: every query reads the lake's files
         self._lock = threading.Lock()
         self._raw: duckdb.DuckDBPyConnection | None = None
+        self.resident: Resident | None = None
         self._local = threading.local()
 
     # ── set-up ─────────────────────────────────────────────────────────────────────
@@ -139,20 +151,30 @@ class LakeNode:
                 config: dict[str, Any] = {"threads": self._threads} if self._threads else {}
                 raw = duckdb.connect(str(self.catalog), read_only=True, config=config)
                 raw.execute(f"SET GLOBAL file_search_path = '{self.data_dir.as_posix()}'")
+                if self._recent is not None:
+                    self.resident = Resident(raw, self.lake, recent=self._recent)
                 self._raw = raw
             return self._raw
 
     def backend(self) -> Any:
+        """This thread's ibis backend, with the resident copy brought in step with the lake."""
+        raw = self._connection()
+        if self.resident is not None:
+            self.resident.refresh()
         be = getattr(self._local, "backend", None)
-        if be is None or getattr(self._local, "raw", None) is not self._raw:
-            cursor = self._connection().cursor()
-            be = ibis.duckdb.from_connection(cursor)
+        if be is None or getattr(self._local, "raw", None) is not raw:
+            be = ibis.duckdb.from_connection(self.cursor())
+            be.brain_resident = self.resident  # read by data_adapters.compiled
             self._local.backend = be
-            self._local.raw = self._raw
+            self._local.raw = raw
         return be
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
-        return self._connection().cursor()
+        """A cursor of the catalog connection (resident tables first on its search path)."""
+        cursor = self._connection().cursor()
+        if self.resident is not None:
+            cursor.execute(f"SET search_path = '{self.resident.search_path}'")
+        return cursor
 
     def sql(self, query: str) -> pd.DataFrame:
         frame: pd.DataFrame = self.cursor().sql(query).df()
@@ -209,6 +231,9 @@ class LakeNode:
 
     def close(self) -> None:
         with self._lock:
+            if self.resident is not None:
+                self.resident.close()
+                self.resident = None
             if self._raw is not None:
                 self._raw.close()
                 self._raw = None

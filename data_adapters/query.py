@@ -16,6 +16,8 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from data_adapters.resident import source
+
 __all__ = [
     "CITY_ADCODE",
     "CITY_NAME_EN",
@@ -29,6 +31,8 @@ __all__ = [
     "normalize",
     "polygon_bbox",
     "sql",
+    "table_upto",
+    "table_window",
     "upto",
     "utc",
     "window",
@@ -64,6 +68,19 @@ def upto(t: ir.Table, col: str, now: datetime, lookback: timedelta | None = None
     if lookback is not None:
         cond = cond & (t[col] > n - lookback)
     return t.filter(cond)
+
+
+def table_window(con: Any, name: str, col: str, start: datetime, end: datetime) -> ir.Table:
+    """`window` over table `name` (read from its resident recent rows when they cover it)."""
+    return window(source(con, name, col, utc(start)), col, start, end)
+
+
+def table_upto(
+    con: Any, name: str, col: str, now: datetime, lookback: timedelta | None = None
+) -> ir.Table:
+    """`upto` over table `name` (read from its resident recent rows when they cover it)."""
+    since = utc(now) - lookback if lookback is not None else None
+    return upto(source(con, name, col, since), col, now, lookback)
 
 
 def latest_per_key(t: ir.Table, keys: Sequence[str], order: str = "ts") -> ir.Table:

@@ -19,7 +19,14 @@ from ibis import _
 
 from brain.zones import INTRUSION_COLUMNS, MOVING_KN, RULES, intrusions
 from data_adapters.compiled import run
-from data_adapters.query import execute, latest_per_key, polygon_bbox, upto, window
+from data_adapters.query import (
+    execute,
+    latest_per_key,
+    polygon_bbox,
+    table_upto,
+    table_window,
+    upto,
+)
 
 __all__ = [
     "MOVING_KN",
@@ -66,7 +73,7 @@ def _register(con: Any, now: datetime) -> ir.Table:
 
 
 def _positions(con: Any, now: datetime, lookback: timedelta) -> ir.Table:
-    a = latest_per_key(upto(con.table("ais_reports"), "ts", now, lookback), ["mmsi"])
+    a = latest_per_key(table_upto(con, "ais_reports", "ts", now, lookback), ["mmsi"])
     reg = _register(con, now)
     j = a.left_join(reg, a.mmsi == reg._vm)
     return j.select(
@@ -103,7 +110,7 @@ def tails_expr(
     lookback: timedelta = timedelta(minutes=30),
     mmsis: Sequence[int] | None = None,
 ) -> ir.Table:
-    a = upto(con.table("ais_reports"), "ts", now, lookback)
+    a = table_upto(con, "ais_reports", "ts", now, lookback)
     if mmsis is not None:
         a = a.filter(a.mmsi.isin([int(m) for m in mmsis]))
     return a.select("mmsi", "ts", "lon", "lat", "sog", "cog").order_by(["mmsi", "ts"])
@@ -121,7 +128,7 @@ def tails(
 
 
 def track_expr(con: Any, *, mmsi: int, start: datetime, end: datetime) -> ir.Table:
-    a = window(con.table("ais_reports"), "ts", start, end)
+    a = table_window(con, "ais_reports", "ts", start, end)
     return (
         a.filter(a.mmsi == int(mmsi))
         .select("ts", "lon", "lat", "sog", "cog", "heading", "nav_status")
@@ -135,7 +142,7 @@ def track(con: Any, *, mmsi: int, start: datetime, end: datetime) -> pd.DataFram
 
 
 def _dark(con: Any, now: datetime, lookback: timedelta) -> ir.Table:
-    t = latest_per_key(upto(con.table("radar_tracks"), "ts", now, lookback), ["track_id"])
+    t = latest_per_key(table_upto(con, "radar_tracks", "ts", now, lookback), ["track_id"])
     return t.filter(t.mmsi.isnull())
 
 

@@ -93,6 +93,9 @@ class Table:
     ts: str | None = None  # the column that tells freshness and bounds time windows
     fact: bool = True  # append-only facts (True) or reference data (False)
     freshness_s: int = 600  # older than this is "stale" (facts only)
+    # What each app worker keeps in memory (data_adapters/resident.py): "all" rows, the "recent"
+    # rows only (large time series) or "none".
+    resident: str = "all"
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -243,6 +246,7 @@ TABLES: tuple[Table, ...] = (
         key=("segment_id", "ts"),
         ts="ts",
         freshness_s=600,
+        resident="recent",
     ),
     Table(
         "traffic_incidents",
@@ -466,6 +470,7 @@ TABLES: tuple[Table, ...] = (
         key=("device_id", "ts"),
         ts="ts",
         freshness_s=1800,
+        resident="recent",
     ),
     Table(
         "fire_incidents",
@@ -647,6 +652,7 @@ TABLES: tuple[Table, ...] = (
         key=("mmsi", "ts"),
         ts="ts",
         freshness_s=600,
+        resident="recent",
     ),
     Table(
         "radar_tracks",
@@ -671,6 +677,7 @@ TABLES: tuple[Table, ...] = (
         key=("track_id", "ts"),
         ts="ts",
         freshness_s=600,
+        resident="recent",
     ),
     Table(
         "sea_zones",
@@ -710,6 +717,7 @@ TABLES: tuple[Table, ...] = (
         key=("received_ts", "table_name"),
         ts="received_ts",
         fact=True,
+        resident="none",
     ),
 )
 

@@ -20,9 +20,10 @@ from data_adapters.compiled import run
 from data_adapters.query import (
     by_district,
     latest_per_key,
+    table_upto,
+    table_window,
     upto,
     utc,
-    window,
 )
 
 __all__ = [
@@ -123,7 +124,7 @@ def segments(con: Any, *, adcode: str | None = None) -> pd.DataFrame:
 
 def _state(con: Any, now: datetime, adcode: str | None, lookback: timedelta) -> ir.Table:
     seg = _segments(con, adcode)
-    r = upto(con.table("traffic_readings"), "ts", now, lookback)
+    r = table_upto(con, "traffic_readings", "ts", now, lookback)
     r = latest_per_key(r, ["segment_id"]).select(
         _sid=_.segment_id, ts=_.ts, speed_kmh=_.speed_kmh, volume=_.volume
     )
@@ -182,7 +183,7 @@ def district_tpi(
 
 
 def _readings(con: Any, start: datetime, end: datetime, adcode: str | None) -> ir.Table:
-    r = window(con.table("traffic_readings"), "ts", start, end)
+    r = table_window(con, "traffic_readings", "ts", start, end)
     seg = con.table("traffic_segments")
     if adcode is not None:
         seg = seg.filter(seg.adcode == adcode)
@@ -329,7 +330,7 @@ def incidents(
 
 
 def segment_history_expr(con: Any, *, segment_id: str, start: datetime, end: datetime) -> ir.Table:
-    r = window(con.table("traffic_readings"), "ts", start, end)
+    r = table_window(con, "traffic_readings", "ts", start, end)
     r = r.filter(r.segment_id == segment_id)
     seg = con.table("traffic_segments").select(_sid=_.segment_id, free=_.free_speed_kmh)
     j = r.inner_join(seg, r.segment_id == seg._sid)

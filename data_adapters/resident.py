@@ -1,0 +1,316 @@
+"""Resident tables: each app worker keeps the lake's hot data in memory, in step with its files.
+
+Answering a wall query from Parquet costs DuckDB 6-40 ms however few rows it reads (opening files,
+reading footers, decoding whole row groups); the same query over an in-memory table costs about
+one. So every process that reads the embedded node attaches an in-memory database (`hot`) to its
+catalog connection and copies into it:
+
+* tables marked `resident="all"` (reference data and the smaller fact tables), whole. They shadow
+  the catalog's views of the same name (the `hot_…` database comes first on the search path), so
+  every query reads them from memory;
+* tables marked `resident="recent"` (the large time series: traffic readings, AIS reports, radar
+  plots, fire device events), for their rows since a horizon (`recent` before the newest row,
+  48 hours by default), as `hot_…."<name>__recent"`. A query reads them only through
+  `source(con, name, col, since)`, and the compiled-query layer runs it on the recent copy only
+  when every `since` of the query is inside the horizon; otherwise on the lake.
+
+The copy follows the lake's files, not a clock: `refresh()` looks at each table's folder (one
+`stat` per folder; a folder is listed again only when it changed) and applies the difference of
+its file set in one transaction: rows of removed files are deleted (each row carries a hash of its
+file's path) and rows of new files inserted. Appends by the live feed, compaction (new merged file,
+small files removed) and replacement of reference data all reduce to that, so the copy always
+equals the lake as of the last refresh, and a reader sees either the old or the new state.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import ibis.expr.types as ir
+
+from data_adapters.schema import TABLES, Table, table
+
+__all__ = [
+    "HOT",
+    "RECENT",
+    "Plan",
+    "Resident",
+    "planning",
+    "recent_name",
+    "source",
+]
+
+log = logging.getLogger(__name__)
+
+HOT = "hot"  # prefix of the name of each process's attached in-memory database
+RECENT = timedelta(hours=48)  # rows of large tables kept in memory, back from the newest
+_GRACE_S = 60.0  # rows that left the horizon are deleted this long after, not at once
+_SETTLE_NS = 2_000_000_000  # a folder changed this recently is listed again (coarse mtimes)
+
+
+def recent_name(name: str) -> str:
+    """The in-memory view of the recent rows of the large table `name`."""
+    return f"{name}__recent"
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+@dataclass
+class Plan:
+    """What the query being built reads from large tables: (table, since) pairs; `hot` says
+    whether `source` hands out the resident recent copies."""
+
+    hot: bool
+    needs: list[tuple[str, datetime]] = field(default_factory=list)
+
+
+_PLAN: ContextVar[Plan | None] = ContextVar("brain_resident_plan", default=None)
+
+
+@contextmanager
+def planning(hot: bool) -> Iterator[Plan]:
+    """Record the large-table reads of the expressions built inside (see `source`)."""
+    plan = Plan(hot)
+    token = _PLAN.set(plan)
+    try:
+        yield plan
+    finally:
+        _PLAN.reset(token)
+
+
+def source(con: Any, name: str, col: str, since: datetime | None) -> ir.Table:
+    """Table `name`, for a query that reads only its rows with `col >= since` (None: all rows).
+
+    The caller still filters. For a large resident table filtered on its time column, while a
+    plan is being recorded, the read is noted and — in a plan for the resident copy — the
+    in-memory recent rows are returned instead of the lake's table."""
+    plan = _PLAN.get()
+    t = table(name)
+    if plan is None or since is None or t.resident != "recent" or col != t.ts:
+        return con.table(name)
+    plan.needs.append((name, since))
+    if plan.hot:
+        return con.table(recent_name(name), database=con.brain_resident.alias)
+    return con.table(name)
+
+
+@dataclass
+class _State:
+    t: Table
+    files: set[str] = field(default_factory=set)
+    mtime_ns: int = -1
+    horizon: datetime | None = None  # recent tables: rows at or after it are in memory
+    newest: datetime | None = None
+    purge: tuple[datetime, float] | None = None  # (delete rows before, not before monotonic)
+    ready: bool = False
+    present: bool = True  # the table's folder exists (its view is in `hot`)
+
+
+class Resident:
+    """The in-memory copy of one process (see the module docstring)."""
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        lake: Path,
+        *,
+        recent: timedelta = RECENT,
+        tables: Sequence[Table] = TABLES,
+    ) -> None:
+        self.lake = lake
+        self.recent = recent
+        self._con = con
+        self._cur = con.cursor()
+        self._lock = threading.Lock()
+        self.catalog = str(self._cur.sql("SELECT current_database()").fetchall()[0][0])
+        # DuckDB shares one database instance per file within a process: a name of its own
+        self.alias = f"{HOT}_{uuid.uuid4().hex[:10]}"
+        self._cur.execute(f"ATTACH ':memory:' AS {self.alias} (READ_WRITE)")
+        self._states = {t.name: _State(t) for t in tables if t.resident != "none"}
+        for s in self._states.values():
+            self._create(s.t)
+        self.syncs = 0
+        for _ in range(3):  # a file may be compacted away while it is read: list again
+            self.refresh(wait=True)
+            if all(s.ready for s in self._states.values()):
+                break
+        else:
+            missing = sorted(n for n, s in self._states.items() if not s.ready)
+            raise RuntimeError(f"could not load the resident copy of {', '.join(missing)}")
+
+    @property
+    def search_path(self) -> str:
+        """The search path of every cursor: resident tables first, then the catalog's views."""
+        return f"{self.alias}.main,{self.catalog}.main"
+
+    def _create(self, t: Table) -> None:
+        cols = ", ".join(f'"{c}"' for c in t.column_names)
+        self._cur.execute(
+            f"CREATE TABLE {self.rows(t.name)} AS SELECT {cols}, 0::UBIGINT AS _file "
+            f'FROM {self.catalog}.main."{t.name}" LIMIT 0'
+        )
+        self._cur.execute(self._view_sql(t))
+
+    def rows(self, name: str) -> str:
+        """The in-memory table of `name`'s rows (with `_file`, the hash of each row's file)."""
+        return f'{self.alias}.main."_rows_{name}"'
+
+    def _view(self, t: Table) -> str:
+        return f'{self.alias}.main."{t.name if t.resident == "all" else recent_name(t.name)}"'
+
+    def _view_sql(self, t: Table) -> str:
+        cols = ", ".join(f'"{c}"' for c in t.column_names)
+        return f"CREATE OR REPLACE VIEW {self._view(t)} AS SELECT {cols} FROM {self.rows(t.name)}"
+
+    def _drop(self, s: _State) -> None:
+        if not s.present:
+            return
+        self._cur.execute(f"DROP VIEW IF EXISTS {self._view(s.t)}")
+        self._cur.execute(f"DELETE FROM {self.rows(s.t.name)}")
+        s.files, s.mtime_ns, s.present, s.ready, s.horizon = set(), -1, False, False, None
+
+    def covers(self, name: str, since: datetime) -> bool:
+        """Whether the recent copy of `name` holds every row with time `>= since`."""
+        s = self._states.get(name)
+        return s is not None and s.ready and s.horizon is not None and since >= s.horizon
+
+    def horizon(self, name: str) -> datetime | None:
+        s = self._states.get(name)
+        return s.horizon if s is not None else None
+
+    def refresh(self, *, wait: bool = False) -> None:
+        """Bring the copy in step with the lake's files. Cheap when nothing changed (one stat per
+        folder). Without `wait`, a refresh already running in another thread is not waited for."""
+        if not self._lock.acquire(blocking=wait):
+            return
+        try:
+            for s in self._states.values():
+                self._refresh(s)
+        finally:
+            self._lock.release()
+
+    def _refresh(self, s: _State) -> None:
+        folder = self.lake / s.t.name
+        try:
+            mtime = os.stat(folder).st_mtime_ns
+        except FileNotFoundError:  # the table is gone: queries go to the lake and say so
+            self._drop(s)
+            return
+        if not s.present:
+            self._cur.execute(self._view_sql(s.t))
+            s.present = True
+        settled = time.time_ns() - mtime > _SETTLE_NS
+        if mtime == s.mtime_ns and settled and s.purge is None:
+            return
+        with os.scandir(folder) as entries:
+            files = {
+                str(folder / e.name)
+                for e in entries
+                if e.name.endswith(".parquet") and not e.name.startswith(".")
+            }
+        try:
+            self._apply(s, files - s.files, s.files - files)
+        except (duckdb.Error, OSError) as err:  # a file went away while being read: next time
+            log.warning("resident copy of %s not refreshed: %s", s.t.name, err)
+            s.mtime_ns = -1
+            return
+        s.files = files
+        s.mtime_ns = mtime if settled else -1
+        s.ready = True
+
+    def _apply(self, s: _State, added: set[str], removed: set[str]) -> None:
+        t, cur = s.t, self._cur
+        recent = t.resident == "recent" and t.ts is not None
+        if recent and s.horizon is None:
+            s.horizon = self._first_horizon(t, added)
+        purge = s.purge is not None and s.purge[1] <= time.monotonic()
+        if not (added or removed or purge):
+            return
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            if removed:
+                names = ", ".join(_quote(f) for f in sorted(removed))
+                cur.execute(
+                    f"DELETE FROM {self.rows(t.name)} WHERE _file IN "
+                    f"(SELECT hash(f) FROM unnest([{names}]) AS u(f))"
+                )
+            if purge and s.purge is not None:
+                cur.execute(f'DELETE FROM {self.rows(t.name)} WHERE "{t.ts}" < ?', [s.purge[0]])
+            if added:
+                cols = ", ".join(f'"{c}"' for c in t.column_names)
+                names = ", ".join(_quote(f) for f in sorted(added))
+                where = f'WHERE "{t.ts}" >= ?' if recent else ""
+                cur.execute(
+                    f"INSERT INTO {self.rows(t.name)} SELECT {cols}, hash(filename) "
+                    f"FROM read_parquet([{names}], filename = true) {where}",
+                    [s.horizon] if recent else [],
+                )
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        self.syncs += 1
+        if purge:
+            s.purge = None
+        if recent and added:
+            self._advance(s)
+
+    def _first_horizon(self, t: Table, files: set[str]) -> datetime:
+        """The horizon of a recent table: `recent` before its newest row (or the clock)."""
+        newest = self._newest(t, files) if files else None
+        return (newest or datetime.now(UTC)) - self.recent
+
+    def _newest(self, t: Table, files: set[str]) -> datetime | None:
+        names = ", ".join(_quote(f) for f in sorted(files))
+        rows = self._cur.sql(
+            f'SELECT epoch_us(max("{t.ts}")) FROM read_parquet([{names}])'
+        ).fetchall()
+        value = rows[0][0] if rows else None
+        return None if value is None else datetime.fromtimestamp(value / 1e6, UTC)
+
+    def _advance(self, s: _State) -> None:
+        """Move the horizon on once the copy spans half a window more than it must; the rows that
+        left it are deleted a grace period later (queries planned on the old horizon may run)."""
+        rows = self._cur.sql(
+            f'SELECT epoch_us(max("{s.t.ts}")) FROM {self.rows(s.t.name)}'
+        ).fetchall()
+        if not rows or rows[0][0] is None or s.horizon is None:
+            return
+        newest = datetime.fromtimestamp(rows[0][0] / 1e6, UTC)
+        s.newest = newest
+        if newest - s.horizon > self.recent * 1.5:
+            s.horizon = newest - self.recent
+            s.purge = (s.horizon, time.monotonic() + _GRACE_S)
+
+    def stats(self) -> dict[str, dict[str, Any]]:
+        """Rows held and horizon per table (for `check-data` and the benchmark)."""
+        out: dict[str, dict[str, Any]] = {}
+        with self._lock:
+            for name, s in self._states.items():
+                n = self._cur.sql(f"SELECT count(*) FROM {self.rows(name)}").fetchall()[0][0]
+                out[name] = {
+                    "rows": int(n),
+                    "files": len(s.files),
+                    "horizon": s.horizon.isoformat() if s.horizon else None,
+                }
+        return out
+
+    def close(self) -> None:
+        try:
+            self._cur.execute(f"DETACH {self.alias}")
+        finally:
+            self._cur.close()

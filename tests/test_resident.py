@@ -1,0 +1,216 @@
+"""Resident tables: the in-memory copy answers exactly as the lake does and follows its files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import data_adapters.resident as resident_mod
+from data_adapters import compiled, radar, traffic
+from data_adapters.node import LakeNode
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+def _readings(start: datetime, n: int, speed: float = 40.0) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "ts": [start + timedelta(minutes=5 * i) for i in range(n)],
+            "segment_id": [f"S{i % 4}" for i in range(n)],
+            "speed_kmh": [speed + i % 7 for i in range(n)],
+            "volume": [10 * i for i in range(n)],
+        }
+    )
+
+
+def _tick(ts: datetime, speed: float) -> pd.DataFrame:
+    """One reading of every segment at `ts` (what the live feed appends)."""
+    return pd.DataFrame(
+        {
+            "ts": [ts] * 4,
+            "segment_id": [f"S{i}" for i in range(4)],
+            "speed_kmh": [speed] * 4,
+            "volume": [50] * 4,
+        }
+    )
+
+
+def _segments() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "segment_id": [f"S{i}" for i in range(4)],
+            "road_name": ["人民大道", "人民大道", "海滨大道", "椹川大道"],
+            "road_class": ["arterial", "arterial", "secondary", "expressway"],
+            "adcode": ["440802", "440803", "440803", "440811"],
+            "free_speed_kmh": [60.0, 60.0, 50.0, 100.0],
+            "length_m": [1200.0, 800.0, 950.0, 3000.0],
+            "path": ["[[110.36, 21.27], [110.37, 21.28]]"] * 4,
+        }
+    )
+
+
+@pytest.fixture
+def lake(tmp_path: Path) -> Iterator[Path]:
+    """A lake with four days of readings and the segment register."""
+    writer = LakeNode(tmp_path, resident=None)
+    writer.create()
+    writer.replace(_table("traffic_segments"), _segments())
+    for day in range(4):
+        start = NOW - timedelta(days=4 - day)
+        writer.append(_table("traffic_readings"), _readings(start, 288), stem=f"base-{day}")
+    yield tmp_path
+
+
+def _table(name: str) -> object:
+    from data_adapters.schema import table
+
+    return table(name)
+
+
+def _alias(node: LakeNode) -> str:
+    assert node.resident is not None
+    return node.resident.alias
+
+
+def _rows(node: LakeNode) -> str:
+    assert node.resident is not None
+    return node.resident.rows("traffic_readings")
+
+
+def _count(node: LakeNode, name: str) -> int:
+    rows = node.cursor().sql(f"SELECT count(*) FROM {name}").fetchall()
+    return int(rows[0][0])
+
+
+def test_recent_rows_of_large_tables_and_all_rows_of_small_ones_are_held(lake: Path) -> None:
+    node = LakeNode(lake, resident=timedelta(hours=48))
+    node.backend()
+    assert node.resident is not None
+    stats = node.resident.stats()
+    newest = NOW - timedelta(minutes=5)
+    assert stats["traffic_readings"]["horizon"] == (newest - timedelta(hours=48)).isoformat()
+    assert stats["traffic_readings"]["rows"] == 48 * 12 + 1
+    assert stats["traffic_segments"]["rows"] == 4
+    assert "quarantine" not in stats
+    node.close()
+
+
+def test_queries_inside_the_horizon_run_in_memory_and_agree_with_the_lake(lake: Path) -> None:
+    hot, cold = LakeNode(lake), LakeNode(lake, resident=None)
+    hot.backend()
+    for fn, params in [
+        (traffic.segment_state_expr, {"now": NOW}),
+        (traffic.district_tpi_expr, {"now": NOW}),
+        (traffic.tpi_series_expr, {"start": NOW - timedelta(days=1), "end": NOW}),
+    ]:
+        assert _alias(hot) in compiled.sql_as_run(fn, hot.backend(), **params)
+        got = compiled.run(fn, hot.backend(), **params)
+        want = compiled.run(fn, cold.backend(), **params)
+        pd.testing.assert_frame_equal(got, want)
+    hot.close()
+    cold.close()
+
+
+def test_a_window_older_than_the_horizon_reads_the_lake(lake: Path) -> None:
+    node = LakeNode(lake)
+    con = node.backend()
+    params = {"start": NOW - timedelta(days=4), "end": NOW - timedelta(days=3)}
+    assert _alias(node) not in compiled.sql_as_run(traffic.tpi_series_expr, con, **params)
+    series = traffic.tpi_series(con, **params)
+    assert len(series) == 96  # a whole day in 15-minute buckets, from the lake's files
+    node.close()
+
+
+def test_appends_compaction_and_replacement_are_followed(lake: Path) -> None:
+    reader = LakeNode(lake)
+    writer = LakeNode(lake, resident=None)
+    con = reader.backend()
+    before = traffic.segment_state(con, now=NOW)
+    assert before["ts"].max() < NOW
+
+    for i in range(3):  # the live feed: small files, one per tick
+        writer.append(_table("traffic_readings"), _tick(NOW + timedelta(minutes=5 * i), 5.0 + i))
+    after = traffic.segment_state(con, now=NOW + timedelta(minutes=10))
+    assert (after["ts"] == NOW + timedelta(minutes=10)).all()
+    assert (after["speed_kmh"] == 7.0).all()
+    held = _count(reader, _rows(reader))
+
+    assert writer.compact(_table("traffic_readings"), min_files=2) == 3
+    reader.backend()
+    assert _count(reader, _rows(reader)) == held  # no row twice
+    pd.testing.assert_frame_equal(
+        traffic.segment_state(con, now=NOW + timedelta(minutes=10)), after
+    )
+
+    renamed = _segments().assign(road_name="新路")
+    writer.replace(_table("traffic_segments"), renamed)
+    worst = traffic.worst_roads(con, now=NOW + timedelta(minutes=10))
+    assert set(worst["road_name"]) == {"新路"}
+    reader.close()
+    writer.close()
+
+
+def test_the_horizon_moves_on_and_old_rows_leave_after_a_grace(
+    lake: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(resident_mod, "_GRACE_S", 0.0)
+    reader = LakeNode(lake, resident=timedelta(hours=2))
+    writer = LakeNode(lake, resident=None)
+    reader.backend()
+    assert reader.resident is not None
+    first = reader.resident.horizon("traffic_readings")
+    assert first is not None
+    writer.append(_table("traffic_readings"), _tick(NOW + timedelta(hours=3), 30.0))
+    reader.backend()
+    moved = reader.resident.horizon("traffic_readings")
+    assert moved is not None and moved > first
+    reader.backend()  # the purge runs at the next refresh after the grace
+    oldest = reader.cursor().sql(f"SELECT epoch_us(min(ts)) FROM {_rows(reader)}")
+    assert oldest.fetchall()[0][0] >= moved.timestamp() * 1e6
+    # a window before the new horizon still reads every row, from the lake
+    con = reader.backend()
+    window = {"start": first, "end": first + timedelta(hours=1)}
+    assert _alias(reader) not in compiled.sql_as_run(traffic.tpi_series_expr, con, **window)
+    series = traffic.tpi_series(con, **window)
+    pd.testing.assert_frame_equal(series, traffic.tpi_series(writer.backend(), **window))
+    assert len(series) == 5  # 09:55 to 10:55 in 15-minute buckets
+    reader.close()
+    writer.close()
+
+
+def test_a_vanished_table_is_an_error_not_an_empty_answer(lake: Path) -> None:
+    import shutil
+
+    from data_adapters.health import QUERY_ERRORS
+
+    node = LakeNode(lake)
+    con = node.backend()
+    assert len(traffic.segments(con)) == 4
+    shutil.rmtree(lake / "lake" / "traffic_segments")
+    with pytest.raises(QUERY_ERRORS):
+        traffic.segments(con)
+    node.close()
+
+
+def test_two_nodes_on_one_lake_in_one_process_keep_copies_of_their_own(lake: Path) -> None:
+    first, second = LakeNode(lake), LakeNode(lake)
+    a, b = first.backend(), second.backend()
+    assert _alias(first) != _alias(second)
+    pd.testing.assert_frame_equal(
+        traffic.district_tpi(a, now=NOW), traffic.district_tpi(b, now=NOW)
+    )
+    first.close()
+    assert len(traffic.district_tpi(b, now=NOW)) > 0
+    second.close()
+
+
+def test_radar_tails_read_the_recent_copy(lake: Path) -> None:
+    node = LakeNode(lake)
+    con = node.backend()
+    text = compiled.sql_as_run(radar.tails_expr, con, now=NOW, lookback=timedelta(minutes=10))
+    assert _alias(node) in text
+    node.close()
