@@ -117,7 +117,7 @@ class _State:
     newest: datetime | None = None
     purge: tuple[datetime, float] | None = None  # (delete rows before, not before monotonic)
     ready: bool = False
-    present: bool = True  # the table's folder exists (its view is in `hot`)
+    present: bool = True  # its view is in memory (the copy is in step with the lake)
 
 
 class Resident:
@@ -176,12 +176,18 @@ class Resident:
         cols = ", ".join(f'"{c}"' for c in t.column_names)
         return f"CREATE OR REPLACE VIEW {self._view(t)} AS SELECT {cols} FROM {self.rows(t.name)}"
 
+    def _unshadow(self, s: _State) -> None:
+        """Stop answering for `s` from memory (its queries go to the lake)."""
+        if s.present:
+            self._cur.execute(f"DROP VIEW IF EXISTS {self._view(s.t)}")
+        s.present = s.ready = False
+
     def _drop(self, s: _State) -> None:
-        if not s.present:
+        if not s.files and not s.present:
             return
-        self._cur.execute(f"DROP VIEW IF EXISTS {self._view(s.t)}")
+        self._unshadow(s)
         self._cur.execute(f"DELETE FROM {self.rows(s.t.name)}")
-        s.files, s.mtime_ns, s.present, s.ready, s.horizon = set(), -1, False, False, None
+        s.files, s.mtime_ns, s.horizon = set(), -1, None
 
     def covers(self, name: str, since: datetime) -> bool:
         """Whether the recent copy of `name` holds every row with time `>= since`."""
@@ -210,9 +216,6 @@ class Resident:
         except FileNotFoundError:  # the table is gone: queries go to the lake and say so
             self._drop(s)
             return
-        if not s.present:
-            self._cur.execute(self._view_sql(s.t))
-            s.present = True
         settled = time.time_ns() - mtime > _SETTLE_NS
         if mtime == s.mtime_ns and settled and s.purge is None:
             return
@@ -224,13 +227,19 @@ class Resident:
             }
         try:
             self._apply(s, files - s.files, s.files - files)
-        except (duckdb.Error, OSError) as err:  # a file went away while being read: next time
+        except (duckdb.Error, OSError) as err:
+            # a file compacted away while read (gone at the next look) or a corrupt one: until
+            # the copy is in step again, queries read the lake and meet the same error there
             log.warning("resident copy of %s not refreshed: %s", s.t.name, err)
+            self._unshadow(s)
             s.mtime_ns = -1
             return
         s.files = files
         s.mtime_ns = mtime if settled else -1
         s.ready = True
+        if not s.present:
+            self._cur.execute(self._view_sql(s.t))
+            s.present = True
 
     def _apply(self, s: _State, added: set[str], removed: set[str]) -> None:
         t, cur = s.t, self._cur

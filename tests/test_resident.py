@@ -196,6 +196,22 @@ def test_a_vanished_table_is_an_error_not_an_empty_answer(lake: Path) -> None:
     node.close()
 
 
+def test_a_corrupt_file_fails_queries_until_it_is_gone(lake: Path) -> None:
+    from data_adapters.health import QUERY_ERRORS
+
+    node = LakeNode(lake)
+    con = node.backend()
+    assert len(traffic.segment_state(con, now=NOW)) == 4
+    broken = lake / "lake" / "traffic_readings" / "live-broken.parquet"
+    broken.write_bytes(b"not a parquet file")
+    with pytest.raises(QUERY_ERRORS):
+        traffic.segment_state(con, now=NOW)
+    broken.unlink()
+    assert len(traffic.segment_state(con, now=NOW)) == 4
+    assert _alias(node) in compiled.sql_as_run(traffic.segment_state_expr, con, now=NOW)
+    node.close()
+
+
 def test_two_nodes_on_one_lake_in_one_process_keep_copies_of_their_own(lake: Path) -> None:
     first, second = LakeNode(lake), LakeNode(lake)
     a, b = first.backend(), second.backend()
