@@ -179,7 +179,11 @@ def _as_is(dtype: Any, arrow: pa.DataType, nulls: int) -> bool:
     if dtype.is_floating():
         return bool(pa.types.is_float64(arrow))
     if dtype.is_string():
-        return bool(pa.types.is_string(arrow) or pa.types.is_large_string(arrow))
+        return bool(
+            pa.types.is_string(arrow)
+            or pa.types.is_large_string(arrow)
+            or pa.types.is_string_view(arrow)
+        )
     if dtype.is_boolean():
         return nulls == 0 and bool(pa.types.is_boolean(arrow))
     if dtype.is_timestamp():
@@ -205,10 +209,6 @@ def to_frame(table: pa.Table, schema: Any) -> pd.DataFrame:
                 frame[name] = col.astype("Int64")
             elif col.dtype != dtype.to_numpy():
                 frame[name] = col.astype(dtype.to_numpy())
-        elif (dtype.is_floating() and col.dtype == "float64") or (
-            dtype.is_string() and pd.api.types.is_string_dtype(col.dtype)
-        ):
-            continue
         elif dtype.is_timestamp() and isinstance(col.dtype, pd.DatetimeTZDtype):
             frame[name] = col.dt.tz_convert("UTC")
         else:

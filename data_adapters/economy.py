@@ -106,8 +106,7 @@ def _with_yoy(obs: ir.Table) -> ir.Table:
 
 def latest_expr(con: Any, *, now: datetime, adcode: str | None = None) -> ir.Table:
     figures = _with_yoy(_observations(con, now, adcode))
-    rn = ibis.row_number().over(group_by=figures.indicator, order_by=ibis.desc(figures.period))
-    newest = figures.mutate(_rn=rn).filter(_._rn == 0).drop("_rn")
+    newest = latest_per_key(figures, ["indicator"], order="period")
     ind = con.table("economy_indicators")
     joined = newest.inner_join(ind, newest.indicator == ind.code)
     return joined.select(

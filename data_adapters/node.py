@@ -157,10 +157,9 @@ class LakeNode:
             return self._raw
 
     def backend(self) -> Any:
-        """This thread's ibis backend, with the resident copy brought in step with the lake."""
+        """This thread's ibis backend (adapter queries bring the resident copy in step with the
+        lake themselves: `data_adapters.compiled`)."""
         raw = self._connection()
-        if self.resident is not None:
-            self.resident.refresh()
         be = getattr(self._local, "backend", None)
         if be is None or getattr(self._local, "raw", None) is not raw:
             be = ibis.duckdb.from_connection(self.cursor())
@@ -170,9 +169,11 @@ class LakeNode:
         return be
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
-        """A cursor of the catalog connection (resident tables first on its search path)."""
+        """A cursor of the catalog connection (resident tables first on its search path, in step
+        with the lake)."""
         cursor = self._connection().cursor()
         if self.resident is not None:
+            self.resident.refresh()
             cursor.execute(f"SET search_path = '{self.resident.search_path}'")
         return cursor
 

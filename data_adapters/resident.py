@@ -114,10 +114,8 @@ class _State:
     files: set[str] = field(default_factory=set)
     mtime_ns: int = -1
     horizon: datetime | None = None  # recent tables: rows at or after it are in memory
-    newest: datetime | None = None
     purge: tuple[datetime, float] | None = None  # (delete rows before, not before monotonic)
-    ready: bool = False
-    present: bool = True  # its view is in memory (the copy is in step with the lake)
+    live: bool = False  # the copy is in step with the lake and answers (its view exists)
 
 
 class Resident:
@@ -146,10 +144,10 @@ class Resident:
         self.syncs = 0
         for _ in range(3):  # a file may be compacted away while it is read: list again
             self.refresh(wait=True)
-            if all(s.ready for s in self._states.values()):
+            if all(s.live for s in self._states.values()):
                 break
         else:
-            missing = sorted(n for n, s in self._states.items() if not s.ready)
+            missing = sorted(n for n, s in self._states.items() if not s.live)
             raise RuntimeError(f"could not load the resident copy of {', '.join(missing)}")
 
     @property
@@ -163,7 +161,6 @@ class Resident:
             f"CREATE TABLE {self.rows(t.name)} AS SELECT {cols}, 0::UBIGINT AS _file "
             f'FROM {self.catalog}.main."{t.name}" LIMIT 0'
         )
-        self._cur.execute(self._view_sql(t))
 
     def rows(self, name: str) -> str:
         """The in-memory table of `name`'s rows (with `_file`, the hash of each row's file)."""
@@ -172,18 +169,14 @@ class Resident:
     def _view(self, t: Table) -> str:
         return f'{self.alias}.main."{t.name if t.resident == "all" else recent_name(t.name)}"'
 
-    def _view_sql(self, t: Table) -> str:
-        cols = ", ".join(f'"{c}"' for c in t.column_names)
-        return f"CREATE OR REPLACE VIEW {self._view(t)} AS SELECT {cols} FROM {self.rows(t.name)}"
-
     def _unshadow(self, s: _State) -> None:
         """Stop answering for `s` from memory (its queries go to the lake)."""
-        if s.present:
-            self._cur.execute(f"DROP VIEW IF EXISTS {self._view(s.t)}")
-        s.present = s.ready = False
+        if s.live:
+            self._cur.execute(f"DROP VIEW {self._view(s.t)}")
+        s.live = False
 
     def _drop(self, s: _State) -> None:
-        if not s.files and not s.present:
+        if not s.files and not s.live:
             return
         self._unshadow(s)
         self._cur.execute(f"DELETE FROM {self.rows(s.t.name)}")
@@ -192,7 +185,7 @@ class Resident:
     def covers(self, name: str, since: datetime) -> bool:
         """Whether the recent copy of `name` holds every row with time `>= since`."""
         s = self._states.get(name)
-        return s is not None and s.ready and s.horizon is not None and since >= s.horizon
+        return s is not None and s.live and s.horizon is not None and since >= s.horizon
 
     def horizon(self, name: str) -> datetime | None:
         s = self._states.get(name)
@@ -236,10 +229,12 @@ class Resident:
             return
         s.files = files
         s.mtime_ns = mtime if settled else -1
-        s.ready = True
-        if not s.present:
-            self._cur.execute(self._view_sql(s.t))
-            s.present = True
+        if not s.live:
+            cols = ", ".join(f'"{c}"' for c in s.t.column_names)
+            self._cur.execute(
+                f"CREATE VIEW {self._view(s.t)} AS SELECT {cols} FROM {self.rows(s.t.name)}"
+            )
+            s.live = True
 
     def _apply(self, s: _State, added: set[str], removed: set[str]) -> None:
         t, cur = s.t, self._cur
@@ -300,7 +295,6 @@ class Resident:
         if not rows or rows[0][0] is None or s.horizon is None:
             return
         newest = datetime.fromtimestamp(rows[0][0] / 1e6, UTC)
-        s.newest = newest
         if newest - s.horizon > self.recent * 1.5:
             s.horizon = newest - self.recent
             s.purge = (s.horizon, time.monotonic() + _GRACE_S)

@@ -140,7 +140,7 @@ def test_appends_compaction_and_replacement_are_followed(lake: Path) -> None:
     held = _count(reader, _rows(reader))
 
     assert writer.compact(_table("traffic_readings"), min_files=2) == 3
-    reader.backend()
+    reader.cursor()  # a reader: in step with the lake
     assert _count(reader, _rows(reader)) == held  # no row twice
     pd.testing.assert_frame_equal(
         traffic.segment_state(con, now=NOW + timedelta(minutes=10)), after
@@ -165,10 +165,10 @@ def test_the_horizon_moves_on_and_old_rows_leave_after_a_grace(
     first = reader.resident.horizon("traffic_readings")
     assert first is not None
     writer.append(_table("traffic_readings"), _tick(NOW + timedelta(hours=3), 30.0))
-    reader.backend()
+    reader.cursor()  # a reader: in step with the lake
     moved = reader.resident.horizon("traffic_readings")
     assert moved is not None and moved > first
-    reader.backend()  # the purge runs at the next refresh after the grace
+    reader.cursor()  # the purge runs at the next refresh after the grace
     oldest = reader.cursor().sql(f"SELECT epoch_us(min(ts)) FROM {_rows(reader)}")
     assert oldest.fetchall()[0][0] >= moved.timestamp() * 1e6
     # a window before the new horizon still reads every row, from the lake
