@@ -2,14 +2,15 @@
 
 Building and compiling an ibis expression costs tens of milliseconds, as much as the engine needs
 to answer the query itself. The wall asks the same questions every few seconds with only the time
-moved on, so each adapter query is compiled once per *shape* (adapter, non-time parameters and the
-lengths of its time windows) into a SQL template whose timestamp literals are re-rendered for each
-call.
+moved on, so each adapter query is compiled once per *shape* (adapter and non-time parameters)
+into a SQL template whose timestamp literals are re-rendered for each call.
 
 A template is only trusted after it has proven itself: the expression is compiled at the given
-time and at a time shifted by an odd offset, and the two SQL texts must differ in nothing but their
-timestamp literals, each moved by exactly that offset. Queries whose literals do not move with the
-time (calendar arithmetic, say) fail the proof and are compiled on every call instead.
+times and once more for each time parameter shifted alone by an odd offset. The SQL texts must
+differ in nothing but their timestamp literals, and each literal must move with exactly one time
+parameter, by exactly that offset; it is then re-rendered from that parameter. Queries whose
+literals do not move with the time (calendar arithmetic, say) fail the proof and are compiled on
+every call instead.
 
 On DuckDB a template runs as a prepared statement of the calling thread's connection: planning a
 wall query costs DuckDB more than running it, and a prepared statement is planned once. (Lake
@@ -24,7 +25,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import ibis
 import ibis.expr.types as ir
@@ -36,6 +37,7 @@ from data_adapters.resident import planning
 
 __all__ = ["clear", "run", "sql_as_run", "stats"]
 
+_T = TypeVar("_T")
 _SHIFT = timedelta(days=3, hours=7, minutes=13, seconds=17, microseconds=250_000)
 
 # How each engine's SQL (as ibis writes it) spells a timestamp with a time zone.
@@ -64,8 +66,12 @@ _PATTERNS = {"duckdb": _DUCKDB, "postgres": _POSTGRES}
 @dataclass(frozen=True)
 class _Template:
     parts: tuple[str, ...]  # SQL text around the timestamp literals
-    offsets: tuple[timedelta, ...]  # each literal minus the anchor time
+    slots: tuple[tuple[str, timedelta], ...]  # each literal: (time parameter, literal - its value)
     schema: Any  # ibis schema of the result
+
+    def stamps(self, params: dict[str, Any]) -> list[datetime]:
+        """The timestamp literals of a call with these parameters."""
+        return [(params[name] + offset).astimezone(UTC) for name, offset in self.slots]
 
     @property
     def name(self) -> str:
@@ -84,7 +90,8 @@ class _Template:
 _lock = threading.Lock()
 # (shape, resident copy it reads or None) → template
 _templates: dict[tuple[Any, str | None], _Template | None] = {}
-_shapes: dict[tuple[Any, ...], tuple[tuple[str, timedelta], ...]] = {}  # large-table reads
+# shape → large-table reads (table, time parameter, since - its value); None: not placeable
+_shapes: dict[tuple[Any, ...], tuple[tuple[str, str, timedelta], ...] | None] = {}
 _counts = {"hits": 0, "compiles": 0, "unshiftable": 0}
 
 
@@ -116,29 +123,81 @@ def _split(dialect: str, text: str) -> tuple[tuple[str, ...], list[datetime]] | 
     return tuple(parts), stamps
 
 
+Variants = dict[str, tuple[timedelta, list[datetime]]]  # parameter → (its shift, values)
+
+
+def _moved_by(base: list[datetime], variants: Variants) -> list[str | None] | None:
+    """For each of `base` values, the one time parameter whose shift alone moves it by exactly
+    that shift (None when no shift moves it); None when any value moves otherwise."""
+    owners: list[str | None] = []
+    for i, value in enumerate(base):
+        movers = []
+        for name, (shift, moved) in variants.items():
+            if len(moved) != len(base):
+                return None
+            if moved[i] == value:
+                continue
+            if moved[i] - value != shift:
+                return None
+            movers.append(name)
+        if len(movers) > 1:
+            return None
+        owners.append(movers[0] if movers else None)
+    return owners
+
+
+def _times(params: dict[str, Any]) -> list[str]:
+    return [k for k, v in params.items() if isinstance(v, datetime)]
+
+
+def _shifted(
+    params: dict[str, Any], name: str, build: Callable[[dict[str, Any]], _T]
+) -> tuple[timedelta, _T] | None:
+    """`build` with the time parameter `name` alone moved by `_SHIFT`, later or, where that is
+    refused (a window's start past its end), earlier; None when both are refused."""
+    for shift in (_SHIFT, -_SHIFT):
+        try:
+            return shift, build({**params, name: params[name] + shift})
+        except ValueError:
+            continue
+    return None
+
+
 def _prove(
-    dialect: str, build: Callable[[dict[str, Any]], ir.Table], params: dict[str, Any], anchor: str
+    dialect: str, build: Callable[[dict[str, Any]], ir.Table], params: dict[str, Any]
 ) -> _Template | None:
     expr = build(params)
-    first = _split(dialect, str(ibis.to_sql(expr, dialect=dialect)))
-    shifted = {k: (v + _SHIFT if isinstance(v, datetime) else v) for k, v in params.items()}
-    second = _split(dialect, str(ibis.to_sql(build(shifted), dialect=dialect)))
-    if first is None or second is None or first[0] != second[0]:
+    text = str(ibis.to_sql(expr, dialect=dialect))
+    if not _times(params):  # nothing moves: the text is the template
+        return _Template((text,), (), expr.schema())
+    first = _split(dialect, text)
+    if first is None:
         return None
-    if any(b - a != _SHIFT for a, b in zip(first[1], second[1], strict=True)):
+
+    def split(p: dict[str, Any]) -> tuple[tuple[str, ...], list[datetime]] | None:
+        return _split(dialect, str(ibis.to_sql(build(p), dialect=dialect)))
+
+    variants: Variants = {}
+    for name in _times(params):
+        shifted = _shifted(params, name, split)
+        if shifted is None or shifted[1] is None or shifted[1][0] != first[0]:
+            return None
+        variants[name] = (shifted[0], shifted[1][1])
+    owners = _moved_by(first[1], variants)
+    if owners is None or any(o is None for o in owners):
         return None
-    base = params[anchor]
-    return _Template(first[0], tuple(s - base for s in first[1]), expr.schema())
+    slots = tuple(
+        (str(o), stamp - params[str(o)]) for o, stamp in zip(owners, first[1], strict=True)
+    )
+    return _Template(first[0], slots, expr.schema())
 
 
-def _key(fn: Callable[..., Any], dialect: str, params: dict[str, Any], anchor: str | None) -> Any:
+def _key(fn: Callable[..., Any], dialect: str, params: dict[str, Any]) -> Any:
+    """The shape of a call: which parameters are times, the values of the others."""
     items = []
     for k in sorted(params):
         v = params[k]
-        if isinstance(v, datetime) and anchor is not None:
-            items.append((k, "t", v - params[anchor]))
-        else:
-            items.append((k, "v", repr(v)))
+        items.append((k, "t", None) if isinstance(v, datetime) else (k, "v", repr(v)))
     return (fn.__module__, fn.__qualname__, dialect, tuple(items))
 
 
@@ -218,33 +277,45 @@ def to_frame(table: pa.Table, schema: Any) -> pd.DataFrame:
 
 
 def _template(
-    fn: Callable[..., ir.Table],
-    con: Any,
-    dialect: str,
-    params: dict[str, Any],
-    anchor: str | None,
-    hot: bool,
+    fn: Callable[..., ir.Table], con: Any, dialect: str, params: dict[str, Any], hot: bool
 ) -> _Template | None:
     if dialect not in _PATTERNS:
         return None
     with planning(hot):
-        if anchor is not None:
-            return _prove(dialect, lambda p: fn(con, **p), params, anchor)
-        expr = fn(con, **params)
-        return _Template((str(ibis.to_sql(expr, dialect=dialect)),), (), expr.schema())
+        return _prove(dialect, lambda p: fn(con, **p), params)
+
+
+def _reads(
+    fn: Callable[..., ir.Table], con: Any, params: dict[str, Any]
+) -> list[tuple[str, datetime]]:
+    with planning(False) as plan:
+        fn(con, **params)
+    return list(plan.needs)
 
 
 def _needs(
-    fn: Callable[..., ir.Table], con: Any, params: dict[str, Any], anchor: str | None
-) -> tuple[tuple[str, timedelta], ...]:
-    """The large tables the query reads through `resident.source`, each with its `since`
-    relative to the anchor time (empty when the query has no anchor)."""
-    if anchor is None:
+    fn: Callable[..., ir.Table], con: Any, params: dict[str, Any]
+) -> tuple[tuple[str, str, timedelta], ...] | None:
+    """The large tables the query reads through `resident.source`, each with the time parameter
+    its `since` moves with and the offset from it (empty without time parameters; None when a
+    read does not move with exactly one of them)."""
+    names = _times(params)
+    if not names:
         return ()
-    with planning(False) as plan:
-        fn(con, **params)
-    base = params[anchor]
-    return tuple((name, since - base) for name, since in plan.needs)
+    base = _reads(fn, con, params)
+    variants: Variants = {}
+    for name in names:
+        shifted = _shifted(params, name, lambda p: _reads(fn, con, p))
+        if shifted is None:
+            return None
+        variants[name] = (shifted[0], [since for _, since in shifted[1]])
+    owners = _moved_by([since for _, since in base], variants)
+    if owners is None or any(o is None for o in owners):
+        return None
+    return tuple(
+        (table, str(o), since - params[str(o)])
+        for (table, since), o in zip(base, owners, strict=True)
+    )
 
 
 @dataclass(frozen=True)
@@ -263,30 +334,28 @@ def _resolve(fn: Callable[..., ir.Table], con: Any, params: dict[str, Any]) -> _
 
     params = {k: utc(v) if isinstance(v, datetime) else v for k, v in params.items()}
     dialect = str(getattr(con, "name", ""))
-    anchor = next((k for k, v in params.items() if isinstance(v, datetime)), None)
-    key = _key(fn, dialect, params, anchor)
+    key = _key(fn, dialect, params)
     with _lock:
+        known_shape = key in _shapes
         needs = _shapes.get(key)
-    if needs is None:
-        needs = _needs(fn, con, params, anchor)
+    if not known_shape:
+        needs = _needs(fn, con, params)
         with _lock:
             _shapes[key] = needs
     resident = getattr(con, "brain_resident", None)
     if resident is not None:
         resident.refresh()  # new files of the lake count from the next query on
-    base = params[anchor] if anchor is not None else None
     hot = bool(
         resident is not None
-        and base is not None
         and needs
-        and all(resident.covers(name, base + offset) for name, offset in needs)
+        and all(resident.covers(table, params[p] + offset) for table, p, offset in needs)
     )
     route = resident.alias if hot and resident is not None else None
     with _lock:
         known = (key, route) in _templates
         template = _templates.get((key, route))
     if not known:
-        template = _template(fn, con, dialect, params, anchor, hot)
+        template = _template(fn, con, dialect, params, hot)
         with _lock:
             _templates[(key, route)] = template
             _counts["compiles"] += 1
@@ -294,11 +363,7 @@ def _resolve(fn: Callable[..., ir.Table], con: Any, params: dict[str, Any]) -> _
     elif template is not None:
         with _lock:
             _counts["hits"] += 1
-    stamps = (
-        [(base + offset).astimezone(UTC) for offset in template.offsets]
-        if template is not None and base is not None
-        else []
-    )
+    stamps = template.stamps(params) if template is not None else []
     return _Call(template, stamps, dialect, params)
 
 

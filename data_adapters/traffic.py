@@ -7,6 +7,8 @@ figures weight segments by length × road-class weight (`brain.standards.ROAD_CL
 
 from __future__ import annotations
 
+import itertools
+import math
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -50,31 +52,59 @@ _CLASS_ORDER = ("expressway", "arterial", "secondary", "branch")
 _LOCAL_OFFSET_S = 8 * 3600  # Asia/Shanghai has no daylight saving time
 
 
+def _pieces(points: tuple[tuple[float, float], ...]) -> list[tuple[float, float, float, float]]:
+    """The breakpoints as linear pieces (x0, y0, x1, y1), collinear neighbours merged: the
+    engine then evaluates one short expression per piece instead of one per breakpoint."""
+    out: list[tuple[float, float, float, float]] = []
+    for (x0, y0), (x1, y1) in itertools.pairwise(points):
+        if out:
+            px0, py0, px1, py1 = out[-1]
+            if math.isclose((py1 - py0) / (px1 - px0), (y1 - y0) / (x1 - x0)):
+                out[-1] = (px0, py0, x1, y1)
+                continue
+        out.append((x0, y0, x1, y1))
+    return out
+
+
+_TPI_PIECES = _pieces(TPI_DELAY_BREAKPOINTS)
+
+
+def _line(x: ir.FloatingValue, piece: tuple[float, float, float, float]) -> ir.FloatingValue:
+    x0, y0, x1, y1 = piece
+    result: ir.FloatingValue = (x - x0) * ((y1 - y0) / (x1 - x0)) + y0
+    return result
+
+
 def tpi_of(free_speed: ir.FloatingValue, speed: ir.FloatingValue) -> ir.FloatingValue:
-    """TPI 0-10 of a reading, in the engine; a standstill scores 10, a missing speed null."""
+    """TPI 0-10 of a reading, in the engine; a standstill scores 10, a missing speed null.
+
+    Piecewise linear on `TPI_DELAY_BREAKPOINTS`, held at its first and last value beyond them,
+    as `brain.standards.tpi_from_delay`."""
     ratio = free_speed / speed
-    (x0, y0), rest = TPI_DELAY_BREAKPOINTS[0], TPI_DELAY_BREAKPOINTS[1:]
-    branches: list[tuple[Any, Any]] = [
+    (x_first, y_first), (_, y_last) = TPI_DELAY_BREAKPOINTS[0], TPI_DELAY_BREAKPOINTS[-1]
+    curve: ir.FloatingValue
+    if len(_TPI_PIECES) == 1:  # one straight line: clamp it
+        curve = ibis.least(ibis.greatest(_line(ratio, _TPI_PIECES[0]), y_first), y_last)
+    else:
+        curve = ibis.cases(
+            (ratio <= x_first, ibis.literal(y_first)),
+            *[(ratio <= piece[2], _line(ratio, piece)) for piece in _TPI_PIECES],
+            else_=ibis.literal(y_last),
+        )
+    result: ir.FloatingValue = ibis.cases(
         (speed.isnull(), ibis.null().cast("float64")),
-        (speed <= 0, ibis.literal(rest[-1][1])),
-        (ratio <= x0, ibis.literal(y0)),
-    ]
-    for x1, y1 in rest:
-        branches.append((ratio <= x1, y0 + (ratio - x0) * ((y1 - y0) / (x1 - x0))))
-        x0, y0 = x1, y1
-    result: ir.FloatingValue = ibis.cases(*branches, else_=ibis.literal(y0))
+        (speed <= 0, ibis.literal(y_last)),
+        else_=curve,
+    )
     return result
 
 
 def level_of(tpi: ir.FloatingValue) -> ir.IntegerValue:
-    """GB/T 33171-2016 level 1..5 of a TPI (null stays null), like `brain.standards.tpi_level`."""
-    result: ir.IntegerValue = ibis.cases(
-        (tpi >= 8.0, 5),
-        (tpi >= 6.0, 4),
-        (tpi >= 4.0, 3),
-        (tpi >= 2.0, 2),
-        (tpi.notnull(), 1),
-        else_=ibis.null().cast("int64"),
+    """GB/T 33171-2016 level 1..5 of a TPI (null stays null), like `brain.standards.tpi_level`:
+    one level per 2 points, the top level from 8 on."""
+    level = ibis.least((ibis.greatest(tpi, 0.0) / 2.0).floor() + 1, 5)
+    result: ir.IntegerValue = ibis.ifelse(tpi.isnull(), ibis.null().cast("int64"), level).cast(
+        "int64"
     )
     return result
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 __all__ = [
@@ -197,19 +198,32 @@ def require(frame: pd.DataFrame, name: str, columns: Sequence[str]) -> None:
 
 
 def records(frame: pd.DataFrame, columns: Sequence[str]) -> Iterator[dict[str, Any]]:
-    """The rows of `frame` as dicts of plain Python values (NA → None); absent columns → None."""
+    """The rows of `frame` as dicts of plain Python values (NA → None); absent columns → None.
+
+    Converted column by column (a map refresh turns thousands of rows into dicts)."""
     if frame.empty:
         return
-    present = [c for c in columns if c in frame.columns]
-    for row in frame[present].itertuples(index=False, name=None):
-        out = dict.fromkeys(columns)
-        out.update((c, value(v)) for c, v in zip(present, row, strict=True))
-        yield out
+    absent = [None] * len(frame)
+    lists = [_plain_column(frame[c]) if c in frame.columns else absent for c in columns]
+    for row in zip(*lists, strict=True):
+        yield dict(zip(columns, row, strict=True))
+
+
+def _plain_column(column: pd.Series) -> list[Any]:
+    """A column as plain Python values: NaN/NA → None, numpy scalars → Python scalars."""
+    dtype = column.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
+        return list(column.tolist())
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        return [None if v != v else v for v in column.tolist()]  # NaN is the one v != v
+    return [value(v) for v in column.tolist()]
 
 
 def value(v: Any) -> Any:
     """A plain Python value: NA/NaN → None, numpy scalars → Python scalars."""
-    if v is None or v is pd.NA or v is pd.NaT:
+    if v is None or type(v) is str:
+        return v
+    if v is pd.NA or v is pd.NaT:
         return None
     if isinstance(v, float) and math.isnan(v):
         return None

@@ -10,10 +10,10 @@ spec in the browser. Sizes of the map box are those of `assets/wall.css`, so the
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import orjson
 import pandas as pd
 from dash import dcc, html
 
@@ -107,8 +107,8 @@ def layer_toggle(lang: str) -> dcc.Checklist:
 
 
 def _digest(value: object) -> str:
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
+    text = orjson.dumps(value, default=str, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+    return hashlib.blake2b(text, digest_size=6).hexdigest()
 
 
 def _key(row: object, index: int) -> str:

@@ -5,15 +5,29 @@
 (the CLI, the benchmark and tests use it); `flask_cache` gives the same backend as a
 flask-caching `Cache` for a Flask server. A broken cache behaves as an empty one: reads miss and
 writes are dropped, with a log line, so a dead Redis never breaks a page.
+
+In front of the shared backend each process keeps what it wrote itself until the entry expires
+(`BrainCache.local`): a wall refresh reads back dozens of entries, and a read from memory costs a
+fraction of a file or network round trip. Entries are only written under fresh keys and expire
+with the backend's, so the copy never disagrees with the backend; other workers' entries are
+still read from the backend. A read gets its own copy, as from the backend. On the file system
+the write itself (several small files per entry) is left to a background thread, so a refresh
+does not wait on the disk; `flush()` waits for it.
 """
 
 from __future__ import annotations
 
 import logging
 import pickle
+import queue
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Mapping
+from datetime import date, datetime, timedelta
 from typing import Any
 
+import pandas as pd
 import redis
 from flask import Flask
 from flask_caching import Cache
@@ -63,6 +77,8 @@ QUERY_TIMEOUTS: Mapping[str, int] = {
     "radar.zones": 300,
 }
 _DEFAULT_TIMEOUT = 30
+_LOCAL_ENTRIES = 1024  # entries each process keeps in front of the shared backend
+_PENDING_WRITES = 256  # file-system writes queued at most; beyond, the caller writes itself
 _FS_THRESHOLD = 5000  # entries kept on disk before the oldest are pruned
 _REDIS_TIMEOUTS = {"socket_connect_timeout": 0.5, "socket_timeout": 1.0}
 # What a cache backend can raise: a lost Redis, a full or unreadable disk, a corrupt entry.
@@ -134,18 +150,67 @@ def _backend(settings: Any) -> BaseCache:
     return FileSystemCache(str(folder), threshold=_FS_THRESHOLD, default_timeout=_DEFAULT_TIMEOUT)
 
 
+_IMMUTABLE = (type(None), bool, int, float, str, bytes, datetime, date, timedelta)
+
+
+def _copy(value: Any) -> Any:
+    """A copy of a cached value that its reader may change freely (frames copied whole, the
+    tuples the data service stores item by item, immutable values shared)."""
+    if isinstance(value, _IMMUTABLE):
+        return value
+    if isinstance(value, pd.DataFrame):
+        return value.copy()
+    if isinstance(value, tuple):
+        return tuple(_copy(v) for v in value)
+    return pickle.loads(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+
 class BrainCache:
     """A flask-caching backend behind four methods that never raise."""
 
-    def __init__(self, backend: BaseCache, kind: str) -> None:
+    def __init__(self, backend: BaseCache, kind: str, *, local: int = _LOCAL_ENTRIES) -> None:
         self.backend = backend
         self.kind = kind
+        self.local = local if kind != "null" else 0
+        self._lock = threading.Lock()
+        self._mine: OrderedDict[str, tuple[float, Any]] = OrderedDict()  # key → (expiry, value)
+        self._pending: queue.Queue[tuple[str, Any, int]] | None = None  # writes left to a thread
+
+    def _recall(self, key: str) -> tuple[bool, Any]:
+        with self._lock:
+            entry = self._mine.get(key)
+            if entry is not None and entry[0] <= time.monotonic():
+                del self._mine[key]
+                entry = None
+        return (False, None) if entry is None else (True, _copy(entry[1]))
+
+    def _keep(self, key: str, value: Any, timeout: int) -> Any:
+        """Keep a copy of `value` in memory; returns it (None when not kept)."""
+        if not self.local or timeout <= 0:
+            return None
+        kept = _copy(value)
+        with self._lock:
+            self._mine[key] = (time.monotonic() + timeout, kept)
+            self._mine.move_to_end(key)
+            while len(self._mine) > self.local:
+                self._mine.popitem(last=False)
+        return kept
+
+    def _forget(self, key: str | None = None) -> None:
+        with self._lock:
+            if key is None:
+                self._mine.clear()
+            else:
+                self._mine.pop(key, None)
 
     def __repr__(self) -> str:  # a Redis URL may hold a password
         return f"BrainCache({self.kind})"
 
     def get(self, key: str) -> Any | None:
         """The value stored under `key`, or None (missing, expired or unreadable)."""
+        found, value = self._recall(key)
+        if found:
+            return value
         try:
             return self.backend.get(key)
         except _CACHE_ERRORS as err:
@@ -153,14 +218,55 @@ class BrainCache:
             return None
 
     def set(self, key: str, value: Any, timeout: int) -> bool:
-        """Store `value` for `timeout` seconds; False when the backend refused it."""
+        """Store `value` for `timeout` seconds; False when the backend refused it (on the file
+        system, True once the value is in memory and its write is queued)."""
+        if self.kind == "filesystem" and self.local:
+            kept = self._keep(key, value, timeout)
+            if kept is not None and self._queue_write(key, kept, timeout):
+                return True
+        return self._write(key, value, timeout)
+
+    def _queue_write(self, key: str, value: Any, timeout: int) -> bool:
+        with self._lock:
+            if self._pending is None:
+                self._pending = queue.Queue(maxsize=_PENDING_WRITES)
+                threading.Thread(target=self._drain, name="cache-writer", daemon=True).start()
+            pending = self._pending
         try:
-            return bool(self.backend.set(key, value, timeout=timeout))
+            pending.put_nowait((key, value, timeout))  # the kept copy: no reader changes it
+        except queue.Full:
+            return False
+        return True
+
+    def _drain(self) -> None:
+        assert self._pending is not None
+        while True:
+            key, value, timeout = self._pending.get()
+            try:
+                self._write(key, value, timeout, keep=False)
+            finally:
+                self._pending.task_done()
+
+    def flush(self) -> None:
+        """Wait until every queued write has reached the backend."""
+        if self._pending is not None:
+            self._pending.join()
+
+    def _write(self, key: str, value: Any, timeout: int, *, keep: bool = True) -> bool:
+        if keep:
+            self._forget(key)
+        try:
+            stored = bool(self.backend.set(key, value, timeout=timeout))
         except _CACHE_ERRORS as err:
             log.warning("cache %s: set failed: %s", self.kind, err)
             return False
+        if stored and keep:
+            self._keep(key, value, timeout)
+        return stored
 
     def delete(self, key: str) -> bool:
+        self.flush()
+        self._forget(key)
         try:
             return bool(self.backend.delete(key))
         except _CACHE_ERRORS as err:
@@ -169,6 +275,8 @@ class BrainCache:
 
     def clear(self) -> bool:
         """Remove every entry of this application (only keys under KEY_PREFIX on Redis)."""
+        self.flush()
+        self._forget()
         try:
             return bool(self.backend.clear())
         except _CACHE_ERRORS as err:
