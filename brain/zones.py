@@ -38,13 +38,25 @@ INTRUSION_COLUMNS = [
 
 def breaks(rule: str, frame: pd.DataFrame) -> np.ndarray:
     """Which vessels (rows of `frame`, all inside a zone) break the zone's `rule`."""
-    if rule == "no_entry":
-        return np.ones(len(frame), dtype=bool)
-    if rule == "no_fishing":
-        return np.asarray(frame["vessel_type"].eq("fishing").fillna(False), dtype=bool)
-    slow = frame["sog"].astype("float64").fillna(np.inf) < MOVING_KN
-    anchored = frame["nav_status"].astype("Float64").eq(_AT_ANCHOR).fillna(False)
-    return np.asarray(slow | anchored, dtype=bool)
+    return _Breakers(frame).of(rule)
+
+
+class _Breakers:
+    """Who would break each rule, computed once per frame of vessels."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.n = len(frame)
+        self.fishing = np.asarray(frame["vessel_type"].eq("fishing").fillna(False), dtype=bool)
+        slow = frame["sog"].astype("float64").fillna(np.inf).to_numpy() < MOVING_KN
+        anchored = frame["nav_status"].astype("Float64").eq(_AT_ANCHOR).fillna(False)
+        self.stopped = slow | np.asarray(anchored, dtype=bool)
+
+    def of(self, rule: str) -> np.ndarray:
+        if rule == "no_entry":
+            return np.ones(self.n, dtype=bool)
+        if rule == "no_fishing":
+            return self.fishing
+        return self.stopped
 
 
 @lru_cache(maxsize=1024)
@@ -65,20 +77,23 @@ def intrusions(positions: pd.DataFrame, zones: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=INTRUSION_COLUMNS)
     lon = positions["lon"].to_numpy(dtype="float64", na_value=np.nan)
     lat = positions["lat"].to_numpy(dtype="float64", na_value=np.nan)
-    found: list[pd.DataFrame] = []
-    for zone in zones[zones["rule"].isin(RULES)].itertuples(index=False):
-        inside = shapely.contains_xy(_polygon(str(zone.path)), lon, lat)
-        if not inside.any():
-            continue
-        hits = positions[inside]
-        hits = hits[breaks(str(zone.rule), hits)]
-        if len(hits):
-            found.append(
-                hits.assign(
-                    zone_id=zone.zone_id, zone_name=zone.name, zone_kind=zone.kind, rule=zone.rule
-                )
-            )
-    if not found:
+    who = _Breakers(positions)
+    ruled = zones[zones["rule"].isin(RULES)]
+    rows: list[np.ndarray] = []
+    of_zone: list[np.ndarray] = []
+    for z, (path, rule) in enumerate(zip(ruled["path"], ruled["rule"], strict=True)):
+        hit = shapely.contains_xy(_polygon(str(path)), lon, lat) & who.of(str(rule))
+        if hit.any():
+            idx = np.flatnonzero(hit)
+            rows.append(idx)
+            of_zone.append(np.full(len(idx), z))
+    if not rows:
         return pd.DataFrame(columns=INTRUSION_COLUMNS)
-    out = pd.concat(found, ignore_index=True)[INTRUSION_COLUMNS]
+    vessel, zone = np.concatenate(rows), np.concatenate(of_zone)
+    out = positions.iloc[vessel].reset_index(drop=True)
+    picked = ruled.iloc[zone]
+    for col, src in (("zone_id", "zone_id"), ("zone_name", "name"), ("zone_kind", "kind")):
+        out[col] = picked[src].to_numpy()
+    out["rule"] = picked["rule"].to_numpy()
+    out = out[INTRUSION_COLUMNS]
     return out.sort_values(["zone_id", "mmsi"]).reset_index(drop=True)

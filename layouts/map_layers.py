@@ -8,6 +8,7 @@ are fetched by the browser from `assets/geo/` (once, then cached), so a refresh 
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -291,31 +292,52 @@ def roads(frame: pd.DataFrame, ctx: Ctx) -> list[dict[str, Any]]:
     require(frame, "roads", ["segment_id", "path"])
     rows = []
     for r in records(frame, ["segment_id", "road_name", "road_class", "path", "tpi", "level"]):
-        path = path_of(r["path"])
-        if len(path) < 2:
-            continue
         tpi = num(r["tpi"])
         level = (
             int(r["level"])
             if num(r["level"]) is not None
             else (tpi_level(tpi) if tpi is not None else None)
         )
-        width = _ROAD_WIDTH.get(str(r["road_class"]), 2.0) + (1.0 if (level or 0) >= 4 else 0.0)
-        if level is None:
-            state = text("map.no_reading", ctx.lang)
-        else:
-            name = TPI_LEVEL_NAMES[level]
-            state = name.zh if ctx.lang == "zh" else name.en
-            if tpi is not None:
-                state += " · " + text("map.tpi", ctx.lang, f"{tpi:.1f}")
-        rows.append(
-            {
-                "id": r["segment_id"],
-                "path": path,
-                "c": TPI_COLORS[level] if level else NO_DATA,
-                "w": width,
-                "tip": f"{r['road_name'] or ''}\n{state}".strip(),
-            }
+        shown = None if tpi is None else f"{tpi:.1f}"
+        path = (
+            r["path"]
+            if isinstance(r["path"], (str, bytes)) or r["path"] is None
+            else json.dumps(r["path"])
         )
+        row = _road(r["segment_id"], r["road_name"], r["road_class"], path, level, shown, ctx.lang)
+        if row is not None:
+            rows.append(row)
     rows.sort(key=lambda x: x["w"])  # wide (major, congested) roads drawn last, on top
     return [_lines("roads-segments", rows)]
+
+
+@lru_cache(maxsize=16_384)
+def _road(
+    segment_id: Any,
+    name: str | None,
+    road_class: str | None,
+    path_text: Any,
+    level: int | None,
+    tpi: str | None,
+    lang: str,
+) -> dict[str, Any] | None:
+    """One road row: a pure function of what it shows (the TPI as displayed, one decimal), so a
+    refresh rebuilds only the segments whose reading changed. Rows are never modified after."""
+    path = path_of(path_text)
+    if len(path) < 2:
+        return None
+    width = _ROAD_WIDTH.get(str(road_class), 2.0) + (1.0 if (level or 0) >= 4 else 0.0)
+    if level is None:
+        state = text("map.no_reading", lang)
+    else:
+        level_name = TPI_LEVEL_NAMES[level]
+        state = level_name.zh if lang == "zh" else level_name.en
+        if tpi is not None:
+            state += " · " + text("map.tpi", lang, tpi)
+    return {
+        "id": segment_id,
+        "path": path,
+        "c": TPI_COLORS[level] if level else NO_DATA,
+        "w": width,
+        "tip": f"{name or ''}\n{state}".strip(),
+    }

@@ -2,7 +2,9 @@
 
 `DataService.get(domain, name, fn, **params)` is what callbacks, the CLI and the benchmark call
 instead of an adapter. It floors the time parameters (`now`, `start`, `end`) to the domain's
-cache timeout, so every viewer within one refresh shares one entry and one query; it never
+cache timeout, so every viewer within one refresh shares one entry and one query. Each query's
+steps are offset by a phase of its own (a stable hash of its name), so the entries of many
+queries with one timeout do not all expire at the same refresh and make it the slow one; it never
 raises: a failing adapter gives `Result.failed(error, last=…)` with the last good value and its
 `as_of` for the same question (kept in the cache, so other workers have it too, and in memory,
 so it survives a dead cache).
@@ -24,7 +26,7 @@ from typing import Any
 from data_adapters.result import Result
 from services.cache import QUERY_TIMEOUTS, BrainCache, timeout_for
 
-__all__ = ["LAST_GOOD_S", "TIME_PARAMS", "DataService", "floor_time"]
+__all__ = ["LAST_GOOD_S", "TIME_PARAMS", "DataService", "floor_time", "phase_of"]
 
 log = logging.getLogger(__name__)
 
@@ -33,14 +35,23 @@ LAST_GOOD_S = 86400  # how long the last good value of a question is remembered
 _MEMORY = 512  # last good values kept in process memory
 
 
-def floor_time(when: datetime, step_s: int) -> datetime:
-    """`when` floored to a multiple of `step_s` seconds since the epoch (UTC)."""
+def floor_time(when: datetime, step_s: int, phase_s: int = 0) -> datetime:
+    """`when` floored to a multiple of `step_s` seconds since the epoch (UTC), plus `phase_s`
+    (steps starting `phase_s` seconds after each multiple)."""
     if when.tzinfo is None:
         raise ValueError(f"naive datetime {when.isoformat()}: pass a tz-aware UTC time")
     if step_s <= 1:
         return when.astimezone(UTC)
-    epoch = int(when.timestamp())
-    return datetime.fromtimestamp(epoch - epoch % step_s, UTC)
+    epoch = int(when.timestamp()) - phase_s % step_s
+    return datetime.fromtimestamp(epoch - epoch % step_s + phase_s % step_s, UTC)
+
+
+def phase_of(name: str, step_s: int) -> int:
+    """A query's phase within its step: stable across processes (not Python's `hash`)."""
+    if step_s <= 1:
+        return 0
+    digest = hashlib.blake2b(name.encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big") % step_s
 
 
 def _canon(value: Any) -> Any:
@@ -136,10 +147,15 @@ class DataService:
     def get(self, domain: str, name: str, fn: Callable[..., Any], /, **params: Any) -> Result[Any]:
         """`fn(node.backend(), **params)` through the cache; never raises."""
         step = QUERY_TIMEOUTS.get(f"{domain}.{name}") or self.timeouts(domain)
+        phase = phase_of(f"{domain}.{name}", step)
         params = _without_defaults(fn, params)  # f(now=t) and f(now=t, adcode=None) share a key
         try:
             params = {
-                k: (floor_time(v, step) if k in TIME_PARAMS and isinstance(v, datetime) else v)
+                k: (
+                    floor_time(v, step, phase)
+                    if k in TIME_PARAMS and isinstance(v, datetime)
+                    else v
+                )
                 for k, v in params.items()
             }
         except ValueError as err:

@@ -16,7 +16,7 @@ from config import Settings
 from data_adapters import traffic
 from data_adapters.node import LakeNode, SqlNode
 from services.cache import BrainCache, flask_cache, make_cache
-from services.data import DataService, floor_time
+from services.data import DataService, floor_time, phase_of
 
 
 def _settings(tmp_path: Path, cache_url: str = "") -> Settings:
@@ -57,6 +57,17 @@ def test_floor_time() -> None:
     t = datetime(2024, 7, 15, 4, 0, 7, 123, tzinfo=UTC)
     assert floor_time(t, 5) == datetime(2024, 7, 15, 4, 0, 5, tzinfo=UTC)
     assert floor_time(t, 600) == datetime(2024, 7, 15, 4, 0, tzinfo=UTC)
+    assert floor_time(t, 5, 3) == datetime(2024, 7, 15, 4, 0, 3, tzinfo=UTC)
+    assert floor_time(t, 5, 2) == datetime(2024, 7, 15, 4, 0, 7, tzinfo=UTC)
+    assert floor_time(t, 600, 30) == datetime(2024, 7, 15, 3, 50, 30, tzinfo=UTC)
+
+
+def test_queries_with_one_timeout_refresh_at_different_times() -> None:
+    names = [f"fire.query{i}" for i in range(40)]
+    phases = {phase_of(n, 10) for n in names}
+    assert all(0 <= p < 10 for p in phases) and len(phases) > 3
+    assert phase_of("fire.alarms", 10) == phase_of("fire.alarms", 10)  # stable
+    assert phase_of("economy.latest", 1) == 0
     with pytest.raises(ValueError):
         floor_time(datetime(2024, 7, 15), 5)
 
@@ -64,21 +75,24 @@ def test_floor_time() -> None:
 def test_viewers_in_one_refresh_share_one_query(lake_node: LakeNode, tmp_path: Path) -> None:
     svc = DataService(lake_node, make_cache(_settings(tmp_path)))
     fn = Counter()
-    a = svc.get("traffic", "counter", fn, now=NOW + timedelta(seconds=1))
-    b = svc.get("traffic", "counter", fn, now=NOW + timedelta(seconds=4))
+    start = floor_time(NOW, 5, phase_of("traffic.counter", 5))  # this query's 5 s refresh
+    a = svc.get("traffic", "counter", fn, now=start + timedelta(seconds=1))
+    b = svc.get("traffic", "counter", fn, now=start + timedelta(seconds=4))
     assert fn.calls == 1
     assert a.ok and b.ok
-    assert a.as_of == b.as_of == NOW  # floored to the 5 s refresh of traffic
+    assert a.as_of == b.as_of == start  # floored to the 5 s refresh of traffic
     pd.testing.assert_frame_equal(a.value, b.value)
-    svc.get("traffic", "counter", fn, now=NOW + timedelta(seconds=6))  # the next refresh
-    svc.get("traffic", "counter", fn, now=NOW, adcode="440802")  # another question
+    svc.get("traffic", "counter", fn, now=start + timedelta(seconds=6))  # the next refresh
+    svc.get("traffic", "counter", fn, now=start, adcode="440802")  # another question
     assert fn.calls == 3
 
 
 def test_call_takes_domain_and_name_from_the_adapter(lake_node: LakeNode, tmp_path: Path) -> None:
     svc = DataService(lake_node, make_cache(_settings(tmp_path)))
-    r = svc.call(traffic.district_tpi, now=NOW + timedelta(seconds=3))
-    assert r.ok and r.as_of == NOW
+    now = NOW + timedelta(seconds=8)
+    r = svc.call(traffic.district_tpi, now=now)
+    assert r.ok and r.as_of == floor_time(now, 5, phase_of("traffic.district_tpi", 5))
+    assert NOW <= r.as_of <= now
     assert r.value.iloc[0]["tpi"] == pytest.approx(31000 / 8500)
 
 
@@ -90,10 +104,10 @@ def test_failure_returns_the_last_good_value(lake_node: LakeNode, tmp_path: Path
     later = NOW + timedelta(minutes=1)
     bad = svc.get("fire", "counter", fn, now=later)
     assert not bad.ok and "ConnectionError: feed is down" in str(bad.error)
-    assert bad.as_of == NOW  # the time of the last good data
+    assert bad.as_of == good.as_of  # the time of the last good data
     pd.testing.assert_frame_equal(bad.value, good.value)
     again = svc.get("fire", "counter", fn, now=later)  # the failure is cached for the refresh
-    assert fn.calls == 2 and not again.ok and again.as_of == NOW
+    assert fn.calls == 2 and not again.ok and again.as_of == good.as_of
     never = svc.get("fire", "counter", fn, now=later, adcode="440803")
     assert not never.ok and never.value is None and never.as_of is None
 
@@ -106,7 +120,7 @@ def test_dead_lake_fails_into_a_value(tmp_path: Path) -> None:
     assert good.ok and good.value.empty
     shutil.rmtree(node.data_dir)
     bad = svc.call(traffic.segment_state, now=NOW + timedelta(minutes=1))
-    assert not bad.ok and bad.as_of == NOW  # remembered in memory: the cache is null
+    assert not bad.ok and bad.as_of == good.as_of  # remembered in memory: the cache is null
     assert list(bad.value.columns) == list(good.value.columns)
     node.close()
 
@@ -118,7 +132,7 @@ def test_closed_server_connection_fails_into_a_value(pg_node: SqlNode, tmp_path:
     assert good.ok
     node.backend().disconnect()
     bad = svc.call(traffic.district_tpi, now=NOW + timedelta(minutes=1))
-    assert not bad.ok and bad.as_of == NOW
+    assert not bad.ok and bad.as_of == good.as_of
     assert bad.value is not None and bad.value.iloc[0]["adcode"] == "440800"
 
 
@@ -135,13 +149,14 @@ def test_redis_is_shared_by_workers(lake_node: LakeNode, tmp_path: Path, redis_u
     worker_a.cache.clear()
     try:
         fn = Counter()
-        first = worker_a.get("river", "counter", fn, now=NOW)
-        second = worker_b.get("river", "counter", fn, now=NOW + timedelta(seconds=30))
+        start = floor_time(NOW, 60, phase_of("river.counter", 60))  # this query's refresh
+        first = worker_a.get("river", "counter", fn, now=start)
+        second = worker_b.get("river", "counter", fn, now=start + timedelta(seconds=30))
         assert fn.calls == 1 and second.ok
         pd.testing.assert_frame_equal(first.value, second.value)
         fn.fail = True
         bad = worker_b.get("river", "counter", fn, now=NOW + timedelta(minutes=5))
-        assert not bad.ok and bad.as_of == NOW  # worker A's last good value
+        assert not bad.ok and bad.as_of == first.as_of  # worker A's last good value
     finally:
         worker_a.cache.clear()
 
@@ -151,10 +166,11 @@ def test_a_dead_cache_is_a_miss_not_an_error(lake_node: LakeNode, tmp_path: Path
     assert cache.get("k") is None and cache.set("k", 1, 5) is False
     svc = DataService(lake_node, cache)
     fn = Counter()
-    assert svc.get("radar", "counter", fn, now=NOW).ok
+    good = svc.get("radar", "counter", fn, now=NOW)
+    assert good.ok
     fn.fail = True
     bad = svc.get("radar", "counter", fn, now=NOW + timedelta(minutes=1))
-    assert not bad.ok and bad.as_of == NOW  # from process memory
+    assert not bad.ok and bad.as_of == good.as_of  # from process memory
 
 
 def test_cache_repr_hides_the_url(tmp_path: Path) -> None:
@@ -173,10 +189,11 @@ def test_a_foreign_cache_entry_is_a_miss(lake_node: LakeNode, tmp_path: Path) ->
     base = make_cache(_settings(tmp_path, "null"))
     svc = DataService(lake_node, GarbageCache(base.backend, "garbage"))
     fn = Counter()
-    assert svc.get("river", "counter", fn, now=NOW).ok
+    good = svc.get("river", "counter", fn, now=NOW)
+    assert good.ok
     fn.fail = True
     bad = svc.get("river", "counter", fn, now=NOW + timedelta(minutes=5))
-    assert not bad.ok and bad.as_of == NOW  # from process memory
+    assert not bad.ok and bad.as_of == good.as_of  # from process memory
 
 
 def test_explicit_defaults_share_the_cache_entry(lake_node: LakeNode, tmp_path: Path) -> None:
