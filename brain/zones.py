@@ -47,9 +47,11 @@ class _Breakers:
     def __init__(self, frame: pd.DataFrame) -> None:
         self.n = len(frame)
         self.fishing = np.asarray(frame["vessel_type"].eq("fishing").fillna(False), dtype=bool)
-        slow = frame["sog"].astype("float64").fillna(np.inf).to_numpy() < MOVING_KN
+        sog = frame["sog"].astype("float64").fillna(np.inf).to_numpy(dtype="float64")
         anchored = frame["nav_status"].astype("Float64").eq(_AT_ANCHOR).fillna(False)
-        self.stopped = slow | np.asarray(anchored, dtype=bool)
+        self.stopped: np.ndarray = np.asarray(sog < MOVING_KN, dtype=bool) | np.asarray(
+            anchored, dtype=bool
+        )
 
     def of(self, rule: str) -> np.ndarray:
         if rule == "no_entry":
