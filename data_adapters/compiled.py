@@ -10,7 +10,9 @@ times and once more for each time parameter shifted alone by an odd offset. The 
 differ in nothing but their timestamp literals, and each literal must move with exactly one time
 parameter, by exactly that offset; it is then re-rendered from that parameter. Queries whose
 literals do not move with the time (calendar arithmetic, say) fail the proof and are compiled on
-every call instead.
+every call instead. Adapters therefore keep the form of a query independent of the distance
+between its time parameters (a window's length changes literals, never the plan); a query whose
+form depends on it fails the proof whenever the shift changes it.
 
 On DuckDB a template runs as a prepared statement of the calling thread's connection: planning a
 wall query costs DuckDB more than running it, and a prepared statement is planned once. (Lake

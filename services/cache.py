@@ -78,6 +78,7 @@ QUERY_TIMEOUTS: Mapping[str, int] = {
 }
 _DEFAULT_TIMEOUT = 30
 _LOCAL_ENTRIES = 1024  # entries each process keeps in front of the shared backend
+_LOCAL_MAX_S = 600  # longer-lived entries (last good values, read only on failure) stay out
 _PENDING_WRITES = 256  # file-system writes queued at most; beyond, the caller writes itself
 _FS_THRESHOLD = 5000  # entries kept on disk before the oldest are pruned
 _REDIS_TIMEOUTS = {"socket_connect_timeout": 0.5, "socket_timeout": 1.0}
@@ -186,12 +187,16 @@ class BrainCache:
 
     def _keep(self, key: str, value: Any, timeout: int) -> Any:
         """Keep a copy of `value` in memory; returns it (None when not kept)."""
-        if not self.local or timeout <= 0:
+        if not self.local or not 0 < timeout <= _LOCAL_MAX_S:
             return None
         kept = _copy(value)
+        now = time.monotonic()
         with self._lock:
-            self._mine[key] = (time.monotonic() + timeout, kept)
+            self._mine[key] = (now + timeout, kept)
             self._mine.move_to_end(key)
+            if len(self._mine) % 64 == 0:  # now and then, let go of what has expired
+                for k in [k for k, (expiry, _) in self._mine.items() if expiry <= now]:
+                    del self._mine[k]
             while len(self._mine) > self.local:
                 self._mine.popitem(last=False)
         return kept
@@ -222,7 +227,10 @@ class BrainCache:
         system, True once the value is in memory and its write is queued)."""
         if self.kind == "filesystem" and self.local:
             kept = self._keep(key, value, timeout)
-            if kept is not None and self._queue_write(key, kept, timeout):
+            if kept is None:  # not held in memory: the writer still needs its own copy
+                self._forget(key)
+                kept = _copy(value)
+            if self._queue_write(key, kept, timeout):
                 return True
         return self._write(key, value, timeout)
 

@@ -53,6 +53,24 @@ def test_flask_cache_from_settings(tmp_path: Path) -> None:
         assert cache.get("k") == {"v": 1}
 
 
+def test_file_cache_reads_its_own_writes_from_memory_and_writes_them_behind(
+    tmp_path: Path,
+) -> None:
+    mine, other = make_cache(_settings(tmp_path)), make_cache(_settings(tmp_path))
+    frame = pd.DataFrame({"v": [1, 2]})
+    assert mine.set("k", (frame, None), 5)
+    frame.loc[0, "v"] = 99  # the caller changing its frame changes nothing stored
+    got = mine.get("k")
+    assert got[0]["v"].tolist() == [1, 2]
+    got[0].loc[1, "v"] = 7  # nor does a reader changing what it got
+    assert mine.get("k")[0]["v"].tolist() == [1, 2]
+    mine.flush()
+    assert other.get("k")[0]["v"].tolist() == [1, 2]  # another worker reads it from disk
+    assert mine.set("short", 1, 1) and mine.get("short") == 1
+    mine.delete("short")
+    assert mine.get("short") is None and other.get("short") is None
+
+
 def test_floor_time() -> None:
     t = datetime(2024, 7, 15, 4, 0, 7, 123, tzinfo=UTC)
     assert floor_time(t, 5) == datetime(2024, 7, 15, 4, 0, 5, tzinfo=UTC)
