@@ -53,8 +53,8 @@ lint: $(VENV)/.test-deps
 	$(BIN)/ruff format --check .
 
 format: $(VENV)/.test-deps
-	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 types: $(VENV)/.test-deps
 	$(BIN)/mypy
@@ -63,8 +63,7 @@ pytest: $(VENV)/.test-deps
 	$(PY) -m pytest
 
 bench: $(VENV)/.run-deps
-	$(PY) -m brain seed --scale bench --data-dir data/bench
-	BRAIN_DATA_DIR=data/bench $(PY) -m bench --scale bench
+	$(PY) -m bench --scale bench --data-dir data/bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache artifacts

@@ -12,18 +12,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench import percentile, rss_mb, timed
 from bench.cases import CASES, Case, pick_mmsi
+from bench.wall import bench_wall
 from config import load_settings
 from data_adapters.compiled import sql_as_run
 from data_adapters.node import LakeNode, open_node
@@ -31,29 +30,7 @@ from data_adapters.node import LakeNode, open_node
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * q
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
-
-
-def timed(fn: Callable[[], Any], repeats: int) -> tuple[list[float], Any]:
-    result = fn()  # warm-up: first call pays for metadata and file opening
-    times = []
-    for _ in range(repeats):
-        began = time.perf_counter()
-        result = fn()
-        times.append((time.perf_counter() - began) * 1000)
-    return times, result
-
-
-def rss_mb() -> float:
-    """Peak resident memory of this process, in MB."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _ensure_seeded(data_dir: Path, scale: str) -> datetime:
+def _ensure_seeded(data_dir: Path, scale: str, seed_value: int) -> datetime:
     from simulator.base import Scale
     from simulator.seed import load_manifest, seed
 
@@ -65,7 +42,7 @@ def _ensure_seeded(data_dir: Path, scale: str) -> datetime:
             node,
             data_dir,
             scale=Scale(scale),
-            seed_value=20151004,
+            seed_value=seed_value,
             now=datetime.now(UTC),
             force=True,
         )
@@ -123,21 +100,20 @@ def main(argv: list[str] | None = None) -> int:
     data_dir = Path(
         args.data_dir or os.environ.get("BRAIN_BENCH_DIR", "") or ROOT / "data" / args.scale
     ).resolve()
-    now = _ensure_seeded(data_dir, args.scale)
+    now = _ensure_seeded(data_dir, args.scale, settings.seed)
     settings = replace(settings, data_dir=data_dir, data_url="")
     node = open_node(settings)
     mmsi = pick_mmsi(node.backend(), now)
 
     results = [run_case(c, node, now, mmsi, args.repeats) for c in CASES]
-    results += _wall(node, settings, now, args.repeats)
+    results.append(bench_wall(node, settings, now, args.repeats))
     worker_rss = rss_mb()
     naive: dict[str, Any] = {}
     if not args.no_naive:
         naive = _naive(data_dir, now, args.repeats, mmsi)
     for r in results:
         times = naive.get("results", {}).get(r["name"].removeprefix("query."))
-        r.setdefault("naive_p95_ms", round(percentile(times, 0.95), 2) if times else None)
-        r.setdefault("engine_p95_ms", None)
+        r["naive_p95_ms"] = round(percentile(times, 0.95), 2) if times else None
         if times:
             rows = naive["rows"].get(r["name"].removeprefix("query."))
             if rows is not None:
@@ -166,14 +142,6 @@ def _resident_rows(node: Any) -> int | None:
     if resident is None:
         return None
     return sum(s["rows"] for s in resident.stats().values())
-
-
-def _wall(node: Any, settings: Any, now: datetime, repeats: int) -> list[dict[str, Any]]:
-    try:
-        from bench.wall import bench_wall
-    except ImportError:
-        return []
-    return [bench_wall(node, settings, now, repeats)]
 
 
 def _print(report: dict[str, Any]) -> None:

@@ -23,7 +23,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -31,9 +31,10 @@ from typing import Any
 from dash import Patch, no_update
 from dash._utils import to_json as _to_json
 
-__all__ = ["REFRESH", "bench_wall"]
+from bench import REFRESH, percentile
 
-REFRESH = timedelta(seconds=5)
+__all__ = ["bench_wall"]
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -57,13 +58,6 @@ class _Recorder:
 
 
 to_json: Callable[[Any], str] = _to_json  # untyped in Dash
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * q
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
 def _wire(values: dict[str, Any]) -> int:
@@ -181,8 +175,8 @@ def bench_wall(node: Any, settings: Any, now: datetime, repeats: int) -> dict[st
     return {
         "name": "wall.tick",
         "p50_ms": round(statistics.median(times), 2),
-        "p95_ms": round(_pct(times, 0.95), 2),
-        "engine_p95_ms": round(_pct(engine, 0.95), 2),
+        "p95_ms": round(percentile(times, 0.95), 2),
+        "engine_p95_ms": round(percentile(engine, 0.95), 2),
         "bytes": round(statistics.mean(sizes)),
         "whole_bytes": round(statistics.mean(wholes)),
         "queries": len(recorder.calls),

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-__all__ = ["INTRUSION_COLUMNS", "MOVING_KN", "RULES", "breaks", "intrusions"]
+__all__ = ["INTRUSION_COLUMNS", "MOVING_KN", "RULES", "intrusions"]
 
 MOVING_KN = 0.5  # below this speed over ground a vessel counts as anchored / stopped
 RULES = ("no_entry", "no_fishing", "no_anchoring")
@@ -34,11 +34,6 @@ INTRUSION_COLUMNS = [
     "zone_kind",
     "rule",
 ]
-
-
-def breaks(rule: str, frame: pd.DataFrame) -> np.ndarray:
-    """Which vessels (rows of `frame`, all inside a zone) break the zone's `rule`."""
-    return _Breakers(frame).of(rule)
 
 
 class _Breakers:

@@ -7,8 +7,6 @@ canvas class and merging map changes run in the browser (`assets/wall.js`), with
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -20,7 +18,9 @@ from flask import current_app
 from layouts import ids
 from layouts.detail import detail_card
 from layouts.i18n import lang_of, other_lang, t
-from layouts.wall_map import map_delta, map_spec, picked, visible_layers
+from layouts.situation_map import click_target
+from layouts.wall_map import digest as map_digest
+from layouts.wall_map import map_delta, map_spec, visible_layers
 from layouts.wall_regions import REGIONS, region_specs
 from services import wall as wall_service
 
@@ -64,15 +64,6 @@ def _now() -> datetime:
     return clock() if clock is not None else datetime.now(UTC)
 
 
-def _districts() -> list[dict[str, Any]]:
-    return list(current_app.extensions.setdefault("brain.districts", wall_service.district_list()))
-
-
-def _digest(basis: object, lang: str) -> str:
-    text = json.dumps([basis, lang], sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
-
-
 def refresh(
     _n: int | None,
     selection: dict[str, Any] | None,
@@ -84,8 +75,8 @@ def refresh(
     lang, now = lang_of(lang), _now()
     view = wall_service.tick(_data(), now, (selection or {}).get("district"))
     seen, out = dict(hashes or {}), []
-    for key, basis, build in region_specs(view, lang, _districts()):
-        digest = _digest(basis, lang)
+    for key, basis, build in region_specs(view, lang, wall_service.district_list()):
+        digest = map_digest([basis, lang])
         out.append(no_update if seen.get(key) == digest else build())
         seen[key] = digest
     return (*out, seen)
@@ -139,7 +130,7 @@ def label_districts(
 ) -> tuple[list[str], list[str]]:
     """District chip names in the language, the selected one highlighted."""
     field = "name_en" if lang_of(lang) == "en" else "name_zh"
-    names = {d["adcode"]: d[field] for d in _districts()}
+    names = {d["adcode"]: d[field] for d in wall_service.district_list()}
     chosen = (selection or {}).get("district") or ""
     labels = [names.get(c["adcode"], t("wall.city", lang_of(lang))) for c in chips]
     classes = ["chip district" + (" active" if c["adcode"] == chosen else "") for c in chips]
@@ -162,7 +153,7 @@ def select(
         return {**sel, "entity": None}
     if isinstance(trigger, dict):  # a district chip ("" = the city)
         return {"district": trigger.get("adcode") or None, "entity": None}
-    target = picked(click)
+    target = click_target(click)
     if target is None:
         return no_update
     if target["kind"] == "district":

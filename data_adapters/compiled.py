@@ -34,7 +34,7 @@ import ibis.expr.types as ir
 import pandas as pd
 import pyarrow as pa
 
-from data_adapters.query import normalize
+from data_adapters.query import execute, normalize, sql, utc
 from data_adapters.resident import planning
 
 __all__ = ["clear", "run", "sql_as_run", "stats"]
@@ -90,6 +90,7 @@ class _Template:
 
 
 _lock = threading.Lock()
+_MAX_TEMPLATES = 512  # templates (and prepared statements per connection) kept at most
 # (shape, resident copy it reads or None) → template
 _templates: dict[tuple[Any, str | None], _Template | None] = {}
 # shape → large-table reads (table, time parameter, since - its value); None: not placeable
@@ -110,10 +111,9 @@ def clear() -> None:
             _counts[k] = 0
 
 
-def _split(dialect: str, text: str) -> tuple[tuple[str, ...], list[datetime]] | None:
-    pattern = _PATTERNS.get(dialect)
-    if pattern is None:
-        return None
+def _split(dialect: str, text: str) -> tuple[tuple[str, ...], list[datetime]]:
+    """The SQL text around its timestamp literals, and the literals (a dialect of `_PATTERNS`)."""
+    pattern = _PATTERNS[dialect]
     parts: list[str] = []
     stamps: list[datetime] = []
     pos = 0
@@ -173,16 +173,14 @@ def _prove(
     if not _times(params):  # nothing moves: the text is the template
         return _Template((text,), (), expr.schema())
     first = _split(dialect, text)
-    if first is None:
-        return None
 
-    def split(p: dict[str, Any]) -> tuple[tuple[str, ...], list[datetime]] | None:
+    def split(p: dict[str, Any]) -> tuple[tuple[str, ...], list[datetime]]:
         return _split(dialect, str(ibis.to_sql(build(p), dialect=dialect)))
 
     variants: Variants = {}
     for name in _times(params):
         shifted = _shifted(params, name, split)
-        if shifted is None or shifted[1] is None or shifted[1][0] != first[0]:
+        if shifted is None or shifted[1][0] != first[0]:
             return None
         variants[name] = (shifted[0], shifted[1][1])
     owners = _moved_by(first[1], variants)
@@ -322,40 +320,44 @@ def _needs(
 
 @dataclass(frozen=True)
 class _Call:
-    """One call, resolved: its template (None: build and run the expression as is), the
-    timestamps to put in it, and the SQL dialect."""
+    """One call, resolved: its template (None: build and run the expression as is), the SQL
+    dialect and the parameters (times in UTC)."""
 
     template: _Template | None
-    stamps: list[datetime]
     dialect: str
     params: dict[str, Any]
 
+    @property
+    def stamps(self) -> list[datetime]:
+        """The timestamps to put in the template."""
+        return self.template.stamps(self.params) if self.template is not None else []
+
 
 def _resolve(fn: Callable[..., ir.Table], con: Any, params: dict[str, Any]) -> _Call:
-    from data_adapters.query import utc
-
     params = {k: utc(v) if isinstance(v, datetime) else v for k, v in params.items()}
     dialect = str(getattr(con, "name", ""))
     key = _key(fn, dialect, params)
-    with _lock:
-        known_shape = key in _shapes
-        needs = _shapes.get(key)
-    if not known_shape:
-        needs = _needs(fn, con, params)
-        with _lock:
-            _shapes[key] = needs
     resident = getattr(con, "brain_resident", None)
+    hot = False
     if resident is not None:
+        with _lock:
+            known_shape = key in _shapes
+            needs = _shapes.get(key)
+        if not known_shape:
+            needs = _needs(fn, con, params)
+            with _lock:
+                _shapes[key] = needs
         resident.refresh()  # new files of the lake count from the next query on
-    hot = bool(
-        resident is not None
-        and needs
-        and all(resident.covers(table, params[p] + offset) for table, p, offset in needs)
-    )
+        hot = bool(
+            needs and all(resident.covers(table, params[p] + offset) for table, p, offset in needs)
+        )
     route = resident.alias if hot and resident is not None else None
     with _lock:
         known = (key, route) in _templates
         template = _templates.get((key, route))
+        full = len(_templates) >= _MAX_TEMPLATES
+    if not known and full:  # shapes without end (a parameter per clicked place): run as is
+        return _Call(None, dialect, params)
     if not known:
         template = _template(fn, con, dialect, params, hot)
         with _lock:
@@ -365,8 +367,7 @@ def _resolve(fn: Callable[..., ir.Table], con: Any, params: dict[str, Any]) -> _
     elif template is not None:
         with _lock:
             _counts["hits"] += 1
-    stamps = template.stamps(params) if template is not None else []
-    return _Call(template, stamps, dialect, params)
+    return _Call(template, dialect, params)
 
 
 def _text(call: _Call) -> str:
@@ -382,12 +383,10 @@ def run(fn: Callable[..., ir.Table], con: Any, **params: Any) -> pd.DataFrame:
     """The result of `fn(con, **params)` (an adapter's `*_expr`), normalised like
     `query.execute`, compiling the expression at most once per query shape.
 
-    Time parameters are the `datetime` values; the first one named is the anchor that the other
-    timestamps of the query are placed relative to. On a node with resident tables, a query whose
-    reads of large tables all lie inside their resident horizon runs on the in-memory copy.
+    Time parameters are the `datetime` values; each timestamp of the query follows one of them.
+    On a node with resident tables, a query whose reads of large tables all lie inside their
+    resident horizon runs on the in-memory copy.
     """
-    from data_adapters.query import execute
-
     call = _resolve(fn, con, params)
     if call.template is None:
         return execute(fn(con, **call.params))
@@ -399,8 +398,6 @@ def run(fn: Callable[..., ir.Table], con: Any, **params: Any) -> pd.DataFrame:
 
 def sql_as_run(fn: Callable[..., ir.Table], con: Any, **params: Any) -> str:
     """The SQL text `run` executes for this call (the benchmark gives it to the bare engine)."""
-    from data_adapters.query import sql
-
     call = _resolve(fn, con, params)
     if call.template is None:
         return sql(fn(con, **call.params), dialect=call.dialect or None)

@@ -18,7 +18,6 @@ from data_adapters.compiled import run
 from data_adapters.query import (
     CITY_ADCODE,
     as_date,
-    execute,
     latest_per_key,
     upto,
     utc,
@@ -47,7 +46,7 @@ def indicators_expr(con: Any) -> ir.Table:
 
 def indicators(con: Any) -> pd.DataFrame:
     """Every indicator with its names, unit, frequency and whether it is cumulative."""
-    return execute(indicators_expr(con))
+    return run(indicators_expr, con)
 
 
 def _observations(

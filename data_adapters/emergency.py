@@ -15,7 +15,7 @@ import ibis.expr.types as ir
 import pandas as pd
 from ibis import _
 
-from brain.standards import TYPHOON_SIGNALS, beaufort_force
+from brain.standards import TYPHOON_SIGNALS, WarningLevel, beaufort_force
 from data_adapters.compiled import run
 from data_adapters.query import (
     CITY_ADCODE,
@@ -39,7 +39,7 @@ __all__ = [
     "warnings_in_force_expr",
 ]
 
-_LEVEL_RANK = {"I": 1, "II": 2, "III": 3, "IV": 4}
+_LEVEL_RANK = {str(level): level.rank for level in WarningLevel}
 
 
 def _level_rank(level: ir.StringValue) -> ir.IntegerValue:

@@ -35,23 +35,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from data_adapters.resident import RECENT, Resident
-from data_adapters.schema import TABLES, Kind, Table, ibis_schema
+from data_adapters.schema import TABLES, Table, ibis_schema
 
 __all__ = ["DataNode", "LakeNode", "SqlNode", "arrow_schema", "open_node"]
 
-_ARROW = {
-    Kind.STRING: pa.string(),
-    Kind.INT: pa.int64(),
-    Kind.FLOAT: pa.float64(),
-    Kind.BOOL: pa.bool_(),
-    Kind.TIMESTAMP: pa.timestamp("us", tz="UTC"),
-    Kind.DATE: pa.date32(),
-}
-
 
 def arrow_schema(t: Table) -> pa.Schema:
-    """The Arrow schema every Parquet file of `t` is written with."""
-    return pa.schema([pa.field(c.name, _ARROW[c.kind], nullable=c.nullable) for c in t.columns])
+    """The Arrow schema every Parquet file of `t` is written with (that of its ibis schema)."""
+    schema: pa.Schema = ibis_schema(t).to_pyarrow()
+    return schema
 
 
 def _to_arrow(t: Table, frame: pd.DataFrame) -> pa.Table:

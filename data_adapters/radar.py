@@ -20,7 +20,6 @@ from ibis import _
 from brain.zones import INTRUSION_COLUMNS, MOVING_KN, RULES, intrusions
 from data_adapters.compiled import run
 from data_adapters.query import (
-    execute,
     latest_per_key,
     polygon_bbox,
     table_upto,
@@ -57,7 +56,7 @@ def zones_expr(con: Any) -> ir.Table:
 
 def zones(con: Any) -> pd.DataFrame:
     """Sea zones (anchorages, channels, restricted, aquaculture, port, fishing) with polygons."""
-    return execute(zones_expr(con))
+    return run(zones_expr, con)
 
 
 def _register(con: Any, now: datetime) -> ir.Table:

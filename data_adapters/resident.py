@@ -29,7 +29,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -111,6 +111,7 @@ def source(con: Any, name: str, col: str, since: datetime | None) -> ir.Table:
 @dataclass
 class _State:
     t: Table
+    folder: str  # the table's folder in the lake
     files: set[str] = field(default_factory=set)
     mtime_ns: int = -1
     horizon: datetime | None = None  # recent tables: rows at or after it are in memory
@@ -127,7 +128,6 @@ class Resident:
         lake: Path,
         *,
         recent: timedelta = RECENT,
-        tables: Sequence[Table] = TABLES,
     ) -> None:
         self.lake = lake
         self.recent = recent
@@ -138,10 +138,11 @@ class Resident:
         # DuckDB shares one database instance per file within a process: a name of its own
         self.alias = f"{HOT}_{uuid.uuid4().hex[:10]}"
         self._cur.execute(f"ATTACH ':memory:' AS {self.alias} (READ_WRITE)")
-        self._states = {t.name: _State(t) for t in tables if t.resident != "none"}
+        self._states = {
+            t.name: _State(t, str(lake / t.name)) for t in TABLES if t.resident != "none"
+        }
         for s in self._states.values():
             self._create(s.t)
-        self.syncs = 0
         for _ in range(3):  # a file may be compacted away while it is read: list again
             self.refresh(wait=True)
             if all(s.live for s in self._states.values()):
@@ -203,18 +204,17 @@ class Resident:
             self._lock.release()
 
     def _refresh(self, s: _State) -> None:
-        folder = self.lake / s.t.name
         try:
-            mtime = os.stat(folder).st_mtime_ns
+            mtime = os.stat(s.folder).st_mtime_ns
         except FileNotFoundError:  # the table is gone: queries go to the lake and say so
             self._drop(s)
             return
         settled = time.time_ns() - mtime > _SETTLE_NS
         if mtime == s.mtime_ns and settled and s.purge is None:
             return
-        with os.scandir(folder) as entries:
+        with os.scandir(s.folder) as entries:
             files = {
-                str(folder / e.name)
+                e.path
                 for e in entries
                 if e.name.endswith(".parquet") and not e.name.startswith(".")
             }
@@ -267,7 +267,6 @@ class Resident:
         except BaseException:
             cur.execute("ROLLBACK")
             raise
-        self.syncs += 1
         if purge:
             s.purge = None
         if recent and added:

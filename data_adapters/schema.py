@@ -23,8 +23,12 @@ from typing import Any
 import ibis.expr.datatypes as dt
 import pandera.pandas as pa
 
+from brain.standards import TYPHOON_SIGNALS, WarningLevel, WaterClass
+from brain.traffic import CLASS_ORDER
+
 __all__ = [
     "DOMAINS",
+    "PANDAS_DTYPES",
     "TABLES",
     "Column",
     "Domain",
@@ -151,8 +155,8 @@ def _path(doc: str) -> Column:
     return _s("path", doc + " (JSON array of [lon, lat], WGS-84)", max_len=200_000)
 
 
-WARNING_LEVELS = ("I", "II", "III", "IV")
-WATER_CLASSES = ("I", "II", "III", "IV", "V", "劣V")
+WARNING_LEVELS = tuple(str(v) for v in WarningLevel)
+WATER_CLASSES = tuple(str(v) for v in WaterClass)
 
 TABLES: tuple[Table, ...] = (
     # ── shared reference ──────────────────────────────────────────────────────────────
@@ -218,7 +222,7 @@ TABLES: tuple[Table, ...] = (
         (
             _s("segment_id", "segment id", max_len=40),
             _s("road_name", "road name"),
-            _s("road_class", "road class", isin=("expressway", "arterial", "secondary", "branch")),
+            _s("road_class", "road class", isin=CLASS_ORDER),
             _adcode(),
             _f("free_speed_kmh", "free-flow speed", unit="km/h", ge=5, le=150),
             _f("length_m", "segment length", unit="m", ge=1, le=100_000),
@@ -343,7 +347,7 @@ TABLES: tuple[Table, ...] = (
             _s(
                 "signal",
                 "signal colour",
-                isin=("white", "blue", "yellow", "orange", "red"),
+                isin=TYPHOON_SIGNALS,
                 nullable=True,
             ),
             _s(
@@ -753,7 +757,8 @@ def ibis_schema(t: Table) -> Any:
     return ibis.schema({c.name: _IBIS[c.kind].copy(nullable=c.nullable) for c in t.columns})
 
 
-_PANDERA_DTYPES = {
+# The pandas dtype of each kind, as validated rows carry it.
+PANDAS_DTYPES: dict[Kind, str] = {
     Kind.STRING: "string",
     Kind.INT: "Int64",
     Kind.FLOAT: "Float64",
@@ -794,7 +799,7 @@ def _pandera_schema(name: str) -> pa.DataFrameSchema:
     t = table(name)
     cols = {
         c.name: pa.Column(
-            _PANDERA_DTYPES[c.kind], checks=_checks(c), nullable=c.nullable, coerce=False
+            PANDAS_DTYPES[c.kind], checks=_checks(c), nullable=c.nullable, coerce=False
         )
         for c in t.columns
     }

@@ -18,6 +18,7 @@ import pandas as pd
 from ibis import _
 
 from brain.standards import ROAD_CLASS_WEIGHTS, TPI_DELAY_BREAKPOINTS
+from brain.traffic import CLASS_ORDER
 from data_adapters.compiled import run
 from data_adapters.query import (
     by_district,
@@ -48,7 +49,6 @@ __all__ = [
 ]
 
 LOOKBACK = timedelta(minutes=15)
-_CLASS_ORDER = ("expressway", "arterial", "secondary", "branch")
 _LOCAL_OFFSET_S = 8 * 3600  # Asia/Shanghai has no daylight saving time
 
 
@@ -117,7 +117,7 @@ def _class_weight(road_class: ir.StringValue) -> ir.FloatingValue:
 
 def _class_rank(road_class: ir.StringValue) -> ir.IntegerValue:
     result: ir.IntegerValue = ibis.cases(
-        *[(road_class == k, i) for i, k in enumerate(_CLASS_ORDER)], else_=len(_CLASS_ORDER)
+        *[(road_class == k, i) for i, k in enumerate(CLASS_ORDER)], else_=len(CLASS_ORDER)
     )
     return result
 
@@ -285,7 +285,7 @@ def worst_roads_expr(
     s = _state(con, now, adcode, lookback)
     agg = s.group_by("road_name").aggregate(_rank=_class_rank(s.road_class).min(), **_network(s))
     agg = agg.filter(agg.tpi.notnull())
-    road_class = ibis.cases(*[(agg._rank == i, k) for i, k in enumerate(_CLASS_ORDER)])
+    road_class = ibis.cases(*[(agg._rank == i, k) for i, k in enumerate(CLASS_ORDER)])
     return (
         agg.select(
             "road_name",

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from data_adapters.schema import Column, Kind, Table, pandera_schema
+from data_adapters.schema import PANDAS_DTYPES, Column, Kind, Table, pandera_schema
 
 __all__ = ["MAX_FUTURE", "RAW_LIMIT", "Checked", "check_rows", "empty_frame", "raw_text"]
 
@@ -38,19 +38,9 @@ class Checked:
         return len(self.valid), len(self.rejected)
 
 
-_DTYPES = {
-    Kind.STRING: "string",
-    Kind.INT: "Int64",
-    Kind.FLOAT: "Float64",
-    Kind.BOOL: "boolean",
-    Kind.TIMESTAMP: "datetime64[us, UTC]",
-    Kind.DATE: "datetime64[us]",
-}
-
-
 def empty_frame(t: Table) -> pd.DataFrame:
     """A frame with the table's columns and dtypes and no rows."""
-    return pd.DataFrame({c.name: pd.Series([], dtype=_DTYPES[c.kind]) for c in t.columns})
+    return pd.DataFrame({c.name: pd.Series([], dtype=PANDAS_DTYPES[c.kind]) for c in t.columns})
 
 
 def _json_default(v: Any) -> str:
@@ -79,7 +69,7 @@ def _coerce(col: Column, s: pd.Series) -> tuple[pd.Series, pd.Series]:
     kind = col.kind
     out: Any
     ok: Any
-    if str(s.dtype) == _DTYPES[kind]:
+    if str(s.dtype) == PANDAS_DTYPES[kind]:
         return s, pd.Series(False, index=s.index)
     missing = s.isna()
     if kind is Kind.STRING:
@@ -158,11 +148,9 @@ def check_rows(t: Table, frame: pd.DataFrame, *, now: datetime) -> Checked:
     typed: dict[str, pd.Series] = {}
     for col in t.columns:
         if col.name not in frame.columns:
-            if col.nullable:
-                typed[col.name] = pd.Series(pd.NA, index=frame.index, dtype=_DTYPES[col.kind])
-                continue
-            reject(np.ones(len(frame), dtype=bool), f"missing column {col.name}")
-            typed[col.name] = pd.Series(pd.NA, index=frame.index, dtype=_DTYPES[col.kind])
+            if not col.nullable:
+                reject(np.ones(len(frame), dtype=bool), f"missing column {col.name}")
+            typed[col.name] = pd.Series(pd.NA, index=frame.index, dtype=PANDAS_DTYPES[col.kind])
             continue
         out, bad = _coerce(col, frame[col.name])
         reject(bad, f"{col.name}: not a valid {col.kind.value}")

@@ -32,7 +32,6 @@ __all__ = [
     "MAP_DELTA",
     "MAP_STATE",
     "MAP_TICK",
-    "OFFLINE",
     "PLAYLIST_INTERVAL",
     "REFRESH",
     "RESET",
@@ -81,7 +80,6 @@ SIGNAL: Final = "wall-signal"
 WEATHER: Final = "wall-weather"
 LANG_TOGGLE: Final = "wall-lang-toggle"
 RESET: Final = "wall-reset"
-OFFLINE: Final = "wall-offline"
 
 # ── centre, ticker, health ─────────────────────────────────────────────────────────────
 MAP: Final = "wall-map"  # the deck.gl component: its canvas is `canvas#wall-map`

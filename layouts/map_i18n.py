@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-__all__ = ["LANGS", "MESSAGES", "text"]
+from layouts.i18n import catalog, lang_of
 
-LANGS = ("zh", "en")
+__all__ = ["MESSAGES", "text", "water_class_label"]
 
 MESSAGES: Mapping[str, tuple[str, str]] = {
     # layer legend names (keys of situation_map.LAYERS)
@@ -108,16 +108,21 @@ MESSAGES: Mapping[str, tuple[str, str]] = {
     "map.typhoon.wind": ("{} 米/秒", "{} m/s"),
 }
 
-_INDEX = {"zh": 0, "en": 1}
-
 
 def text(key: str, lang: str = "zh", *args: object) -> str:
-    """The message `key` in `lang` ("zh" default, "en"), with `{}` filled from `args`.
+    """The message `key` in `lang` ("zh" default, "en"), with `{}` filled from `args`, from the
+    shell's catalog (`layouts.i18n.catalog`, which holds these messages too).
 
     An unknown key returns the key itself, so a missing message shows rather than crashing a wall.
     """
-    pair = MESSAGES.get(key)
-    if pair is None:
-        return key
-    msg = pair[_INDEX.get(lang, 0)]
+    msg = catalog(lang_of(lang)).get(key, key)
     return msg.format(*args) if args else msg
+
+
+def water_class_label(cls: str | None, lang: str) -> str:
+    """The label of a GB 3838 water class (none: no reading)."""
+    if cls is None:
+        return text("map.water_class.none", lang)
+    if cls == "劣V":
+        return text("map.water_class.worse", lang)
+    return text("map.water_class", lang, cls)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from brain.standards import TPI_LEVEL_NAMES, class_rank, tpi_level
 from layouts import map_geo
-from layouts.map_i18n import text
+from layouts.map_i18n import text, water_class_label
 from layouts.map_spec import (
     FONT,
     LAND,
@@ -249,7 +249,7 @@ def rivers_sections(
         if len(path) < 2:
             continue
         cls = worst.get(r["reach_id"])
-        label = _class_label(cls, ctx.lang)
+        label = water_class_label(cls, ctx.lang)
         name = " ".join(str(x) for x in (r["river_name"], r["reach_name"]) if x)
         rows.append(
             {
@@ -261,14 +261,6 @@ def rivers_sections(
             }
         )
     return [_lines("rivers-sections", rows)]
-
-
-def _class_label(cls: str | None, lang: str) -> str:
-    if cls is None:
-        return text("map.water_class.none", lang)
-    if cls == "劣V":
-        return text("map.water_class.worse", lang)
-    return text("map.water_class", lang, cls)
 
 
 def _lines(layer_id: str, rows: list[dict[str, Any]]) -> dict[str, Any]:

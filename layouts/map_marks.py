@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from layouts.map_i18n import text
+from layouts.map_i18n import text, water_class_label
 from layouts.map_spec import (
     EVENT_LEVEL_COLORS,
     NO_DATA,
@@ -166,12 +166,7 @@ def river_stations(frame: pd.DataFrame, ctx: Ctx) -> list[dict[str, Any]]:
             continue
         cls = r["water_class"]
         below = r["meets_target"] is False
-        if cls is None:
-            label = text("map.water_class.none", ctx.lang)
-        elif cls == "劣V":
-            label = text("map.water_class.worse", ctx.lang)
-        else:
-            label = text("map.water_class", ctx.lang, cls)
+        label = water_class_label(cls, ctx.lang)
         tip = f"{r['name'] or ''}\n{label}"
         if r["target_class"]:
             tip += " · " + text("map.target", ctx.lang, r["target_class"])

@@ -28,7 +28,6 @@ __all__ = [
     "WARNING_LEVEL_COLORS",
     "WATER_CLASS_COLORS",
     "register_template",
-    "rgba",
     "template_json",
 ]
 
@@ -66,12 +65,6 @@ WATER_CLASS_COLORS: Final = {
 STATUS_COLORS: Final = {"ok": "#2ecc71", "stale": "#facc15", "down": "#ef4444"}
 
 TEMPLATE: Final = "brain_dark"
-
-
-def rgba(hex_color: str, alpha: int = 255) -> list[int]:
-    """`#rrggbb` as the [r, g, b, a] list deck.gl layers take."""
-    h = hex_color.lstrip("#")
-    return [int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16), alpha]
 
 
 def _template() -> go.layout.Template:

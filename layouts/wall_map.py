@@ -23,12 +23,12 @@ from layouts.i18n import t
 __all__ = [
     "MAP_SIZES",
     "RowDigests",
+    "digest",
     "digests",
     "layer_toggle",
     "map_box_map",
     "map_delta",
     "map_spec",
-    "picked",
     "visible_layers",
 ]
 
@@ -106,7 +106,8 @@ def layer_toggle(lang: str) -> dcc.Checklist:
     )
 
 
-def _digest(value: object) -> str:
+def digest(value: object) -> str:
+    """A short digest of a JSON-like value (keys sorted), for telling what changed."""
     text = orjson.dumps(value, default=str, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
     return hashlib.blake2b(text, digest_size=6).hexdigest()
 
@@ -121,13 +122,13 @@ def _key(row: object, index: int) -> str:
 def digests(spec: Mapping[str, Any]) -> RowDigests:
     """Row digests of every layer with inline rows (and of each layer's other settings); the
     view and everything else but the layers under `@view`."""
-    out: RowDigests = {_VIEW: {"": _digest({k: v for k, v in spec.items() if k != "layers"})}}
+    out: RowDigests = {_VIEW: {"": digest({k: v for k, v in spec.items() if k != "layers"})}}
     for lyr in spec.get("layers", []):
         rows = lyr.get("data")
         settings = {k: v for k, v in lyr.items() if k != "data" or not isinstance(v, list)}
-        entry = {"": _digest(settings)}
+        entry = {"": digest(settings)}
         if isinstance(rows, list):
-            entry.update({_key(r, i): _digest(r) for i, r in enumerate(rows)})
+            entry.update({_key(r, i): digest(r) for i, r in enumerate(rows)})
         out[str(lyr["id"])] = entry
     return out
 
@@ -157,8 +158,3 @@ def map_delta(
         if put or gone:
             changes[lid] = {"set": put, "del": gone}
     return ({"layers": changes} if changes else None), now
-
-
-def picked(click_info: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """The selection a click on the map stands for (see `situation_map.click_target`)."""
-    return situation_map.click_target(click_info)

@@ -6,13 +6,15 @@
 flask-caching `Cache` for a Flask server. A broken cache behaves as an empty one: reads miss and
 writes are dropped, with a log line, so a dead Redis never breaks a page.
 
-In front of the shared backend each process keeps what it wrote itself until the entry expires
-(`BrainCache.local`): a wall refresh reads back dozens of entries, and a read from memory costs a
-fraction of a file or network round trip. Entries are only written under fresh keys and expire
-with the backend's, so the copy never disagrees with the backend; other workers' entries are
-still read from the backend. A read gets its own copy, as from the backend. On the file system
-the write itself (several small files per entry) is left to a background thread, so a refresh
-does not wait on the disk; `flush()` waits for it.
+In front of the shared backend each process keeps in memory, until they expire, the entries it
+wrote under keys that are never written again (`set(..., once=True)`: the data service's
+per-refresh answers): a wall refresh reads back dozens of entries, and a read from memory costs a
+fraction of a file or network round trip, and since such a key keeps its one value the copy never
+disagrees with the backend. Keys that are written again (a browser's map state, last good values)
+are always read from the backend, where other workers' writes land. A read gets its own copy, as
+from the backend. On the file system the write itself (several small files per entry) is left to
+a background thread, so a refresh does not wait on the disk; until it is done this process reads
+the value from memory, and `flush()` waits for it.
 """
 
 from __future__ import annotations
@@ -175,7 +177,11 @@ class BrainCache:
         self.local = local if kind != "null" else 0
         self._lock = threading.Lock()
         self._mine: OrderedDict[str, tuple[float, Any]] = OrderedDict()  # key → (expiry, value)
+        self._unwritten: dict[str, Any] = {}  # key → value queued for the file system
         self._pending: queue.Queue[tuple[str, Any, int]] | None = None  # writes left to a thread
+
+    def __repr__(self) -> str:  # a Redis URL may hold a password
+        return f"BrainCache({self.kind})"
 
     def _recall(self, key: str) -> tuple[bool, Any]:
         with self._lock:
@@ -183,23 +189,21 @@ class BrainCache:
             if entry is not None and entry[0] <= time.monotonic():
                 del self._mine[key]
                 entry = None
-        return (False, None) if entry is None else (True, _copy(entry[1]))
+            found, value = (True, entry[1]) if entry is not None else (False, None)
+            if not found and key in self._unwritten:
+                found, value = True, self._unwritten[key]
+        return found, (_copy(value) if found else None)
 
-    def _keep(self, key: str, value: Any, timeout: int) -> Any:
-        """Keep a copy of `value` in memory; returns it (None when not kept)."""
-        if not self.local or not 0 < timeout <= _LOCAL_MAX_S:
-            return None
-        kept = _copy(value)
+    def _keep(self, key: str, value: Any, timeout: int) -> None:
         now = time.monotonic()
         with self._lock:
-            self._mine[key] = (now + timeout, kept)
+            self._mine[key] = (now + timeout, value)
             self._mine.move_to_end(key)
             if len(self._mine) % 64 == 0:  # now and then, let go of what has expired
                 for k in [k for k, (expiry, _) in self._mine.items() if expiry <= now]:
                     del self._mine[k]
             while len(self._mine) > self.local:
                 self._mine.popitem(last=False)
-        return kept
 
     def _forget(self, key: str | None = None) -> None:
         with self._lock:
@@ -207,9 +211,6 @@ class BrainCache:
                 self._mine.clear()
             else:
                 self._mine.pop(key, None)
-
-    def __repr__(self) -> str:  # a Redis URL may hold a password
-        return f"BrainCache({self.kind})"
 
     def get(self, key: str) -> Any | None:
         """The value stored under `key`, or None (missing, expired or unreadable)."""
@@ -222,16 +223,19 @@ class BrainCache:
             log.warning("cache %s: get failed: %s", self.kind, err)
             return None
 
-    def set(self, key: str, value: Any, timeout: int) -> bool:
+    def set(self, key: str, value: Any, timeout: int, *, once: bool = False) -> bool:
         """Store `value` for `timeout` seconds; False when the backend refused it (on the file
-        system, True once the value is in memory and its write is queued)."""
-        if self.kind == "filesystem" and self.local:
-            kept = self._keep(key, value, timeout)
-            if kept is None:  # not held in memory: the writer still needs its own copy
-                self._forget(key)
-                kept = _copy(value)
-            if self._queue_write(key, kept, timeout):
-                return True
+        system, True once its write is queued). `once`: the key is never written again with
+        another value, so this process may answer it from memory until it expires."""
+        behind = self.kind == "filesystem" and self.local > 0
+        kept = once and self.local > 0 and 0 < timeout <= _LOCAL_MAX_S
+        copy = _copy(value) if kept or behind else value  # what no caller will change
+        if kept:
+            self._keep(key, copy, timeout)
+        else:
+            self._forget(key)
+        if behind and self._queue_write(key, copy, timeout):
+            return True
         return self._write(key, value, timeout)
 
     def _queue_write(self, key: str, value: Any, timeout: int) -> bool:
@@ -240,9 +244,13 @@ class BrainCache:
                 self._pending = queue.Queue(maxsize=_PENDING_WRITES)
                 threading.Thread(target=self._drain, name="cache-writer", daemon=True).start()
             pending = self._pending
+            self._unwritten[key] = value
         try:
-            pending.put_nowait((key, value, timeout))  # the kept copy: no reader changes it
+            pending.put_nowait((key, value, timeout))
         except queue.Full:
+            with self._lock:
+                if self._unwritten.get(key) is value:
+                    del self._unwritten[key]
             return False
         return True
 
@@ -251,8 +259,11 @@ class BrainCache:
         while True:
             key, value, timeout = self._pending.get()
             try:
-                self._write(key, value, timeout, keep=False)
+                self._write(key, value, timeout)
             finally:
+                with self._lock:
+                    if self._unwritten.get(key) is value:  # not queued again since
+                        del self._unwritten[key]
                 self._pending.task_done()
 
     def flush(self) -> None:
@@ -260,17 +271,12 @@ class BrainCache:
         if self._pending is not None:
             self._pending.join()
 
-    def _write(self, key: str, value: Any, timeout: int, *, keep: bool = True) -> bool:
-        if keep:
-            self._forget(key)
+    def _write(self, key: str, value: Any, timeout: int) -> bool:
         try:
-            stored = bool(self.backend.set(key, value, timeout=timeout))
+            return bool(self.backend.set(key, value, timeout=timeout))
         except _CACHE_ERRORS as err:
             log.warning("cache %s: set failed: %s", self.kind, err)
             return False
-        if stored and keep:
-            self._keep(key, value, timeout)
-        return stored
 
     def delete(self, key: str) -> bool:
         self.flush()

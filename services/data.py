@@ -24,7 +24,7 @@ from functools import lru_cache
 from typing import Any
 
 from data_adapters.result import Result
-from services.cache import QUERY_TIMEOUTS, BrainCache, timeout_for
+from services.cache import BrainCache, timeout_for
 
 __all__ = ["LAST_GOOD_S", "TIME_PARAMS", "DataService", "floor_time", "phase_of"]
 
@@ -100,18 +100,9 @@ def _defaults(fn: Callable[..., Any]) -> dict[str, Any]:
 class DataService:
     """Adapters behind the cache; every answer is a `Result`."""
 
-    def __init__(
-        self,
-        node: Any,
-        cache: BrainCache,
-        *,
-        clock: Callable[[], datetime] | None = None,
-        timeouts: Callable[[str], int] = timeout_for,
-    ) -> None:
+    def __init__(self, node: Any, cache: BrainCache) -> None:
         self.node = node
         self.cache = cache
-        self.clock = clock
-        self.timeouts = timeouts
         self._node_id = _node_id(node)
         self._lock = threading.Lock()
         self._last: OrderedDict[str, tuple[Any, datetime | None]] = OrderedDict()
@@ -124,7 +115,7 @@ class DataService:
             value = params.get(name)
             if isinstance(value, datetime):
                 return value
-        return self.clock() if self.clock is not None else None
+        return None
 
     def _remember(self, key: str, value: Any, as_of: datetime | None) -> None:
         with self._lock:
@@ -146,7 +137,7 @@ class DataService:
 
     def get(self, domain: str, name: str, fn: Callable[..., Any], /, **params: Any) -> Result[Any]:
         """`fn(node.backend(), **params)` through the cache; never raises."""
-        step = QUERY_TIMEOUTS.get(f"{domain}.{name}") or self.timeouts(domain)
+        step = timeout_for(domain, name)
         phase = phase_of(f"{domain}.{name}", step)
         params = _without_defaults(fn, params)  # f(now=t) and f(now=t, adcode=None) share a key
         try:
@@ -177,10 +168,11 @@ class DataService:
             # the error text and the last good data go to the panel instead.
             error = f"{type(err).__name__}: {err}"[:500]
             log.warning("%s.%s failed: %s", domain, name, error)
-            self.cache.set(key, (None, None, error), step)  # one retry per refresh, not per viewer
+            # one retry per refresh, not per viewer
+            self.cache.set(key, (None, None, error), step, once=True)
             return Result.failed(error, last=self._last_good(last_key))
         as_of = self._as_of(params)
-        self.cache.set(key, (value, as_of, None), step)
+        self.cache.set(key, (value, as_of, None), step, once=True)  # a key per refresh
         self._remember(last_key, value, as_of)
         return Result.good(value, as_of)
 

@@ -38,7 +38,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-DOMAINS: tuple[str, ...] = ("economy", "traffic", "emergency", "fire", "river", "radar")
+DOMAINS: tuple[str, ...] = tuple(PANELS)  # the panels, in their order on the wall
 TICKER_ITEMS = 14
 WORKERS = 8  # panels, feed check and title of one refresh, assembled side by side
 T = TypeVar("T")
@@ -46,11 +46,13 @@ _CITY_SEAT = "440802"  # 赤坎区, seat of the municipal government: the city's
 _LEVEL_SEVERITY = {"I": 4, "II": 3, "III": 2, "IV": 1}
 
 
-def district_list() -> list[dict[str, Any]]:
-    """The nine county-level divisions: adcode, names and centroid (for chips and the map)."""
+@cache
+def district_list() -> tuple[dict[str, Any], ...]:
+    """The nine county-level divisions: adcode, names and centroid (for chips and the map);
+    built once, shared by every caller (read only)."""
     from simulator.geography import districts  # reference boundaries shipped with the project
 
-    return [
+    return tuple(
         {
             "adcode": d.adcode,
             "name_zh": d.name_zh,
@@ -59,7 +61,7 @@ def district_list() -> list[dict[str, Any]]:
             "lat": d.centroid[1],
         }
         for d in districts()
-    ]
+    )
 
 
 def panel_status(

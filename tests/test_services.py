@@ -71,6 +71,18 @@ def test_file_cache_reads_its_own_writes_from_memory_and_writes_them_behind(
     assert mine.get("short") is None and other.get("short") is None
 
 
+def test_only_write_once_keys_are_answered_from_memory(tmp_path: Path) -> None:
+    mine, other = make_cache(_settings(tmp_path)), make_cache(_settings(tmp_path))
+    mine.set("once", 1, 5, once=True)
+    mine.set("again", 1, 5)
+    mine.flush()
+    other.set("again", 2, 5)  # another worker writes the key again
+    other.flush()
+    assert mine.get("again") == 2  # read where other workers write
+    mine.backend.delete("once")
+    assert mine.get("once") == 1  # kept in memory: its one value
+
+
 def test_floor_time() -> None:
     t = datetime(2024, 7, 15, 4, 0, 7, 123, tzinfo=UTC)
     assert floor_time(t, 5) == datetime(2024, 7, 15, 4, 0, 5, tzinfo=UTC)
