@@ -13,7 +13,12 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from brain.standards import ROAD_CLASS_WEIGHTS, TPI_DELAY_BREAKPOINTS, water_classes
+from brain.standards import (
+    FIRE_RESPONSE_STANDARD_S,
+    ROAD_CLASS_WEIGHTS,
+    TPI_DELAY_BREAKPOINTS,
+    water_classes,
+)
 
 __all__ = ["NAIVE"]
 
@@ -49,7 +54,11 @@ def _weighted(g: pd.DataFrame) -> pd.Series:
 
 
 def district_tpi(f: Frames, now: datetime) -> pd.DataFrame:
-    r = _segment_state(f, now)
+    return tpi_by_district(_segment_state(f, now))
+
+
+def tpi_by_district(r: pd.DataFrame) -> pd.DataFrame:
+    """City and district TPI of a segment state (`_segment_state`)."""
     out = _weighted(r.groupby("adcode")[["tw", "w"]].sum()).rename("tpi").reset_index()
     w = r["w"].sum()
     city = pd.DataFrame({"adcode": ["440800"], "tpi": [r["tw"].sum() / w if w > 0 else np.nan]})
@@ -57,13 +66,18 @@ def district_tpi(f: Frames, now: datetime) -> pd.DataFrame:
 
 
 def worst_roads(f: Frames, now: datetime) -> pd.DataFrame:
-    g = _weighted(_segment_state(f, now).groupby("road_name")[["tw", "w"]].sum()).dropna()
+    return worst_of(_segment_state(f, now))
+
+
+def worst_of(r: pd.DataFrame) -> pd.DataFrame:
+    """The five roads with the highest TPI in a segment state (`_segment_state`)."""
+    g = _weighted(r.groupby("road_name")[["tw", "w"]].sum()).dropna()
     return g.rename("tpi").sort_values(ascending=False).head(5).reset_index()
 
 
-def tpi_series(f: Frames, now: datetime) -> pd.DataFrame:
+def tpi_series(f: Frames, now: datetime, hours: int = 24) -> pd.DataFrame:
     r = f["traffic_readings"]
-    r = r[(r["ts"] >= now - timedelta(days=1)) & (r["ts"] < now)]
+    r = r[(r["ts"] >= now - timedelta(hours=hours)) & (r["ts"] < now)]
     r = r.merge(f["traffic_segments"], on="segment_id")
     speed = r["speed_kmh"].where(r["speed_kmh"] > 0)
     r["tpi"] = np.where(speed.isna(), 10.0, _tpi(r["free_speed_kmh"] / speed))
@@ -112,9 +126,8 @@ def response_summary(f: Frames, now: datetime) -> pd.DataFrame:
     i = i[(i["call_ts"] >= now - timedelta(days=30)) & (i["call_ts"] < now)]
     i = i[i["arrival_ts"].notna()]
     s = (i["arrival_ts"] - i["dispatch_ts"]).dt.total_seconds()
-    return pd.DataFrame(
-        {"incidents": [len(s)], "median_s": [s.median()], "within": [(s <= 300).mean()]}
-    )
+    within = (s <= FIRE_RESPONSE_STANDARD_S).mean()
+    return pd.DataFrame({"incidents": [len(s)], "median_s": [s.median()], "within": [within]})
 
 
 def warnings_in_force(f: Frames, now: datetime) -> pd.DataFrame:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
+from bench import REFRESH, rss_mb, timed
 from bench.naive import NAIVE
 from bench.wall_naive import load, naive_tick
 from data_adapters.node import LakeNode
@@ -35,27 +35,17 @@ def main() -> None:
     rows: dict[str, int] = {}
     for name, fn in NAIVE.items():
         extra = {"mmsi": args.mmsi} if name == "radar.track" else {}
-        fn(frames, now, **extra)
-        times = []
-        for _ in range(args.repeats):
-            t0 = time.perf_counter()
-            out = fn(frames, now, **extra)
-            times.append((time.perf_counter() - t0) * 1000)
-        results[name] = times
+        results[name], out = timed(lambda: fn(frames, now, **extra), args.repeats)  # noqa: B023
         rows[name] = len(out)
-    naive_tick(frames, now)  # warm-up
+    naive_tick(frames, now - REFRESH * args.repeats)  # warm-up, as the app's first refresh
     ticks = []
-    for i in range(args.repeats):  # refreshes 5 s apart, as the app's benchmark runs them
+    for i in range(1, args.repeats + 1):  # the refreshes the app's benchmark times
         t0 = time.perf_counter()
-        naive_tick(frames, now - timedelta(seconds=5 * (args.repeats - i)))
+        naive_tick(frames, now - REFRESH * (args.repeats - i))
         ticks.append((time.perf_counter() - t0) * 1000)
     results["wall.tick"] = ticks
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(
-        json.dumps(
-            {"rss_mb": round(rss, 1), "load_s": round(load_s, 2), "results": results, "rows": rows}
-        )
-    )
+    report = {"rss_mb": round(rss_mb(), 1), "load_s": round(load_s, 2), "results": results}
+    print(json.dumps(report | {"rows": rows}))
 
 
 if __name__ == "__main__":

@@ -7,33 +7,33 @@ memory stays apart from the app worker's).
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import shapely
 
 from bench.naive import (
     _latest,
     _segment_state,
     dark_targets,
-    district_tpi,
     economy_latest,
     stations_latest,
+    tpi_by_district,
+    tpi_series,
     vessel_positions,
     warnings_in_force,
-    worst_roads,
+    worst_of,
 )
-from brain.standards import class_rank
+from brain.standards import FIRE_RESPONSE_STANDARD_S, TYPHOON_SIGNALS, class_rank
+from brain.zones import intrusions
 from data_adapters.schema import TABLES
 from layouts.i18n import TZ
+from services.wall_panels import TREND_HOURS
 
 __all__ = ["load", "naive_tick"]
 
 Frames = dict[str, pd.DataFrame]
-_SIGNALS = ("white", "blue", "yellow", "orange", "red")
 
 
 def load(node: Any) -> Frames:
@@ -50,17 +50,13 @@ def _state(frame: pd.DataFrame, key: str, now: datetime) -> pd.DataFrame:
 
 
 def _traffic(f: Frames, now: datetime) -> dict[str, Any]:
-    r = f["traffic_readings"]
-    r = r[(r["ts"] >= now - timedelta(hours=6)) & (r["ts"] < now)]
-    r = r.merge(f["traffic_segments"], on="segment_id")
-    r["bucket"] = r["ts"].dt.floor("15min")
-    series = r.groupby("bucket")["speed_kmh"].mean()
+    state = _segment_state(f, now)  # once, as the app derives its figures from one query
     incidents = _state(f["traffic_incidents"], "incident_id", now)
     return {
-        "tpi": district_tpi(f, now),
-        "worst": worst_roads(f, now),
-        "series": series,
-        "segments": _segment_state(f, now),
+        "tpi": tpi_by_district(state),
+        "worst": worst_of(state),
+        "series": tpi_series(f, now, hours=TREND_HOURS),
+        "segments": state,
         "incidents": incidents[incidents.status == "open"],
     }
 
@@ -75,7 +71,7 @@ def _emergency(f: Frames, now: datetime) -> dict[str, Any]:
         "events": events[events.status != "closed"],
         "warnings": warnings,
         "track": track,
-        "signal": max(typhoon, key=_SIGNALS.index) if len(typhoon) else None,
+        "signal": max(typhoon, key=TYPHOON_SIGNALS.index) if len(typhoon) else None,
     }
 
 
@@ -94,7 +90,7 @@ def _fire(f: Frames, now: datetime) -> dict[str, Any]:
         "counts": counts,
         "live": live,
         "median": response.median(),
-        "within": (response <= 300).mean(),
+        "within": (response <= FIRE_RESPONSE_STANDARD_S).mean(),
         "incidents": inc[inc.status != "closed"],
         "stations": f["fire_stations"],
     }
@@ -118,24 +114,13 @@ def _river(f: Frames, now: datetime) -> dict[str, Any]:
 def _radar(f: Frames, now: datetime) -> dict[str, Any]:
     pos = vessel_positions(f, now)
     zones = f["sea_zones"]
-    hits = []
-    for zone in zones[zones["rule"] != "none"].itertuples(index=False):
-        ring = shapely.Polygon(json.loads(str(zone.path)))
-        inside = pos[
-            shapely.contains_xy(ring, pos["lon"].to_numpy(float), pos["lat"].to_numpy(float))
-        ]
-        if zone.rule == "no_fishing":
-            inside = inside[inside["vessel_type"] == "fishing"]
-        elif zone.rule == "no_anchoring":
-            inside = inside[(inside["sog"].fillna(0) < 0.5) | (inside["nav_status"] == 1)]
-        hits.append(inside.assign(zone_id=zone.zone_id, zone_name=zone.name))
     a = f["ais_reports"]
     tails = _window(a, "ts", now - timedelta(minutes=10), now).sort_values(["mmsi", "ts"])
     return {
         "positions": pos,
         "dark": dark_targets(f, now),
         "tails": tails,
-        "intrusions": pd.concat(hits) if hits else pd.DataFrame(),
+        "intrusions": intrusions(pos, zones),  # the same pure rules as the app
         "zones": zones,
     }
 
