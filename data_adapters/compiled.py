@@ -303,6 +303,8 @@ def _needs(
     if not names:
         return ()
     base = _reads(fn, con, params)
+    if len(names) == 1:  # one time parameter: every read is placed relative to it
+        return tuple((table, names[0], since - params[names[0]]) for table, since in base)
     variants: Variants = {}
     for name in names:
         shifted = _shifted(params, name, lambda p: _reads(fn, con, p))
