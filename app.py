@@ -8,7 +8,9 @@ Dash error overlay can never reach it.
 
 from __future__ import annotations
 
+import atexit
 import functools
+import gc
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -129,7 +131,22 @@ def create_app(
     app.layout = dash.html.Div(dash.page_container, className="app")
     register_all(app)
     _security_headers(app)
+    _settle_memory()
     return app
+
+
+@functools.cache
+def _unfreeze_at_exit() -> None:
+    atexit.register(gc.unfreeze)  # extension objects are then released in order at exit
+
+
+def _settle_memory() -> None:
+    """Leave what start-up made (modules, pages, reference data: most of the process's objects)
+    out of the collector's full scans: a full scan of them stalls whatever request is running
+    by 100-200 ms on a 2-core machine, and none of them ever becomes garbage."""
+    gc.collect()
+    gc.freeze()
+    _unfreeze_at_exit()
 
 
 server = create_app().server

@@ -94,9 +94,8 @@ def refresh_map(
     """The map's changes since the browser's copy (whole spec when the server does not know
     that copy, e.g. after a restart), merged into the map by wall.js."""
     sel, now, cache = selection or {}, _now(), _data().cache
-    frames = wall_service.map_tick(_data(), now)
     spec = map_spec(
-        frames,
+        wall_service.map_tick(_data(), now),
         layers=visible_layers(layers, focus),
         district=sel.get("district"),
         entity=sel.get("entity"),

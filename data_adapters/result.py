@@ -17,19 +17,22 @@ class Result(Generic[T]):
 
     `as_of` is the time of the newest data the value reflects. When the source fails, `error` says
     why, and `value`/`as_of` may still hold the last good data so a panel can show it as stale.
+    `key`, when known, is a digest of the value's content (`brain.memo.content_key`): two results
+    with one key hold equal values, so what is derived from one serves the other.
     """
 
     value: T | None
     as_of: datetime | None = None
     error: str | None = None
+    key: str | None = None
 
     @property
     def ok(self) -> bool:
         return self.error is None
 
     @classmethod
-    def good(cls, value: T, as_of: datetime | None = None) -> Result[T]:
-        return cls(value, as_of, None)
+    def good(cls, value: T, as_of: datetime | None = None, key: str | None = None) -> Result[T]:
+        return cls(value, as_of, None, key)
 
     @classmethod
     def failed(cls, error: str, last: Result[T] | None = None) -> Result[T]:

@@ -150,6 +150,9 @@ class MapData:
     dark: pd.DataFrame = field(default_factory=_empty)  # radar.dark_targets
     intrusions: pd.DataFrame = field(default_factory=_empty)  # radar.zone_intrusions
     zones: pd.DataFrame = field(default_factory=_empty)  # radar.zones
+    # content keys of the frames (`brain.memo.content_key`), where known: a layer whose frames
+    # all have keys is built once per distinct set of them
+    keys: Mapping[str, str | None] = field(default_factory=dict)
 
 
 def layer(kind: str, id_: str, data: Any, **props: Any) -> dict[str, Any]:

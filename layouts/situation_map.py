@@ -25,6 +25,7 @@ from typing import Any
 import dash_deck
 from dash import Patch, html
 
+from brain.memo import Memo
 from layouts import map_geo, map_layers, map_marks, map_select, map_tracks
 from layouts.map_select import click_target
 from layouts.map_spec import FONT, SEA_HEX, Ctx, MapData
@@ -92,6 +93,22 @@ _BUILDERS: Mapping[str, Builder] = {
     "fire": lambda d, c: map_marks.fire(d.fire_stations, d.fire_alarms, d.fire_incidents, c),
     "incidents": lambda d, c: map_marks.incidents(d.incidents, d.events, c),
 }
+# The frames of MapData each toggle draws from.
+_INPUTS: Mapping[str, tuple[str, ...]] = {
+    "base": (),
+    "districts": (),
+    "zones": ("zones",),
+    "warnings": ("warnings",),
+    "rivers": ("reaches", "river_stations"),
+    "roads": ("roads",),
+    "typhoon": ("typhoon",),
+    "vessels": ("vessels", "tails", "dark", "intrusions"),
+    "fire": ("fire_stations", "fire_alarms", "fire_incidents"),
+    "incidents": ("incidents", "events"),
+}
+# Layers built from frames with content keys, kept per distinct set of keys and context: a
+# refresh rebuilds only the toggles whose frames changed. Kept layers are shared: read only.
+BUILT = Memo(256)
 # Bottom to top: areas, lines, marks, the selection, then the names above everything.
 _DRAW_ORDER = (
     "base-land",
@@ -142,6 +159,17 @@ def view_for(
     return view
 
 
+def _built(toggle: str, data: MapData, ctx: Ctx) -> list[dict[str, Any]]:
+    """The layers of one toggle, built once per distinct set of its frames' keys."""
+
+    def build() -> list[dict[str, Any]]:
+        made = _BUILDERS[toggle](data, ctx)
+        _with_character_set(made)
+        return made
+
+    return BUILT(toggle, [data.keys.get(f) for f in _INPUTS[toggle]], build, ctx)
+
+
 def _with_character_set(layers: list[dict[str, Any]]) -> None:
     """Give every TextLayer exactly the characters it shows: deck.gl 8 builds its font atlas
     from `characterSet` (ASCII by default), so Chinese names need theirs listed."""
@@ -180,11 +208,12 @@ def build_map(
     out: list[dict[str, Any]] = []
     for info in LAYERS:
         if info.id in layers:
-            out.extend(_BUILDERS[info.id](data, ctx))
+            out.extend(_built(info.id, data, ctx))
     if selected:
-        out.extend(map_select.selection_layers(data, selected))
+        chosen = map_select.selection_layers(data, selected)
+        _with_character_set(chosen)
+        out.extend(chosen)
     out.sort(key=lambda lyr: _DRAW_ORDER.index(lyr["id"]))
-    _with_character_set(out)
     return {
         "initialViewState": view_for(focus, size, transition_ms=transition_ms),
         "views": [{"@@type": "MapView", "controller": interactive}],

@@ -10,11 +10,12 @@ spec in the browser. Sizes of the map box are those of `assets/wall.css`, so the
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
-import pandas as pd
 from dash import dcc, html
 
 from layouts import ids, situation_map
@@ -52,7 +53,7 @@ def visible_layers(toggled: Sequence[str] | None, focus: str | None) -> list[str
 
 
 def map_spec(
-    frames: Mapping[str, pd.DataFrame],
+    data: situation_map.MapData,
     *,
     layers: Sequence[str],
     district: str | None,
@@ -63,9 +64,6 @@ def map_spec(
 ) -> dict[str, Any]:
     """The whole deck.gl spec for one browser's view of the city."""
     size = MAP_SIZES.get((aspect, focus is not None), MAP_SIZES[("16x9", False)])
-    data = situation_map.MapData(
-        **{k: v for k, v in frames.items() if k in situation_map.MapData.__dataclass_fields__}
-    )
     return situation_map.build_map(
         data,
         layers=layers,
@@ -80,7 +78,7 @@ def map_spec(
 def map_box_map(lang: str, district: str | None) -> html.Div:
     """The map as the page first draws it: land and districts; live layers come with a refresh."""
     spec = map_spec(
-        {},
+        situation_map.MapData(),
         layers=situation_map.DEFAULT_LAYERS,
         district=district,
         entity=None,
@@ -119,17 +117,47 @@ def _key(row: object, index: int) -> str:
     return f"#{index}"
 
 
+def _layer_digests(lyr: Mapping[str, Any]) -> dict[str, str]:
+    rows = lyr.get("data")
+    settings = {k: v for k, v in lyr.items() if k != "data" or not isinstance(v, list)}
+    entry = {"": digest(settings)}
+    if isinstance(rows, list):
+        entry.update({_key(r, i): digest(r) for i, r in enumerate(rows)})
+    return entry
+
+
+class _DigestsOf:
+    """Row digests of layers the map builder keeps (`situation_map.BUILT`) and hands out again
+    on later refreshes: worked out once per layer object (read only, as the layers are)."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._lock = threading.Lock()
+        self._kept: OrderedDict[int, tuple[Mapping[str, Any], dict[str, str]]] = OrderedDict()
+
+    def __call__(self, lyr: Mapping[str, Any]) -> dict[str, str]:
+        with self._lock:
+            kept = self._kept.get(id(lyr))
+            if kept is not None and kept[0] is lyr:  # the same object, not a reused id
+                self._kept.move_to_end(id(lyr))
+                return kept[1]
+        entry = _layer_digests(lyr)
+        with self._lock:
+            self._kept[id(lyr)] = (lyr, entry)  # holding the layer keeps its id unique
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+        return entry
+
+
+_digests_of = _DigestsOf(128)  # about five views' layers (22 each)
+
+
 def digests(spec: Mapping[str, Any]) -> RowDigests:
     """Row digests of every layer with inline rows (and of each layer's other settings); the
     view and everything else but the layers under `@view`."""
     out: RowDigests = {_VIEW: {"": digest({k: v for k, v in spec.items() if k != "layers"})}}
     for lyr in spec.get("layers", []):
-        rows = lyr.get("data")
-        settings = {k: v for k, v in lyr.items() if k != "data" or not isinstance(v, list)}
-        entry = {"": digest(settings)}
-        if isinstance(rows, list):
-            entry.update({_key(r, i): digest(r) for i, r in enumerate(rows)})
-        out[str(lyr["id"])] = entry
+        out[str(lyr["id"])] = _digests_of(lyr)
     return out
 
 

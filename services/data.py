@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
+from brain.memo import content_key
 from data_adapters.result import Result
 from services.cache import BrainCache, timeout_for
 
@@ -156,10 +157,10 @@ class DataService:
         key = f"data:{base}:{_digest(params)}"
         last_key = f"last:{base}:{_digest(others)}"
         hit = self.cache.get(key)
-        if isinstance(hit, tuple) and len(hit) == 3:  # anything else is a miss
-            value, as_of, error = hit
+        if isinstance(hit, tuple) and len(hit) == 4:  # anything else is a miss
+            value, as_of, error, content = hit
             if error is None:
-                return Result.good(value, as_of)
+                return Result.good(value, as_of, content)
             return Result.failed(error, last=self._last_good(last_key))
         try:
             value = fn(self.node.backend(), **params)
@@ -169,12 +170,12 @@ class DataService:
             error = f"{type(err).__name__}: {err}"[:500]
             log.warning("%s.%s failed: %s", domain, name, error)
             # one retry per refresh, not per viewer
-            self.cache.set(key, (None, None, error), step, once=True)
+            self.cache.set(key, (None, None, error, None), step, once=True)
             return Result.failed(error, last=self._last_good(last_key))
-        as_of = self._as_of(params)
-        self.cache.set(key, (value, as_of, None), step, once=True)  # a key per refresh
+        as_of, content = self._as_of(params), content_key(value)
+        self.cache.set(key, (value, as_of, None, content), step, once=True)  # a key per refresh
         self._remember(last_key, value, as_of)
-        return Result.good(value, as_of)
+        return Result.good(value, as_of, content)
 
     def call(self, fn: Callable[..., Any], /, **params: Any) -> Result[Any]:
         """`get` with the domain taken from the adapter's module and the name from the function:

@@ -10,20 +10,28 @@ to show it is `down`. One dead feed never stops the others.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from functools import cache, partial
+from functools import cache
 from typing import Any, TypeVar
 
 import pandas as pd
 
 from brain.standards import WaterClass
-from brain.zones import intrusions
 from data_adapters import emergency, fire, health, radar, river, traffic
 from data_adapters.result import Result
+from layouts.map_spec import MapData
 from services.wall_detail import detail
-from services.wall_panels import PANELS, DataLike, PanelParts, fetch, records
+from services.wall_panels import (
+    DERIVED,
+    PANELS,
+    Call,
+    DataLike,
+    fetch,
+    panel_values,
+    records,
+    zone_intrusions,
+)
 
 __all__ = [
     "DOMAINS",
@@ -40,8 +48,8 @@ log = logging.getLogger(__name__)
 
 DOMAINS: tuple[str, ...] = tuple(PANELS)  # the panels, in their order on the wall
 TICKER_ITEMS = 14
-WORKERS = 8  # panels, feed check and title of one refresh, assembled side by side
 T = TypeVar("T")
+PanelParts = tuple[dict[str, Any], list[Result[Any]]]
 _CITY_SEAT = "440802"  # 赤坎区, seat of the municipal government: the city's reference point
 _LEVEL_SEVERITY = {"I": 4, "II": 3, "III": 2, "IV": 1}
 
@@ -85,38 +93,38 @@ def panel_status(
     return "stale", newest
 
 
-def _panel(domain: str, data: DataLike, now: datetime, district: str | None) -> PanelParts:
+def _panel(domain: str, results: Sequence[Result[Any]], district: str | None) -> PanelParts:
     try:
-        return PANELS[domain](data, now, district)
+        return panel_values(domain, results, district), list(results)
     except Exception:
         log.exception("wall panel %s failed", domain)
         return {}, [Result.failed("panel failed")]
 
 
-@cache
-def _pool() -> ThreadPoolExecutor:
-    """Threads that assemble the panels of one refresh side by side (their queries run on the
-    query threads of `services.wall_panels.fetch`)."""
-    return ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="wall-panel")
-
-
-def _in_parallel(jobs: Sequence[Callable[[], T]]) -> list[T]:
-    return list(_pool().map(lambda job: job(), jobs))
-
-
 def tick(data: DataLike, now: datetime, district: str | None = None) -> dict[str, Any]:
-    """Everything the wall shows at `now` for the city (`district` None) or one district."""
+    """Everything the wall shows at `now` for the city (`district` None) or one district.
+
+    Every adapter call of the refresh (feed check, title, all panels) goes out in one batch, so
+    the queries the cache does not answer run side by side; the figures are then derived from
+    the answers, once per distinct answer (`services.wall_panels.DERIVED`)."""
     now = now.astimezone(UTC)
-    jobs: list[Callable[[], Any]] = [
-        partial(data.call, health.freshness, now=now, counts=False),
-        partial(_title, data, now, district),
+    plan: list[Call] = [
+        (health.freshness, {"now": now, "counts": False}),
+        (emergency.typhoon_signal_now, {"now": now, "adcode": district}),
+        (emergency.typhoon_track, {"now": now}),
     ]
-    jobs += [partial(_panel, d, data, now, district) for d in DOMAINS]
-    checked, title, *parts = _in_parallel(jobs)
+    spans: dict[str, slice] = {}
+    for domain in DOMAINS:
+        calls = PANELS[domain].calls(now, district)
+        spans[domain] = slice(len(plan), len(plan) + len(calls))
+        plan += calls
+    checked, signal, track, *_ = results = fetch(data, *plan)
     feeds = _feeds(checked)
+    title = _title(signal, track, district)
     panels: dict[str, dict[str, Any]] = {}
-    for domain, (values, results) in zip(DOMAINS, parts, strict=True):
-        status, as_of = panel_status(results, feeds.get(domain))
+    for domain in DOMAINS:
+        values, used = _panel(domain, results[spans[domain]], district)
+        status, as_of = panel_status(used, feeds.get(domain))
         panels[domain] = {"status": status, "as_of": as_of, "data": values}
         feeds[domain] = _feed_with_panel(feeds[domain], status, as_of)
     title["warnings"] = [
@@ -153,15 +161,13 @@ def _feed_with_panel(feed: dict[str, Any], status: str, as_of: str | None) -> di
     return {**feed, "status": "stale" if as_of else "down", "newest": as_of or feed["newest"]}
 
 
-def _title(data: DataLike, now: datetime, district: str | None) -> dict[str, Any]:
+def _title(signal: Result[Any], track: Result[Any], district: str | None) -> dict[str, Any]:
     """The typhoon signal in force and the storm (weather warnings are added from the panel)."""
-    signal = data.call(emergency.typhoon_signal_now, now=now, adcode=district)
-    track = data.call(emergency.typhoon_track, now=now)
+    frame = track.value if isinstance(track.value, pd.DataFrame) else None
+    storm = DERIVED("typhoon", [track.key], lambda: _typhoon(frame, district), district)
     return {
         "signal": signal.value if signal.ok else None,
-        "typhoon": _typhoon(
-            track.value if isinstance(track.value, pd.DataFrame) else None, district
-        ),
+        "typhoon": None if storm is None else dict(storm),
         "warnings": [],
     }
 
@@ -234,14 +240,22 @@ _MAP_SOURCES: tuple[tuple[str, Any, Any], ...] = (
 )
 
 
-def map_tick(data: DataLike, now: datetime) -> dict[str, pd.DataFrame]:
-    """The frames the situational map draws at `now` (a failed source: its last good frame,
-    else an empty one, so that layer is simply not drawn)."""
+def map_tick(data: DataLike, now: datetime) -> MapData:
+    """The frames the situational map draws at `now`, with their content keys (a failed source:
+    its last good frame, else an empty one, so that layer is simply not drawn)."""
     now = now.astimezone(UTC)
-    results = fetch(data, *((fn, params(now)) for _, fn, params in _MAP_SOURCES))
-    frames = {
-        name: r.value if isinstance(r.value, pd.DataFrame) else pd.DataFrame()
-        for (name, _, _), r in zip(_MAP_SOURCES, results, strict=True)
-    }
-    frames["intrusions"] = intrusions(frames["vessels"], frames["zones"])
-    return frames
+    results = dict(
+        zip(
+            (name for name, _, _ in _MAP_SOURCES),
+            fetch(data, *((fn, params(now)) for _, fn, params in _MAP_SOURCES)),
+            strict=True,
+        )
+    )
+    results["intrusions"] = zone_intrusions(results["vessels"], results["zones"])
+    return MapData(
+        **{
+            name: r.value if isinstance(r.value, pd.DataFrame) else pd.DataFrame()
+            for name, r in results.items()
+        },
+        keys={name: r.key for name, r in results.items() if isinstance(r.value, pd.DataFrame)},
+    )

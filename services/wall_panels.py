@@ -1,16 +1,18 @@
-"""The numbers of each wall panel, asked from the data service: one function per domain.
+"""The numbers of each wall panel: per domain, the adapter calls it needs and its figures.
 
-Each function takes the data service, `now` and an optional district, and returns the panel's
-values as plain JSON-ready data together with the `Result`s they came from (the caller turns
-those into the panel's freshness status). Adapters do the filtering and aggregation in the
-engine; what is left here is picking rows and renaming fields.
+`<domain>_calls(now, adcode)` lists the adapter calls of the panel for a district (None: the
+city); `<domain>_panel(results, adcode)` turns their `Result`s into the panel's values as plain
+JSON-ready data (the caller turns the results into the panel's freshness status). Adapters do the
+filtering and aggregation in the engine; what is left here is picking rows and renaming fields,
+done once per distinct set of answers (`panel_values`, through `DERIVED`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, Protocol, TypeVar
@@ -18,6 +20,7 @@ from typing import Any, Protocol, TypeVar
 import numpy as np
 import pandas as pd
 
+from brain.memo import Memo, combine
 from brain.traffic import network, worst_roads
 from brain.zones import intrusions
 from data_adapters import economy, emergency, fire, radar, river, traffic
@@ -25,25 +28,22 @@ from data_adapters.result import Result
 from layouts.i18n import TZ
 
 __all__ = [
+    "DERIVED",
     "ECONOMY_INDICATORS",
     "LIST_ROWS",
+    "PANELS",
     "QUERY_WORKERS",
     "Call",
     "DataLike",
-    "PanelParts",
-    "economy_panel",
-    "emergency_panel",
+    "Panel",
     "fetch",
-    "fire_panel",
     "in_district",
-    "radar_panel",
+    "panel_values",
     "records",
-    "river_panel",
-    "traffic_panel",
+    "zone_intrusions",
 ]
 
 T = TypeVar("T")
-PanelParts = tuple[dict[str, Any], list[Result[Any]]]
 
 # The four economy tiles of the wall (indicator codes of the data node), in display order.
 ECONOMY_INDICATORS: tuple[str, ...] = ("gdp", "iva", "retail", "port")
@@ -53,6 +53,9 @@ TREND_HOURS = 6
 
 Call = tuple[Callable[..., Any], dict[str, Any]]
 QUERY_WORKERS = 4  # adapter queries of one refresh in flight at once
+# Figures derived from answers (panels, zone intrusions, map layers), kept per distinct answer:
+# every district and language of the wall, a few refreshes deep.
+DERIVED = Memo(512)
 
 
 class DataLike(Protocol):
@@ -124,13 +127,16 @@ def in_district(frame: pd.DataFrame | None, adcode: str | None) -> pd.DataFrame 
     return inside
 
 
-def economy_panel(data: DataLike, now: datetime, adcode: str | None) -> PanelParts:
-    res = data.call(economy.latest, now=now, adcode=adcode)
-    frame = _frame(res)
+def economy_calls(now: datetime, adcode: str | None) -> tuple[Call, ...]:
+    return ((economy.latest, {"now": now, "adcode": adcode}),)
+
+
+def economy_panel(results: Sequence[Result[Any]], adcode: str | None) -> dict[str, Any]:
+    (res,) = results
     rows = {
         r["indicator"]: r
         for r in records(
-            frame,
+            _frame(res),
             (
                 "indicator",
                 "name_zh",
@@ -145,14 +151,12 @@ def economy_panel(data: DataLike, now: datetime, adcode: str | None) -> PanelPar
             ),
         )
     }
-    tiles = [rows[c] for c in ECONOMY_INDICATORS if c in rows]
-    return {"tiles": tiles}, [res]
+    return {"tiles": [rows[c] for c in ECONOMY_INDICATORS if c in rows]}
 
 
-def traffic_panel(data: DataLike, now: datetime, adcode: str | None) -> PanelParts:
+def traffic_calls(now: datetime, adcode: str | None) -> tuple[Call, ...]:
     # one query of the segments' state gives the TPI, the worst roads and the map's roads
-    state, inc, trend = fetch(
-        data,
+    return (
         (traffic.segment_state, {"now": now, "adcode": adcode}),
         (traffic.incidents, {"now": now, "adcode": adcode}),
         (
@@ -160,6 +164,10 @@ def traffic_panel(data: DataLike, now: datetime, adcode: str | None) -> PanelPar
             {"start": now - timedelta(hours=TREND_HOURS), "end": now, "adcode": adcode},
         ),
     )
+
+
+def traffic_panel(results: Sequence[Result[Any]], adcode: str | None) -> dict[str, Any]:
+    state, inc, trend = results
     segments = _frame(state)
     net = network(segments) if segments is not None else {}
     worst = worst_roads(segments, LIST_ROWS) if segments is not None else None
@@ -168,40 +176,46 @@ def traffic_panel(data: DataLike, now: datetime, adcode: str | None) -> PanelPar
         "tpi": net.get("tpi"),
         "level": net.get("level"),
         "worst": records(worst, ("road_name", "tpi", "level", "speed_kmh"), LIST_ROWS),
-        "incidents": None if _frame(inc) is None else len(_frame(inc)),  # type: ignore[arg-type]
+        "incidents": _count(_frame(inc)),
         "trend": {"ts": [p["ts"] for p in series], "tpi": [p["tpi"] for p in series]},
-    }, [state, inc, trend]
+    }
 
 
-def emergency_panel(data: DataLike, now: datetime, adcode: str | None) -> PanelParts:
-    ev, warn = fetch(
-        data,
+def emergency_calls(now: datetime, adcode: str | None) -> tuple[Call, ...]:
+    return (
         (emergency.events, {"now": now, "adcode": adcode}),
         (emergency.warnings_in_force, {"now": now, "adcode": adcode}),
     )
+
+
+def emergency_panel(results: Sequence[Result[Any]], adcode: str | None) -> dict[str, Any]:
+    ev, warn = results
     events = _frame(ev)
     levels = {lv: 0 for lv in ("I", "II", "III", "IV")}
     if events is not None:
         for lv, n in events["level"].value_counts().items():
             levels[str(lv)] = int(n)
     return {
-        "events": None if events is None else len(events),
+        "events": _count(events),
         "levels": levels,
         "top": records(events, ("event_id", "title", "level", "kind", "status"), LIST_ROWS),
         "warnings": records(
             _frame(warn), ("identifier", "event", "hazard", "level", "signal"), LIST_ROWS
         ),
-    }, [ev, warn]
+    }
 
 
-def fire_panel(data: DataLike, now: datetime, adcode: str | None) -> PanelParts:
+def fire_calls(now: datetime, adcode: str | None) -> tuple[Call, ...]:
     midnight = now.astimezone(TZ).replace(hour=0, minute=0, second=0, microsecond=0)
-    alarms, live, resp = fetch(
-        data,
+    return (
         (fire.alarms, {"start": midnight, "end": now, "adcode": adcode}),
         (fire.live_alarms, {"now": now, "adcode": adcode}),
         (fire.response_summary, {"start": now - timedelta(hours=24), "end": now, "adcode": adcode}),
     )
+
+
+def fire_panel(results: Sequence[Result[Any]], adcode: str | None) -> dict[str, Any]:
+    alarms, live, resp = results
     counts = _frame(alarms)
     today = confirmed = None
     if counts is not None:
@@ -215,17 +229,20 @@ def fire_panel(data: DataLike, now: datetime, adcode: str | None) -> PanelParts:
         "alarms_today": today,
         "confirmed_today": confirmed,
         "live": records(_frame(live), ("unit_name", "category", "confirmed", "ts"), LIST_ROWS),
-        "live_count": None if _frame(live) is None else len(_frame(live)),  # type: ignore[arg-type]
+        "live_count": _count(_frame(live)),
         "response": summary[0] if summary else {},
-    }, [alarms, live, resp]
+    }
 
 
-def river_panel(data: DataLike, now: datetime, adcode: str | None) -> PanelParts:
-    comp, worst = fetch(
-        data,
+def river_calls(now: datetime, adcode: str | None) -> tuple[Call, ...]:
+    return (
         (river.compliance, {"now": now, "adcode": adcode}),
         (river.worst_sections, {"now": now, "n": LIST_ROWS, "adcode": adcode}),
     )
+
+
+def river_panel(results: Sequence[Result[Any]], adcode: str | None) -> dict[str, Any]:
+    comp, worst = results
     row = _row(_frame(comp), adcode)
     return {
         "share": row.get("share"),
@@ -237,28 +254,36 @@ def river_panel(data: DataLike, now: datetime, adcode: str | None) -> PanelParts
             ("station_id", "name", "river_name", "water_class", "target_class", "meets_target"),
             LIST_ROWS,
         ),
-    }, [comp, worst]
+    }
 
 
-def _intrusions(positions: Result[Any], zones: Result[Any]) -> Result[Any]:
-    """Zone intrusions derived from the positions and zones already fetched (no third query)."""
+def zone_intrusions(positions: Result[Any], zones: Result[Any]) -> Result[Any]:
+    """Zone intrusions derived from the vessel positions and zones (no query of their own),
+    once per distinct pair of answers (the map and the radar panel share them)."""
     error = positions.error or zones.error
-    if isinstance(positions.value, pd.DataFrame) and isinstance(zones.value, pd.DataFrame):
-        return Result(intrusions(positions.value, zones.value), positions.as_of, error)
-    return Result(None, positions.as_of, error or "no positions")
+    if not (isinstance(positions.value, pd.DataFrame) and isinstance(zones.value, pd.DataFrame)):
+        return Result(None, positions.as_of, error or "no positions")
+    found = DERIVED(
+        "intrusions",
+        (positions.key, zones.key),
+        lambda: intrusions(positions.value, zones.value),
+    )
+    return Result(found, positions.as_of, error, combine(positions.key, zones.key))
 
 
-def radar_panel(data: DataLike, now: datetime, adcode: str | None) -> PanelParts:
-    pos, dark, zones = fetch(
-        data,
+def radar_calls(now: datetime, adcode: str | None) -> tuple[Call, ...]:
+    return (
         (radar.vessel_positions, {"now": now}),
         (radar.dark_targets, {"now": now}),
         (radar.zones, {}),
     )
-    intr = _intrusions(pos, zones)
+
+
+def radar_panel(results: Sequence[Result[Any]], adcode: str | None) -> dict[str, Any]:
+    pos, dark, zones = results
     vessels = in_district(_frame(pos), adcode)
     darks = in_district(_frame(dark), adcode)
-    intrusions = in_district(_frame(intr), adcode)
+    found = in_district(_frame(zone_intrusions(pos, zones)), adcode)
     unregistered = None
     if vessels is not None:
         reg = vessels["registered"].astype("boolean")
@@ -266,23 +291,41 @@ def radar_panel(data: DataLike, now: datetime, adcode: str | None) -> PanelParts
     return {
         "vessels": _count(vessels),
         "dark": _count(darks),
-        "intrusions": _count(intrusions),
+        "intrusions": _count(found),
         "unregistered": unregistered,
         "intrusion_list": records(
-            intrusions, ("mmsi", "name", "zone_name", "rule", "vessel_type"), LIST_ROWS
+            found, ("mmsi", "name", "zone_name", "rule", "vessel_type"), LIST_ROWS
         ),
-    }, [pos, dark, intr]
+    }
 
 
 def _count(frame: pd.DataFrame | None) -> int | None:
     return None if frame is None else len(frame)
 
 
-PANELS: Mapping[str, Callable[[DataLike, datetime, str | None], PanelParts]] = {
-    "economy": economy_panel,
-    "traffic": traffic_panel,
-    "emergency": emergency_panel,
-    "fire": fire_panel,
-    "river": river_panel,
-    "radar": radar_panel,
+@dataclass(frozen=True)
+class Panel:
+    """A wall panel: the adapter calls it needs at `now` for a district (None: the city), and
+    its figures from their results (a pure function of the results and the district, so figures
+    derived once serve every refresh whose answers are the same)."""
+
+    calls: Callable[[datetime, str | None], tuple[Call, ...]]
+    build: Callable[[Sequence[Result[Any]], str | None], dict[str, Any]]
+
+
+PANELS: Mapping[str, Panel] = {
+    "economy": Panel(economy_calls, economy_panel),
+    "traffic": Panel(traffic_calls, traffic_panel),
+    "emergency": Panel(emergency_calls, emergency_panel),
+    "fire": Panel(fire_calls, fire_panel),
+    "river": Panel(river_calls, river_panel),
+    "radar": Panel(radar_calls, radar_panel),
 }
+
+
+def panel_values(domain: str, results: Sequence[Result[Any]], adcode: str | None) -> dict[str, Any]:
+    """A panel's figures from its calls' results, derived once per distinct set of answers."""
+    build = PANELS[domain].build
+    return DERIVED(
+        f"panel.{domain}", [r.key for r in results], lambda: build(results, adcode), adcode
+    )
