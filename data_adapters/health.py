@@ -77,12 +77,13 @@ def _stats(con: Any, facts: list[Table], now: datetime, counts: bool) -> dict[st
 
 
 def _domain(
-    con: Any, domain: Domain, now: datetime, counts: bool = True
+    con: Any, domain: Domain, now: datetime, counts: bool, known: dict[str, Any] | None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(domain summary, per-table details) of one domain."""
+    """(domain summary, per-table details) of one domain, from the `known` stats of every
+    domain's tables, or (None: that query failed) from a query of its own."""
     facts = _facts(domain)
     tables: dict[str, Any] = {}
-    by_name = _stats(con, facts, now, counts)
+    by_name = known if known is not None else _stats(con, facts, now, counts)
     newest_all: list[datetime] = []
     for t in facts:
         row = by_name[t.name]
@@ -126,10 +127,15 @@ def _collect(
 ) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
     now = utc(now)
     quarantined = _quarantined(con)
+    known: dict[str, Any] | None
+    try:  # every domain in one query; should it fail, each domain asks alone and fails alone
+        known = _stats(con, [t for d in DOMAINS for t in _facts(d)], now, counts)
+    except QUERY_ERRORS:
+        known = None
     summaries, details = [], {}
     for domain in DOMAINS:
         try:
-            summary, tables = _domain(con, domain, now, counts)
+            summary, tables = _domain(con, domain, now, counts, known)
         except QUERY_ERRORS as err:  # a dead node, a lost connection, a missing table
             summary = dict(
                 domain=domain.value,

@@ -20,6 +20,10 @@ its file set in one transaction: rows of removed files are deleted (each row car
 file's path) and rows of new files inserted. Appends by the live feed, compaction (new merged file,
 small files removed) and replacement of reference data all reduce to that, so the copy always
 equals the lake as of the last refresh, and a reader sees either the old or the new state.
+
+Each table's copy has a `version` that moves whenever its rows change, and `quiet` tells whether
+any of its timestamps lies in a span of time (from a sorted index of them, built once per
+version): what `data_adapters.compiled` needs to know that an answer is still the same.
 """
 
 from __future__ import annotations
@@ -39,12 +43,14 @@ from typing import Any
 
 import duckdb
 import ibis.expr.types as ir
+import numpy as np
 
-from data_adapters.schema import TABLES, Table, table
+from data_adapters.schema import TABLES, Kind, Table, table
 
 __all__ = [
     "HOT",
     "RECENT",
+    "RECENT_SUFFIX",
     "Plan",
     "Resident",
     "planning",
@@ -60,9 +66,12 @@ _GRACE_S = 60.0  # rows that left the horizon are deleted this long after, not a
 _SETTLE_NS = 2_000_000_000  # a folder changed this recently is listed again (coarse mtimes)
 
 
+RECENT_SUFFIX = "__recent"
+
+
 def recent_name(name: str) -> str:
     """The in-memory view of the recent rows of the large table `name`."""
-    return f"{name}__recent"
+    return f"{name}{RECENT_SUFFIX}"
 
 
 def _quote(text: str) -> str:
@@ -117,6 +126,8 @@ class _State:
     horizon: datetime | None = None  # recent tables: rows at or after it are in memory
     purge: tuple[datetime, float] | None = None  # (delete rows before, not before monotonic)
     live: bool = False  # the copy is in step with the lake and answers (its view exists)
+    version: int = 0  # moves on whenever the rows change
+    times: tuple[int, np.ndarray] | None = None  # (version, sorted distinct epoch µs) of its rows
 
 
 class Resident:
@@ -175,6 +186,7 @@ class Resident:
         if s.live:
             self._cur.execute(f"DROP VIEW {self._view(s.t)}")
         s.live = False
+        s.version += 1
 
     def _drop(self, s: _State) -> None:
         if not s.files and not s.live:
@@ -267,6 +279,8 @@ class Resident:
         except BaseException:
             cur.execute("ROLLBACK")
             raise
+        finally:
+            s.version += 1  # (a rolled back change, too: the copy is then unshadowed)
         if purge:
             s.purge = None
         if recent and added:
@@ -297,6 +311,45 @@ class Resident:
         if newest - s.horizon > self.recent * 1.5:
             s.horizon = newest - self.recent
             s.purge = (s.horizon, time.monotonic() + _GRACE_S)
+
+    def versions(self, names: tuple[str, ...]) -> tuple[int, ...] | None:
+        """The versions of the copies of `names`; None when one is not answering from memory."""
+        states = [self._states.get(n) for n in names]
+        if any(s is None or not s.live for s in states):
+            return None
+        return tuple(s.version for s in states if s is not None)
+
+    def quiet(self, name: str, version: int, spans: list[tuple[datetime, datetime]]) -> bool:
+        """Whether no timestamp of the copy of `name` at `version` lies in any of `spans` (ends
+        included); False when the copy is at another version by now."""
+        s = self._states[name]
+        times = s.times
+        if times is None or times[0] != version:
+            with self._lock:
+                if s.version != version or not s.live:
+                    return False
+                if s.times is None or s.times[0] != version:
+                    s.times = (version, self._times(s.t))
+                times = s.times
+        values = times[1]
+        for lo, hi in spans:
+            first = int(lo.timestamp() * 1_000_000)
+            i = int(np.searchsorted(values, first, side="left"))
+            if i < len(values) and values[i] <= int(hi.timestamp() * 1_000_000):
+                return False
+        return True
+
+    def _times(self, t: Table) -> np.ndarray:
+        """Every distinct timestamp (epoch µs) held in any of the timestamp columns of `t`."""
+        cols = [c.name for c in t.columns if c.kind == Kind.TIMESTAMP]
+        if not cols:
+            return np.empty(0, dtype=np.int64)
+        union = " UNION ".join(
+            f'SELECT epoch_us("{c}") AS v FROM {self.rows(t.name)} WHERE "{c}" IS NOT NULL'
+            for c in cols
+        )
+        found = self._cur.sql(f"SELECT v FROM ({union}) ORDER BY v").fetchnumpy()["v"]
+        return np.asarray(found, dtype=np.int64)
 
     def stats(self) -> dict[str, dict[str, Any]]:
         """Rows held and horizon per table (for `check-data` and the benchmark)."""

@@ -343,7 +343,6 @@ def incidents_expr(
         "status",
         "reported_ts",
         "description",
-        duration_s=ibis.literal(n).epoch_seconds() - j.reported_ts.epoch_seconds(),
     ).order_by([ibis.desc("severity"), ibis.desc("reported_ts"), "incident_id"])
 
 
@@ -355,7 +354,9 @@ def incidents(
     open_only: bool = True,
     lookback: timedelta = timedelta(hours=24),
 ) -> pd.DataFrame:
-    """Incidents in their state at `now`: open ones (and, unless `open_only`, recent cleared)."""
+    """Incidents in their state at `now`: open ones (and, unless `open_only`, recent cleared).
+    How long one has lasted is `now - reported_ts`, worked out where it is shown: the answer
+    itself then stays the same from one report to the next (and is reused in between)."""
     return run(incidents_expr, con, now=now, adcode=adcode, open_only=open_only, lookback=lookback)
 
 
