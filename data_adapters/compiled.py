@@ -121,6 +121,7 @@ _answers: OrderedDict[tuple[str, str], tuple[list[datetime], tuple[int, ...], pd
 _reuse = True
 _COMPARED = (exp.GT, exp.GTE, exp.LT, exp.LTE, exp.EQ, exp.NEQ)
 _STAMPS = {t.name: {c.name for c in t.columns if c.kind == Kind.TIMESTAMP} for t in TABLES}
+_OTHERS = {t.name: {c.name for c in t.columns if c.kind != Kind.TIMESTAMP} for t in TABLES}
 _KEPT = {t.name: t.resident for t in TABLES}  # what the resident copy holds of each table
 
 
@@ -193,7 +194,9 @@ def _reads_of(text: str, resident_alias: str) -> tuple[str, ...] | None:
         if _KEPT.get(name) != ("recent" if recent else "all"):  # read from the lake
             return None
         reads.add(name)
+    # names compared with a time: timestamp columns of the tables read, and nothing else there
     stamps = set().union(*(_STAMPS[n] for n in reads)) if reads else set()
+    stamps -= set().union(*(_OTHERS[n] for n in reads)) if reads else set()
     names: set[str] = set()
     for param in tree.find_all(exp.Placeholder, exp.Parameter):
         columns = _compared(param)

@@ -80,7 +80,7 @@ QUERY_TIMEOUTS: Mapping[str, int] = {
 }
 _DEFAULT_TIMEOUT = 30
 _LOCAL_ENTRIES = 1024  # entries each process keeps in front of the shared backend
-_LOCAL_MAX_S = 600  # longer-lived entries (last good values, read only on failure) stay out
+_LOCAL_MAX_S = 600  # write-once entries are answered from memory this long at most
 _PENDING_WRITES = 256  # file-system writes queued at most; beyond, the caller writes itself
 _FS_THRESHOLD = 5000  # entries kept on disk before the oldest are pruned
 _REDIS_TIMEOUTS = {"socket_connect_timeout": 0.5, "socket_timeout": 1.0}
@@ -197,7 +197,7 @@ class BrainCache:
     def _keep(self, key: str, value: Any, timeout: int) -> None:
         now = time.monotonic()
         with self._lock:
-            self._mine[key] = (now + timeout, value)
+            self._mine[key] = (now + min(timeout, _LOCAL_MAX_S), value)
             self._mine.move_to_end(key)
             if len(self._mine) % 64 == 0:  # now and then, let go of what has expired
                 for k in [k for k, (expiry, _) in self._mine.items() if expiry <= now]:
@@ -228,7 +228,7 @@ class BrainCache:
         system, True once its write is queued). `once`: the key is never written again with
         another value, so this process may answer it from memory until it expires."""
         behind = self.kind == "filesystem" and self.local > 0
-        kept = once and self.local > 0 and 0 < timeout <= _LOCAL_MAX_S
+        kept = once and self.local > 0 and timeout > 0
         copy = _copy(value) if kept or behind else value  # what no caller will change
         if kept:
             self._keep(key, copy, timeout)

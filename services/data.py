@@ -8,6 +8,11 @@ queries with one timeout do not all expire at the same refresh and make it the s
 raises: a failing adapter gives `Result.failed(error, last=…)` with the last good value and its
 `as_of` for the same question (kept in the cache, so other workers have it too, and in memory,
 so it survives a dead cache).
+
+The cache holds each distinct answer once, under its content key (`blob:<key>`, see
+`brain.memo.content_key`); a question's entry and its last good value only name that key. An
+answer that is the same from one refresh to the next (most of them) is then stored once, not
+every refresh: what a worker writes per refresh is a few short entries.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import inspect
 import json
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -34,6 +40,9 @@ log = logging.getLogger(__name__)
 TIME_PARAMS = ("now", "start", "end")
 LAST_GOOD_S = 86400  # how long the last good value of a question is remembered
 _MEMORY = 512  # last good values kept in process memory
+_STORED = 4096  # content keys this process remembers having stored
+_RESTATE_S = 60  # a last good value whose answer is unchanged is restated this often
+_MISSING = object()
 
 
 def floor_time(when: datetime, step_s: int, phase_s: int = 0) -> datetime:
@@ -53,6 +62,11 @@ def phase_of(name: str, step_s: int) -> int:
         return 0
     digest = hashlib.blake2b(name.encode(), digest_size=4).digest()
     return int.from_bytes(digest, "big") % step_s
+
+
+def _apart(a: datetime | None, b: datetime | None) -> float:
+    """Seconds between two times (infinite when one is unknown)."""
+    return abs((b - a).total_seconds()) if a is not None and b is not None else float("inf")
 
 
 def _canon(value: Any) -> Any:
@@ -107,6 +121,8 @@ class DataService:
         self._node_id = _node_id(node)
         self._lock = threading.Lock()
         self._last: OrderedDict[str, tuple[Any, datetime | None]] = OrderedDict()
+        self._stored: OrderedDict[str, float] = OrderedDict()  # content key → when stored
+        self._stated: dict[str, tuple[str, datetime | None]] = {}  # last key → (content, as_of)
 
     def __repr__(self) -> str:
         return f"DataService({self.node!r}, {self.cache!r})"
@@ -118,23 +134,48 @@ class DataService:
                 return value
         return None
 
-    def _remember(self, key: str, value: Any, as_of: datetime | None) -> None:
+    def _store(self, content: str, value: Any) -> None:
+        """The answer under its content key, unless this process stored it not long ago."""
+        now = time.monotonic()
+        with self._lock:
+            when = self._stored.get(content)
+            if when is not None and now - when < LAST_GOOD_S / 2:
+                return
+            self._stored[content] = now
+            self._stored.move_to_end(content)
+            while len(self._stored) > _STORED:
+                self._stored.popitem(last=False)
+        self.cache.set(f"blob:{content}", value, LAST_GOOD_S, once=True)
+
+    def _blob(self, content: Any) -> Any:
+        if not isinstance(content, str):
+            return _MISSING
+        value = self.cache.get(f"blob:{content}")
+        return _MISSING if value is None else value
+
+    def _remember(self, key: str, value: Any, as_of: datetime | None, content: str) -> None:
         with self._lock:
             self._last[key] = (value, as_of)
             self._last.move_to_end(key)
             while len(self._last) > _MEMORY:
                 self._last.popitem(last=False)
-        self.cache.set(key, (value, as_of), LAST_GOOD_S)
+            stated = self._stated.get(key)
+            same = stated is not None and stated[0] == content
+            recent = stated is not None and _apart(stated[1], as_of) < _RESTATE_S
+            if same and recent:
+                return
+            self._stated[key] = (content, as_of)
+        self.cache.set(key, (content, as_of), LAST_GOOD_S)
 
     def _last_good(self, key: str) -> Result[Any] | None:
         stored = self.cache.get(key)
-        if not (isinstance(stored, tuple) and len(stored) == 2):  # missing or not ours
-            with self._lock:
-                stored = self._last.get(key)
-        if stored is None:
-            return None
-        value, as_of = stored
-        return Result.good(value, as_of)
+        if isinstance(stored, tuple) and len(stored) == 2:
+            value = self._blob(stored[0])
+            if value is not _MISSING:
+                return Result.good(value, stored[1], stored[0])
+        with self._lock:  # missing, not ours, or its answer gone: this process's own
+            mine = self._last.get(key)
+        return None if mine is None else Result.good(mine[0], mine[1])
 
     def get(self, domain: str, name: str, fn: Callable[..., Any], /, **params: Any) -> Result[Any]:
         """`fn(node.backend(), **params)` through the cache; never raises."""
@@ -157,11 +198,13 @@ class DataService:
         key = f"data:{base}:{_digest(params)}"
         last_key = f"last:{base}:{_digest(others)}"
         hit = self.cache.get(key)
-        if isinstance(hit, tuple) and len(hit) == 4:  # anything else is a miss
-            value, as_of, error, content = hit
-            if error is None:
+        if isinstance(hit, tuple) and len(hit) == 3:  # anything else is a miss
+            content, as_of, error = hit
+            if error is not None:
+                return Result.failed(error, last=self._last_good(last_key))
+            value = self._blob(content)
+            if value is not _MISSING:  # (an answer gone from the cache: ask again)
                 return Result.good(value, as_of, content)
-            return Result.failed(error, last=self._last_good(last_key))
         try:
             value = fn(self.node.backend(), **params)
         except Exception as err:  # the one broad except: a failing source (any engine, driver
@@ -170,11 +213,14 @@ class DataService:
             error = f"{type(err).__name__}: {err}"[:500]
             log.warning("%s.%s failed: %s", domain, name, error)
             # one retry per refresh, not per viewer
-            self.cache.set(key, (None, None, error, None), step, once=True)
+            self.cache.set(key, (None, None, error), step, once=True)
             return Result.failed(error, last=self._last_good(last_key))
         as_of, content = self._as_of(params), content_key(value)
-        self.cache.set(key, (value, as_of, None, content), step, once=True)  # a key per refresh
-        self._remember(last_key, value, as_of)
+        if content is None:  # not picklable, so not storable either: this viewer only
+            return Result.good(value, as_of)
+        self._store(content, value)
+        self.cache.set(key, (content, as_of, None), step, once=True)  # a key per refresh
+        self._remember(last_key, value, as_of, content)
         return Result.good(value, as_of, content)
 
     def call(self, fn: Callable[..., Any], /, **params: Any) -> Result[Any]:

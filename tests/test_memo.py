@@ -128,3 +128,37 @@ def test_a_tick_with_kept_figures_equals_one_derived_afresh(
             wall_service.tick(svc, now, "440803"),
         )
     )
+
+
+def test_an_answer_is_stored_once_however_often_it_is_asked(
+    lake_node: LakeNode, tmp_path: Path
+) -> None:
+    settings = Settings(data_dir=tmp_path)
+    mine, other = make_cache(settings), make_cache(settings)
+    svc, written = DataService(lake_node, mine), []
+    store = mine.set
+
+    def noting(key: str, value: object, timeout: int, *, once: bool = False) -> bool:
+        written.append(key)
+        return store(key, value, timeout, once=once)
+
+    mine.set = noting  # type: ignore[method-assign]
+
+    def same(con: object, *, now: datetime) -> pd.DataFrame:  # an answer that never changes
+        return pd.DataFrame({"v": [1, 2, 3]})
+
+    start = floor_time(NOW, 10, phase_of("fire.same", 10))
+    answers = [
+        svc.get("fire", "same", same, now=start + timedelta(seconds=10 * i)) for i in range(5)
+    ]
+    assert len({a.key for a in answers}) == 1
+    mine.flush()
+    assert [k for k in written if k.startswith("blob:")] == [f"blob:{answers[0].key}"]
+    assert len([k for k in written if k.startswith("data:")]) == 5  # one short entry each
+    peer = DataService(lake_node, other)  # another worker reads it without asking the node
+    hit = peer.get("fire", "same", lambda con, now: pd.DataFrame({"v": [0]}), now=start)
+    assert hit.value["v"].tolist() == [1, 2, 3] and hit.key == answers[0].key
+    other.backend.delete(f"blob:{answers[0].key}")  # the answer is gone: asked again
+    other._forget()
+    again = peer.get("fire", "same", lambda con, now: pd.DataFrame({"v": [9]}), now=start)
+    assert again.value["v"].tolist() == [9]
