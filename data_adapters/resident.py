@@ -22,8 +22,8 @@ small files removed) and replacement of reference data all reduce to that, so th
 equals the lake as of the last refresh, and a reader sees either the old or the new state.
 
 Each table's copy has a `version` that moves whenever its rows change, and `quiet` tells whether
-any of its timestamps lies in a span of time (from a sorted index of them, built once per
-version): what `data_adapters.compiled` needs to know that an answer is still the same.
+any of its timestamps lies in a span of time (from a sorted index of them, kept in step with
+each change): what `data_adapters.compiled` needs to know that an answer is still the same.
 """
 
 from __future__ import annotations
@@ -281,10 +281,25 @@ class Resident:
             raise
         finally:
             s.version += 1  # (a rolled back change, too: the copy is then unshadowed)
+        self._index(s, added, rebuild=purge or (bool(removed) and not recent))
         if purge:
             s.purge = None
         if recent and added:
             self._advance(s)
+
+    def _index(self, s: _State, added: set[str], *, rebuild: bool) -> None:
+        """Bring the timestamp index of `s` to its new version: the values of the rows just
+        added merged in (values of rows deleted by compaction may stay: a larger index only
+        makes `quiet` say no more often), or built anew when rows left for good."""
+        if rebuild or s.times is None:
+            s.times = (s.version, self._times(s.t))
+            return
+        if added:
+            names = ", ".join(_quote(f) for f in sorted(added))
+            fresh = self._times(s.t, f"_file IN (SELECT hash(f) FROM unnest([{names}]) AS u(f))")
+            s.times = (s.version, np.union1d(s.times[1], fresh))
+        else:
+            s.times = (s.version, s.times[1])
 
     def _first_horizon(self, t: Table, files: set[str]) -> datetime:
         """The horizon of a recent table: `recent` before its newest row (or the clock)."""
@@ -339,13 +354,15 @@ class Resident:
                 return False
         return True
 
-    def _times(self, t: Table) -> np.ndarray:
-        """Every distinct timestamp (epoch µs) held in any of the timestamp columns of `t`."""
+    def _times(self, t: Table, where: str = "TRUE") -> np.ndarray:
+        """Every distinct timestamp (epoch µs) held in any of the timestamp columns of `t`'s rows
+        (those matching `where`)."""
         cols = [c.name for c in t.columns if c.kind == Kind.TIMESTAMP]
         if not cols:
             return np.empty(0, dtype=np.int64)
         union = " UNION ".join(
-            f'SELECT epoch_us("{c}") AS v FROM {self.rows(t.name)} WHERE "{c}" IS NOT NULL'
+            f'SELECT epoch_us("{c}") AS v FROM {self.rows(t.name)} '
+            f'WHERE "{c}" IS NOT NULL AND {where}'
             for c in cols
         )
         found = self._cur.sql(f"SELECT v FROM ({union}) ORDER BY v").fetchnumpy()["v"]
