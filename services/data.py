@@ -145,13 +145,14 @@ class DataService:
             self._stored.move_to_end(content)
             while len(self._stored) > _STORED:
                 self._stored.popitem(last=False)
-        self.cache.set(f"blob:{content}", value, LAST_GOOD_S, once=True)
+        # boxed: an answer may be None, which the cache reads as "missing"
+        self.cache.set(f"blob:{content}", (value,), LAST_GOOD_S, once=True)
 
     def _blob(self, content: Any) -> Any:
         if not isinstance(content, str):
             return _MISSING
-        value = self.cache.get(f"blob:{content}")
-        return _MISSING if value is None else value
+        boxed = self.cache.get(f"blob:{content}")
+        return boxed[0] if isinstance(boxed, tuple) and len(boxed) == 1 else _MISSING
 
     def _remember(self, key: str, value: Any, as_of: datetime | None, content: str) -> None:
         with self._lock:

@@ -162,3 +162,16 @@ def test_an_answer_is_stored_once_however_often_it_is_asked(
     other._forget()
     again = peer.get("fire", "same", lambda con, now: pd.DataFrame({"v": [9]}), now=start)
     assert again.value["v"].tolist() == [9]
+
+
+def test_an_answer_of_none_is_kept_like_any_other(lake_node: LakeNode, tmp_path: Path) -> None:
+    svc, calls = DataService(lake_node, make_cache(Settings(data_dir=tmp_path))), []
+
+    def nothing(con: object, *, now: datetime) -> None:  # e.g. no typhoon signal in force
+        calls.append(now)
+
+    start = floor_time(NOW, 10, phase_of("emergency.nothing", 10))
+    first = svc.get("emergency", "nothing", nothing, now=start)
+    again = svc.get("emergency", "nothing", nothing, now=start + timedelta(seconds=5))
+    assert first.ok and again.ok and first.value is None and again.value is None
+    assert len(calls) == 1
