@@ -176,6 +176,8 @@ def map_delta(
     for lyr in spec["layers"]:
         lid = str(lyr["id"])
         old, new = held[lid], now[lid]
+        if old == new:  # settings and every row as the browser holds them
+            continue
         if old.get("") != new[""] or not isinstance(lyr.get("data"), list):
             if old.get("") != new[""]:
                 changes[lid] = {"layer": lyr}

@@ -66,9 +66,9 @@ TIMEOUTS: Mapping[str, int] = {
 QUERY_TIMEOUTS: Mapping[str, int] = {
     "traffic.tpi_series": 60,  # a day in 15-minute buckets: a new point every 15 minutes
     "traffic.tpi_profile": 300,
-    # feeds go stale after minutes (Table.freshness_s); a failing query is caught at once by
-    # the panels' own queries, so the feed strip need not re-check every refresh
-    "health.freshness": 30,
+    # feeds go stale after 10 minutes or more (Table.freshness_s): a check a minute is a tenth
+    # of the shortest limit; a failing query is caught at once by the panels' own queries
+    "health.freshness": 60,
     # reference data: changes when the register is edited, not between two refreshes
     "traffic.segments": 300,
     "emergency.resources": 300,

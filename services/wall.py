@@ -141,7 +141,13 @@ def tick(data: DataLike, now: datetime, district: str | None = None) -> dict[str
 
 
 def _feeds(result: Result[pd.DataFrame]) -> dict[str, dict[str, Any]]:
-    """Freshness of each domain's feed; every feed is `down` when even the check fails."""
+    """Freshness of each domain's feed; every feed is `down` when even the check fails (a copy
+    of what is kept per distinct check: the caller marks it further)."""
+    kept = DERIVED("feeds", [result.key], lambda: _feeds_of(result), result.ok)
+    return {domain: dict(feed) for domain, feed in kept.items()}
+
+
+def _feeds_of(result: Result[pd.DataFrame]) -> dict[str, dict[str, Any]]:
     frame = result.value if isinstance(result.value, pd.DataFrame) else None
     rows = {r["domain"]: r for r in records(frame, ("domain", "newest", "age_s", "status"))}
     out: dict[str, dict[str, Any]] = {}
