@@ -72,30 +72,31 @@ def worst_roads(state: pd.DataFrame, n: int = 5) -> pd.DataFrame:
     """The `n` roads (by name) with the highest TPI, then the longest, then by name."""
     if state.empty:
         return pd.DataFrame(columns=_WORST_COLUMNS)
-    g = (
-        _weighted(state)
-        .groupby("road_name", sort=False)
-        .agg(
-            rank=("rank", "min"),
-            tw=("tw", "sum"),
-            w=("w", "sum"),
-            sl=("sl", "sum"),
-            lw=("lw", "sum"),
-            segments=("has", "sum"),
-            length_m=("length_m", "sum"),
-        )
-    )
-    g = g[g["w"] > 0]
+    p = _weighted(state)
+    codes, names = pd.factorize(p["road_name"], sort=False)  # a missing name: -1, left out
+    named = codes >= 0
+    road, k = codes[named], len(names)
+
+    def total(col: str) -> np.ndarray:
+        return np.bincount(road, weights=p[col].to_numpy(dtype="float64")[named], minlength=k)
+
+    rank = np.full(k, np.inf)
+    np.minimum.at(rank, road, p["rank"].to_numpy(dtype="float64")[named])
+    tw, w, sl, lw = total("tw"), total("w"), total("sl"), total("lw")
+    keep = w > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        speed = np.where(lw > 0, sl / lw, np.nan)
+        tpi = tw / w
     out = pd.DataFrame(
         {
-            "road_name": g.index.astype(str),
+            "road_name": np.asarray(names, dtype=object)[keep].astype(str),
             "road_class": [
-                CLASS_ORDER[int(r)] if r < len(CLASS_ORDER) else None for r in g["rank"]
+                CLASS_ORDER[int(r)] if r < len(CLASS_ORDER) else None for r in rank[keep]
             ],
-            "tpi": (g["tw"] / g["w"]).to_numpy(),
-            "speed_kmh": (g["sl"] / g["lw"].where(g["lw"] > 0)).to_numpy(),
-            "length_km": (g["length_m"] / 1000.0).to_numpy(),
-            "segments": g["segments"].astype(int).to_numpy(),
+            "tpi": tpi[keep],
+            "speed_kmh": speed[keep],
+            "length_km": total("length_m")[keep] / 1000.0,
+            "segments": total("has")[keep].astype(int),
         }
     )
     out["level"] = [_level(t) for t in out["tpi"]]

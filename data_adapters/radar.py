@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
+import pyarrow as pa
 from ibis import _
 
 from brain.zones import INTRUSION_COLUMNS, MOVING_KN, RULES, intrusions
-from data_adapters.compiled import run
+from data_adapters.compiled import run, to_frame
 from data_adapters.query import (
     latest_per_key,
     polygon_bbox,
@@ -32,6 +34,9 @@ __all__ = [
     "RULES",
     "dark_targets",
     "dark_targets_expr",
+    "positions_from",
+    "register",
+    "register_expr",
     "tails",
     "tails_expr",
     "track",
@@ -59,38 +64,30 @@ def zones(con: Any) -> pd.DataFrame:
     return run(zones_expr, con)
 
 
+_REGISTER = ("name", "vessel_type", "registered", "callsign", "length_m")
+_REPORT = ("ts", "lon", "lat", "sog", "cog", "heading", "nav_status", "msg_type")
+
+
 def _register(con: Any, now: datetime) -> ir.Table:
     v = latest_per_key(upto(con.table("vessels"), "ts", now), ["mmsi"])
-    return v.select(
-        _vm=v.mmsi,
-        name=v.name,
-        vessel_type=v.vessel_type,
-        registered=v.registered,
-        callsign=v.callsign,
-        length_m=v.length_m,
-    )
+    return v.select(_vm=v.mmsi, **{c: v[c] for c in _REGISTER})
+
+
+def register_expr(con: Any, *, now: datetime) -> ir.Table:
+    reg = _register(con, now)
+    return reg.select(mmsi=reg._vm, **{c: reg[c] for c in _REGISTER}).order_by("mmsi")
+
+
+def register(con: Any, *, now: datetime) -> pd.DataFrame:
+    """The vessel register as of `now`: each MMSI's newest entry at or before `now`."""
+    return run(register_expr, con, now=now)
 
 
 def _positions(con: Any, now: datetime, lookback: timedelta) -> ir.Table:
     a = latest_per_key(table_upto(con, "ais_reports", "ts", now, lookback), ["mmsi"])
     reg = _register(con, now)
     j = a.left_join(reg, a.mmsi == reg._vm)
-    return j.select(
-        "mmsi",
-        "ts",
-        "lon",
-        "lat",
-        "sog",
-        "cog",
-        "heading",
-        "nav_status",
-        "msg_type",
-        "name",
-        "vessel_type",
-        "registered",
-        "callsign",
-        "length_m",
-    )
+    return j.select("mmsi", *_REPORT, *_REGISTER)
 
 
 def vessel_positions_expr(con: Any, *, now: datetime, lookback: timedelta = _POSITIONS) -> ir.Table:
@@ -100,6 +97,27 @@ def vessel_positions_expr(con: Any, *, now: datetime, lookback: timedelta = _POS
 def vessel_positions(con: Any, *, now: datetime, lookback: timedelta = _POSITIONS) -> pd.DataFrame:
     """Each vessel's latest AIS position in `(now - lookback, now]` with its register details."""
     return run(vessel_positions_expr, con, now=now, lookback=lookback)
+
+
+def positions_from(tails: pd.DataFrame, register: pd.DataFrame) -> pd.DataFrame:
+    """`vessel_positions(now, lookback)` from `tails(now, lookback)` and `register(now)` already
+    fetched (same `now` and `lookback`): each vessel's last report, with its register entry.
+    The wall fetches the tails for its map anyway, so the positions cost no query of their own."""
+    last = tails.drop_duplicates("mmsi", keep="last")  # tails come by mmsi, then time
+    details = register.rename(columns={"mmsi": "_vm"})
+    out = last.merge(details, how="left", left_on="mmsi", right_on="_vm", sort=False)
+    table = pa.Table.from_pandas(out[["mmsi", *_REPORT, *_REGISTER]], preserve_index=False)
+    return to_frame(table, _positions_schema())
+
+
+@cache
+def _positions_schema() -> Any:
+    from data_adapters.schema import ibis_schema, table
+
+    ais, reg = ibis_schema(table("ais_reports")), ibis_schema(table("vessels"))
+    return ibis.schema(
+        {"mmsi": ais["mmsi"]} | {c: ais[c] for c in _REPORT} | {c: reg[c] for c in _REGISTER}
+    )
 
 
 def tails_expr(
@@ -112,7 +130,7 @@ def tails_expr(
     a = table_upto(con, "ais_reports", "ts", now, lookback)
     if mmsis is not None:
         a = a.filter(a.mmsi.isin([int(m) for m in mmsis]))
-    return a.select("mmsi", "ts", "lon", "lat", "sog", "cog").order_by(["mmsi", "ts"])
+    return a.select("mmsi", *_REPORT).order_by(["mmsi", "ts"])
 
 
 def tails(

@@ -122,34 +122,36 @@ def _layer_digests(lyr: Mapping[str, Any]) -> dict[str, str]:
     settings = {k: v for k, v in lyr.items() if k != "data" or not isinstance(v, list)}
     entry = {"": digest(settings)}
     if isinstance(rows, list):
-        entry.update({_key(r, i): digest(r) for i, r in enumerate(rows)})
+        entry.update({_key(r, i): _row_digest(r) for i, r in enumerate(rows)})
     return entry
 
 
-class _DigestsOf:
-    """Row digests of layers the map builder keeps (`situation_map.BUILT`) and hands out again
-    on later refreshes: worked out once per layer object (read only, as the layers are)."""
+class _ByObject:
+    """Digests of objects the map builders keep and hand out again (whole layers of
+    `situation_map.BUILT`, road rows of `map_layers`): worked out once per object, which is
+    read only. Holding each object keeps its id from being reused while it is kept."""
 
-    def __init__(self, size: int = 256) -> None:
-        self.size = size
+    def __init__(self, size: int, work: Any) -> None:
+        self.size, self.work = size, work
         self._lock = threading.Lock()
-        self._kept: OrderedDict[int, tuple[Mapping[str, Any], dict[str, str]]] = OrderedDict()
+        self._kept: OrderedDict[int, tuple[Any, Any]] = OrderedDict()
 
-    def __call__(self, lyr: Mapping[str, Any]) -> dict[str, str]:
+    def __call__(self, obj: Any) -> Any:
         with self._lock:
-            kept = self._kept.get(id(lyr))
-            if kept is not None and kept[0] is lyr:  # the same object, not a reused id
-                self._kept.move_to_end(id(lyr))
+            kept = self._kept.get(id(obj))
+            if kept is not None and kept[0] is obj:  # the same object, not a reused id
+                self._kept.move_to_end(id(obj))
                 return kept[1]
-        entry = _layer_digests(lyr)
+        result = self.work(obj)
         with self._lock:
-            self._kept[id(lyr)] = (lyr, entry)  # holding the layer keeps its id unique
+            self._kept[id(obj)] = (obj, result)
             while len(self._kept) > self.size:
                 self._kept.popitem(last=False)
-        return entry
+        return result
 
 
-_digests_of = _DigestsOf(128)  # about five views' layers (22 each)
+_row_digest = _ByObject(8192, digest)  # every road, and a few dozen refreshes of moving rows
+_digests_of = _ByObject(128, _layer_digests)  # about five views' layers (22 each)
 
 
 def digests(spec: Mapping[str, Any]) -> RowDigests:

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
+from brain.memo import content_key
 from brain.standards import WaterClass
 from data_adapters import emergency, fire, health, radar, river, traffic
 from data_adapters.result import Result
@@ -25,10 +26,12 @@ from services.wall_detail import detail
 from services.wall_panels import (
     DERIVED,
     PANELS,
+    POSITIONS,
     Call,
     DataLike,
     fetch,
     panel_values,
+    positions,
     records,
     zone_intrusions,
 )
@@ -239,11 +242,20 @@ _MAP_SOURCES: tuple[tuple[str, Any, Any], ...] = (
     ("fire_incidents", fire.incidents, lambda now: {"now": now}),
     ("reaches", river.reaches, lambda now: {}),
     ("river_stations", river.stations_latest, lambda now: {"now": now}),
-    ("vessels", radar.vessel_positions, lambda now: {"now": now}),
-    ("tails", radar.tails, lambda now: {"now": now, "lookback": TAIL}),
+    ("reports", radar.tails, lambda now: {"now": now, "lookback": POSITIONS}),  # as the panel's
+    ("register", radar.register, lambda now: {"now": now}),
     ("dark", radar.dark_targets, lambda now: {"now": now}),
     ("zones", radar.zones, lambda now: {}),
 )
+
+
+def _tails(reports: Result[Any]) -> Result[Any]:
+    """The map's short tails: the last `TAIL` of the reports fetched for the positions."""
+    frame = reports.value
+    if not isinstance(frame, pd.DataFrame) or reports.as_of is None:
+        return reports
+    tail = frame[frame["ts"] > reports.as_of - TAIL].reset_index(drop=True)
+    return Result(tail, reports.as_of, reports.error, content_key(tail))
 
 
 def map_tick(data: DataLike, now: datetime) -> MapData:
@@ -257,6 +269,9 @@ def map_tick(data: DataLike, now: datetime) -> MapData:
             strict=True,
         )
     )
+    reports, register = results.pop("reports"), results.pop("register")
+    results["vessels"] = positions(reports, register)
+    results["tails"] = _tails(reports)
     results["intrusions"] = zone_intrusions(results["vessels"], results["zones"])
     return MapData(
         **{

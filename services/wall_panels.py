@@ -10,6 +10,7 @@ done once per distinct set of answers (`panel_values`, through `DERIVED`).
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -39,7 +40,9 @@ __all__ = [
     "fetch",
     "in_district",
     "panel_values",
+    "positions",
     "records",
+    "vessel_calls",
     "zone_intrusions",
 ]
 
@@ -49,6 +52,7 @@ T = TypeVar("T")
 ECONOMY_INDICATORS: tuple[str, ...] = ("gdp", "iva", "retail", "port")
 LIST_ROWS = 8  # rows of each "worst …" list (the 16:9 layout shows fewer, 32:9 and focus all)
 TREND_HOURS = 6
+POSITIONS = timedelta(minutes=15)  # a vessel's position: its last AIS report this far back
 
 
 Call = tuple[Callable[..., Any], dict[str, Any]]
@@ -65,15 +69,36 @@ class DataLike(Protocol):
 
 
 @cache
-def _queries() -> ThreadPoolExecutor:
-    """Threads for adapter queries; kept, so each keeps its engine cursor between refreshes."""
-    return ThreadPoolExecutor(max_workers=QUERY_WORKERS, thread_name_prefix="wall-query")
+def _lanes() -> tuple[ThreadPoolExecutor, ...]:
+    """Query threads, kept so each keeps its engine cursor (and its prepared statements)."""
+    return tuple(
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"wall-query-{i}")
+        for i in range(QUERY_WORKERS)
+    )
+
+
+_placed: dict[tuple[str, ...], int] = {}  # query shape → its lane, dealt out in turn
+_placing = threading.Lock()
+
+
+def _lane(call: Call) -> ThreadPoolExecutor:
+    """The thread a call always runs on, by its query shape (adapter and non-time parameters):
+    each shape is prepared on one engine connection, not on each thread in turn. Shapes are
+    dealt out in turn as they first come, so the calls of one panel go to different threads."""
+    fn, params = call
+    shape = (fn.__module__, fn.__qualname__)
+    shape += tuple(f"{k}={v!r}" for k, v in sorted(params.items()) if not isinstance(v, datetime))
+    lanes = _lanes()
+    with _placing:
+        lane = _placed.setdefault(shape, len(_placed) % len(lanes))
+    return lanes[lane]
 
 
 def fetch(data: DataLike, *calls: Call) -> list[Result[Any]]:
     """The results of independent adapter calls, run side by side: a refresh is mostly waiting
     on small queries, and the engine releases the GIL while it works."""
-    return list(_queries().map(lambda c: data.call(c[0], **c[1]), calls))
+    futures = [_lane(c).submit(data.call, c[0], **c[1]) for c in calls]
+    return [f.result() for f in futures]
 
 
 def records(
@@ -271,16 +296,33 @@ def zone_intrusions(positions: Result[Any], zones: Result[Any]) -> Result[Any]:
     return Result(found, positions.as_of, error, combine(positions.key, zones.key))
 
 
-def radar_calls(now: datetime, adcode: str | None) -> tuple[Call, ...]:
-    return (
-        (radar.vessel_positions, {"now": now}),
-        (radar.dark_targets, {"now": now}),
-        (radar.zones, {}),
+def vessel_calls(now: datetime) -> tuple[Call, ...]:
+    """The AIS reports of the positions window (the map draws them as tails) and the register:
+    the vessel positions are derived from them (`positions`), with no query of their own."""
+    return ((radar.tails, {"now": now, "lookback": POSITIONS}), (radar.register, {"now": now}))
+
+
+def positions(reports: Result[Any], register: Result[Any]) -> Result[Any]:
+    """Each vessel's latest position with its register entry (`radar.positions_from`), once per
+    distinct pair of answers."""
+    error = reports.error or register.error
+    if not (isinstance(reports.value, pd.DataFrame) and isinstance(register.value, pd.DataFrame)):
+        return Result(None, reports.as_of, error or "no reports")
+    found = DERIVED(
+        "positions",
+        (reports.key, register.key),
+        lambda: radar.positions_from(reports.value, register.value),
     )
+    return Result(found, reports.as_of, error, combine(reports.key, register.key))
+
+
+def radar_calls(now: datetime, adcode: str | None) -> tuple[Call, ...]:
+    return (*vessel_calls(now), (radar.dark_targets, {"now": now}), (radar.zones, {}))
 
 
 def radar_panel(results: Sequence[Result[Any]], adcode: str | None) -> dict[str, Any]:
-    pos, dark, zones = results
+    reports, register, dark, zones = results
+    pos = positions(reports, register)
     vessels = in_district(_frame(pos), adcode)
     darks = in_district(_frame(dark), adcode)
     found = in_district(_frame(zone_intrusions(pos, zones)), adcode)

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pandas as pd
+import pytest
 from adapter_fixtures import NOW, check_surface
 
 from data_adapters import radar
@@ -25,6 +26,20 @@ def test_vessel_positions(con: Any) -> None:
     assert (p.loc[V1, "lon"], p.loc[V1, "lat"]) == (110.41, 21.11)  # not the one after NOW
     assert pd.isna(p.loc[V4, "name"])  # registered only after NOW
     assert not bool(p.loc[V2, "registered"])
+
+
+def test_register(con: Any) -> None:
+    reg = radar.register(con, now=NOW).set_index("mmsi")
+    assert reg.loc[V1, "name"] == "YUE ZHAN 1"  # the newest entry at or before NOW
+    assert V4 not in reg.index  # registered only after NOW
+
+
+@pytest.mark.parametrize("minutes", [-45, -20, -7, 0, 3, 11, 40])
+def test_positions_from_tails_equal_the_positions_query(con: Any, minutes: int) -> None:
+    now, window = NOW + timedelta(minutes=minutes), timedelta(minutes=15)
+    tails = radar.tails(con, now=now, lookback=window)
+    derived = radar.positions_from(tails, radar.register(con, now=now))
+    pd.testing.assert_frame_equal(derived, radar.vessel_positions(con, now=now, lookback=window))
 
 
 def test_tails_and_track(con: Any) -> None:
