@@ -56,7 +56,7 @@ POSITIONS = timedelta(minutes=15)  # a vessel's position: its last AIS report th
 
 
 Call = tuple[Callable[..., Any], dict[str, Any]]
-QUERY_WORKERS = 4  # adapter queries of one refresh in flight at once
+QUERY_WORKERS = 4  # query threads (lanes): adapter queries of one refresh in flight at once
 # Figures derived from answers (panels, zone intrusions, map layers), kept per distinct answer:
 # every district and language of the wall, a few refreshes deep.
 DERIVED = Memo(512)
