@@ -104,13 +104,9 @@ def positions_from(tails: pd.DataFrame, register: pd.DataFrame) -> pd.DataFrame:
     fetched (same `now` and `lookback`): each vessel's last report, with its register entry.
     The wall fetches the tails for its map anyway, so the positions cost no query of their own."""
     last = tails.drop_duplicates("mmsi", keep="last")  # tails come by mmsi, then time
-    reports = pa.Table.from_pandas(last[["mmsi", *_REPORT]], preserve_index=False)
-    found = pd.Index(register["mmsi"]).get_indexer(last["mmsi"])
-    picks = pa.array(found, mask=found < 0, type=pa.int64())  # null: not in the register
-    details = pa.Table.from_pandas(register[list(_REGISTER)], preserve_index=False).take(picks)
-    table = pa.Table.from_arrays(
-        [*reports.columns, *details.columns], names=[*reports.column_names, *_REGISTER]
-    )
+    details = register.rename(columns={"mmsi": "_vm"})
+    out = last.merge(details, how="left", left_on="mmsi", right_on="_vm", sort=False)
+    table = pa.Table.from_pandas(out[["mmsi", *_REPORT, *_REGISTER]], preserve_index=False)
     return to_frame(table, _positions_schema())
 
 
