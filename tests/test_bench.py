@@ -40,5 +40,7 @@ def test_bench_reports_every_case_side_by_side(tmp_path: Path) -> None:
         assert r["naive_p95_ms"] > 0 and r["engine_p95_ms"] > 0, r
         if "naive_rows" in r:
             assert r["naive_rows"] == r["rows"], r  # the naive answer is the same answer
+        if r["name"].startswith("query."):
+            assert 0 < r["refresh_p50_ms"] <= r["refresh_p95_ms"], r
     tick = next(r for r in report["results"] if r["name"] == "wall.tick")
     assert 0 < tick["bytes"] < tick["whole_bytes"]
