@@ -20,6 +20,7 @@ MOVING_KN = 0.5  # below this speed over ground a vessel counts as anchored / st
 RULES = ("no_entry", "no_fishing", "no_anchoring")
 _AT_ANCHOR = 1  # AIS navigational status "at anchor"
 
+_SOURCE = {"zone_id": "zone_id", "zone_name": "name", "zone_kind": "kind", "rule": "rule"}
 INTRUSION_COLUMNS = [
     "mmsi",
     "name",
@@ -41,12 +42,11 @@ class _Breakers:
 
     def __init__(self, frame: pd.DataFrame) -> None:
         self.n = len(frame)
-        self.fishing = np.asarray(frame["vessel_type"].eq("fishing").fillna(False), dtype=bool)
-        sog = frame["sog"].astype("float64").fillna(np.inf).to_numpy(dtype="float64")
-        anchored = frame["nav_status"].astype("Float64").eq(_AT_ANCHOR).fillna(False)
-        self.stopped: np.ndarray = np.asarray(sog < MOVING_KN, dtype=bool) | np.asarray(
-            anchored, dtype=bool
-        )
+        kind = frame["vessel_type"].to_numpy(dtype=object, na_value="")
+        self.fishing: np.ndarray = kind == "fishing"
+        sog = frame["sog"].to_numpy(dtype="float64", na_value=np.inf)
+        status = frame["nav_status"].to_numpy(dtype="float64", na_value=np.nan)
+        self.stopped: np.ndarray = (sog < MOVING_KN) | (status == _AT_ANCHOR)
 
     def of(self, rule: str) -> np.ndarray:
         if rule == "no_entry":
@@ -64,6 +64,16 @@ def _polygon(ring: str) -> shapely.Polygon:
     return polygon
 
 
+_Zone = tuple[str, str, str, str, str]  # zone_id, name, kind, rule, path
+
+
+def _ruled(zones: pd.DataFrame) -> list[_Zone]:
+    """The zones with a rule, as plain tuples, by zone id."""
+    cols = ["zone_id", "name", "kind", "rule", "path"]
+    rows = zones[cols].itertuples(index=False, name=None)
+    return sorted((r for r in rows if r[3] in RULES), key=lambda r: str(r[0]))
+
+
 def intrusions(positions: pd.DataFrame, zones: pd.DataFrame) -> pd.DataFrame:
     """(vessel, zone) pairs breaking the zone's rule, ordered by zone then MMSI.
 
@@ -74,23 +84,18 @@ def intrusions(positions: pd.DataFrame, zones: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=INTRUSION_COLUMNS)
     lon = positions["lon"].to_numpy(dtype="float64", na_value=np.nan)
     lat = positions["lat"].to_numpy(dtype="float64", na_value=np.nan)
+    mmsi = positions["mmsi"].to_numpy()
     who = _Breakers(positions)
-    ruled = zones[zones["rule"].isin(RULES)]
-    rows: list[np.ndarray] = []
-    of_zone: list[np.ndarray] = []
-    for z, (path, rule) in enumerate(zip(ruled["path"], ruled["rule"], strict=True)):
-        hit = shapely.contains_xy(_polygon(str(path)), lon, lat) & who.of(str(rule))
-        if hit.any():
-            idx = np.flatnonzero(hit)
-            rows.append(idx)
-            of_zone.append(np.full(len(idx), z))
-    if not rows:
+    vessels: list[int] = []
+    broken: list[_Zone] = []
+    for zone in _ruled(zones):
+        hit = shapely.contains_xy(_polygon(str(zone[4])), lon, lat) & who.of(str(zone[3]))
+        for i in sorted(np.flatnonzero(hit), key=lambda i: mmsi[i]):
+            vessels.append(int(i))
+            broken.append(zone)
+    if not vessels:
         return pd.DataFrame(columns=INTRUSION_COLUMNS)
-    vessel, zone = np.concatenate(rows), np.concatenate(of_zone)
-    out = positions.iloc[vessel].reset_index(drop=True)
-    picked = ruled.iloc[zone]
-    for col, src in (("zone_id", "zone_id"), ("zone_name", "name"), ("zone_kind", "kind")):
-        out[col] = picked[src].to_numpy()
-    out["rule"] = picked["rule"].to_numpy()
-    out = out[INTRUSION_COLUMNS]
-    return out.sort_values(["zone_id", "mmsi"]).reset_index(drop=True)
+    out = positions.iloc[vessels][INTRUSION_COLUMNS[:8]].reset_index(drop=True)
+    for col, k in (("zone_id", 0), ("zone_name", 1), ("zone_kind", 2), ("rule", 3)):
+        out[col] = pd.Series([z[k] for z in broken], dtype=zones[_SOURCE[col]].dtype)
+    return out
