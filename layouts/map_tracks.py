@@ -8,14 +8,17 @@ tail; unregistered ships and ships breaking a zone rule get a yellow or red ring
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from brain.standards import beaufort_force
 from layouts.map_i18n import text
 from layouts.map_spec import (
     DARK_TARGET,
+    DIGITS,
     FONT,
     VESSEL_COLORS,
     Ctx,
@@ -89,12 +92,7 @@ def vessels(
         )
         if flag:
             flags.append({"p": p, "i": "ring", "c": flag})
-    tracks: dict[Any, list[list[float]]] = {}
-    ordered = tails.sort_values(["mmsi", "ts"]) if "ts" in tails.columns else tails
-    for r in records(ordered, ["mmsi", "lon", "lat"]):
-        p = point(r["lon"], r["lat"])
-        if p is not None:
-            tracks.setdefault(r["mmsi"], []).append(p)
+    tracks = _tracks(tails)
     colors = {row["id"]: row["c"] for row in rows}
     tail_rows = [
         {"path": path, "c": [*colors.get(m, VESSEL_COLORS["other"]), 140]}
@@ -131,6 +129,27 @@ def vessels(
         icons("vessels-flags", flags, ctx, size=36, used=("ring",), pickable=False),
         icons("vessels-dark", dark_rows, ctx, size=28, used=("ring",)),
     ]
+
+
+def _tracks(tails: pd.DataFrame) -> dict[Any, list[list[float]]]:
+    """Each vessel's tail as a path of rounded points, in time order (bad points dropped)."""
+    if tails.empty:
+        return {}
+    ordered = tails.sort_values(["mmsi", "ts"], kind="stable") if "ts" in tails.columns else tails
+    lon = ordered["lon"].to_numpy(dtype="float64", na_value=np.nan)
+    lat = ordered["lat"].to_numpy(dtype="float64", na_value=np.nan)
+    good = np.isfinite(lon) & np.isfinite(lat)
+    mmsi = ordered["mmsi"].to_numpy()[good]
+    points = [
+        [round(x, DIGITS), round(y, DIGITS)]
+        for x, y in zip(lon[good].tolist(), lat[good].tolist(), strict=True)
+    ]
+    tracks: dict[Any, list[list[float]]] = {}
+    starts = [0, *(np.flatnonzero(mmsi[1:] != mmsi[:-1]) + 1).tolist(), len(mmsi)]
+    for a, b in pairwise(starts):
+        if b > a:
+            tracks.setdefault(mmsi[a].item(), []).extend(points[a:b])
+    return tracks
 
 
 def _storm_color(force: int) -> list[int]:
