@@ -12,7 +12,8 @@ so it survives a dead cache).
 The cache holds each distinct answer once, under its content key (`blob:<key>`, see
 `brain.memo.content_key`); a question's entry and its last good value only name that key. An
 answer that is the same from one refresh to the next (most of them) is then stored once, not
-every refresh: what a worker writes per refresh is a few short entries.
+every refresh; the last good value is shared at most once a minute. What a worker writes per
+refresh is a few short entries.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ TIME_PARAMS = ("now", "start", "end")
 LAST_GOOD_S = 86400  # how long the last good value of a question is remembered
 _MEMORY = 512  # last good values kept in process memory
 _STORED = 4096  # content keys this process remembers having stored
-_RESTATE_S = 60  # a last good value whose answer is unchanged is restated this often
+_RESTATE_S = 60  # a question's last good value is shared with other workers this often
 _MISSING = object()
 
 
@@ -160,11 +161,9 @@ class DataService:
             self._last.move_to_end(key)
             while len(self._last) > _MEMORY:
                 self._last.popitem(last=False)
-            stated = self._stated.get(key)
-            same = stated is not None and stated[0] == content
-            recent = stated is not None and _apart(stated[1], as_of) < _RESTATE_S
-            if same and recent:
-                return
+            stated = self._stated.get(key)  # shared at most once a minute (every refresh of a
+            if stated is not None and _apart(stated[1], as_of) < _RESTATE_S:  # moving feed
+                return  # would cost a write): this process keeps its own up to date above
             self._stated[key] = (content, as_of)
         self.cache.set(key, (content, as_of), LAST_GOOD_S)
 
