@@ -7,6 +7,7 @@ import shutil
 from datetime import datetime, timedelta
 from typing import Any
 
+import pandas as pd
 import pytest
 from adapter_fixtures import NOW, QUARANTINED
 
@@ -84,3 +85,19 @@ def test_recent_only_check_agrees_with_the_full_one(con: Any, later: timedelta) 
     cols = ["domain", "newest", "status", "quarantined"]
     assert full[cols].equals(quick[cols])
     assert (quick["rows"] <= full["rows"]).all()
+
+
+@pytest.mark.parametrize("counts", [True, False])
+def test_one_broken_feed_leaves_the_others_checked(tmp_path: Any, counts: bool) -> None:
+    import adapter_fixtures
+
+    node = LakeNode(tmp_path / "node")
+    node.create()
+    adapter_fixtures.load(node)
+    con = node.backend()
+    (node.lake / "ais_reports" / "zz-broken.parquet").write_bytes(b"not a parquet file")
+    f = health.freshness(con, now=NOW, counts=counts).set_index("domain")
+    assert f.loc["radar", "status"] == "down" and "parquet" in str(f.loc["radar", "error"]).lower()
+    assert f.loc["traffic", "status"] == "fresh" and pd.isna(f.loc["traffic", "error"])
+    assert f.loc["traffic", "newest"] == NOW - timedelta(minutes=2)
+    node.close()
