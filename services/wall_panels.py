@@ -282,18 +282,24 @@ def river_panel(results: Sequence[Result[Any]], adcode: str | None) -> dict[str,
     }
 
 
+def _derived(
+    name: str, derive: Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame], *pair: Result[Any]
+) -> Result[Any]:
+    """A frame derived from two answers (no query of its own), once per distinct pair of them;
+    it is as old as the first, and fails with either."""
+    first, second = pair
+    error = first.error or second.error
+    if not (isinstance(first.value, pd.DataFrame) and isinstance(second.value, pd.DataFrame)):
+        return Result(None, first.as_of, error or f"no {name}")
+    keys = (first.key, second.key)
+    found = DERIVED(name, keys, lambda: derive(first.value, second.value))
+    return Result(found, first.as_of, error, combine(*keys))
+
+
 def zone_intrusions(positions: Result[Any], zones: Result[Any]) -> Result[Any]:
-    """Zone intrusions derived from the vessel positions and zones (no query of their own),
-    once per distinct pair of answers (the map and the radar panel share them)."""
-    error = positions.error or zones.error
-    if not (isinstance(positions.value, pd.DataFrame) and isinstance(zones.value, pd.DataFrame)):
-        return Result(None, positions.as_of, error or "no positions")
-    found = DERIVED(
-        "intrusions",
-        (positions.key, zones.key),
-        lambda: intrusions(positions.value, zones.value),
-    )
-    return Result(found, positions.as_of, error, combine(positions.key, zones.key))
+    """Zone intrusions from the vessel positions and zones (the map and the radar panel share
+    them)."""
+    return _derived("intrusions", intrusions, positions, zones)
 
 
 def vessel_calls(now: datetime) -> tuple[Call, ...]:
@@ -303,17 +309,8 @@ def vessel_calls(now: datetime) -> tuple[Call, ...]:
 
 
 def positions(reports: Result[Any], register: Result[Any]) -> Result[Any]:
-    """Each vessel's latest position with its register entry (`radar.positions_from`), once per
-    distinct pair of answers."""
-    error = reports.error or register.error
-    if not (isinstance(reports.value, pd.DataFrame) and isinstance(register.value, pd.DataFrame)):
-        return Result(None, reports.as_of, error or "no reports")
-    found = DERIVED(
-        "positions",
-        (reports.key, register.key),
-        lambda: radar.positions_from(reports.value, register.value),
-    )
-    return Result(found, reports.as_of, error, combine(reports.key, register.key))
+    """Each vessel's latest position with its register entry (`radar.positions_from`)."""
+    return _derived("positions", radar.positions_from, reports, register)
 
 
 def radar_calls(now: datetime, adcode: str | None) -> tuple[Call, ...]:
