@@ -321,13 +321,15 @@ def to_tables(
     received_at: datetime,
     *,
     registered_mmsis: Collection[int] = frozenset(),
+    received: pd.Series | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Rows for the `ais_reports` and `vessels` tables (data_adapters/schema.py) from `reports`.
 
     Position reports (types 1-3, 18, 19) become `ais_reports`; static messages (5, 19, 24) become
     one `vessels` row per MMSI, merging the parts seen in the batch. Every row's `ts` is
     `received_at` plus its position in the batch in microseconds, which keeps (mmsi, ts) unique
-    and preserves arrival order. Rows are not filtered: `validate.check_rows` quarantines those
+    and preserves arrival order, unless `received` gives each input line's receive time (by line
+    number, `received_index`). Rows are not filtered: `validate.check_rows` quarantines those
     that break the contract (e.g. a position outside the area). AIS does not say whether a vessel
     is in the local register, so `registered` comes from `registered_mmsis`.
     """
@@ -335,7 +337,10 @@ def to_tables(
         raise ValueError("received_at must be timezone-aware")
     base = pd.Timestamp(received_at).tz_convert("UTC").as_unit("us")
     ordered = reports.sort_values("received_index", kind="stable").reset_index(drop=True)
-    ts = base + pd.to_timedelta(ordered.index.to_numpy(), unit="us")
+    if received is None:
+        ts = base + pd.to_timedelta(ordered.index.to_numpy(), unit="us")
+    else:
+        ts = received.to_numpy()[ordered["received_index"].to_numpy(dtype="int64")]
     ordered = ordered.assign(ts=pd.Series(ts, index=ordered.index).astype("datetime64[us, UTC]"))
 
     pos = ordered[ordered["msg_type"].isin(_POSITION_TYPES)]

@@ -62,12 +62,7 @@ def ingest_ais_reports(
     """
     bad = _rejects(rejected["reason"].astype(str), rejected["line"].astype(str), "AIS")
     quarantine(node, table("ais_reports"), bad, source=source, now=now)
-    tables = to_tables(reports, now)
-    if received is not None and len(tables["ais_reports"]):
-        kinds = reports["msg_type"].isin([1, 2, 3, 18, 19])
-        lines = reports.loc[kinds, "received_index"].sort_values(kind="stable")
-        ts = received.to_numpy()[lines.to_numpy(dtype="int64")]
-        tables["ais_reports"] = tables["ais_reports"].assign(ts=ts)
+    tables = to_tables(reports, now, received=received)
     out = [ingest(node, name, frame, source=source, now=now) for name, frame in tables.items()]
     out[0] = IngestReport(out[0].table, out[0].accepted, out[0].rejected + len(bad))
     return out

@@ -444,3 +444,12 @@ def test_to_tables_time_handling() -> None:
     assert ts == pd.Timestamp("2024-09-05T01:00:00Z")
     empty = to_tables(decode_nmea([])[0], NOW)
     assert empty["ais_reports"].empty and empty["vessels"].empty
+
+
+def test_to_tables_takes_each_line_s_receive_time() -> None:
+    lines = [*enc({"type": 1, "mmsi": 412440001}), *enc({"type": 1, "mmsi": 412440002})]
+    reports, _ = decode_nmea(lines)
+    received = pd.Series(pd.to_datetime(["2024-09-05T01:00:03Z", "2024-09-05T01:00:07Z"]))
+    rows = to_tables(reports, NOW, received=received)["ais_reports"].set_index("mmsi")
+    assert rows.loc[412440001, "ts"] == pd.Timestamp("2024-09-05T01:00:03Z")
+    assert rows.loc[412440002, "ts"] == pd.Timestamp("2024-09-05T01:00:07Z")
