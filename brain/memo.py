@@ -18,11 +18,13 @@ import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
-__all__ = ["Memo", "combine", "content_key"]
+__all__ = ["Kept", "Memo", "combine", "content_key"]
 
 T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 _PICKLE_ERRORS = (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError)
 
 
@@ -46,13 +48,39 @@ def combine(*keys: str | None) -> str | None:
     return hashlib.blake2b("|".join(keys).encode(), digest_size=16).hexdigest()  # type: ignore[arg-type]
 
 
-class Memo:
-    """A bounded, thread-safe store of derived values under the keys of their inputs."""
+class Kept(Generic[K, V]):
+    """A bounded, thread-safe store that lets go of what was used least recently."""
 
-    def __init__(self, size: int = 256) -> None:
+    def __init__(self, size: int) -> None:
         self.size = size
         self._lock = threading.Lock()
-        self._kept: OrderedDict[Hashable, Any] = OrderedDict()
+        self._kept: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        """The value kept under `key` (now the most recently used), or None."""
+        with self._lock:
+            value = self._kept.get(key)
+            if value is not None:
+                self._kept.move_to_end(key)
+            return value
+
+    def put(self, key: K, value: V) -> None:
+        with self._lock:
+            self._kept[key] = value
+            self._kept.move_to_end(key)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
+
+
+class Memo:
+    """Derived values under the keys of their inputs (a `Kept` of them)."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._kept: Kept[Hashable, tuple[Any]] = Kept(size)
         self.hits = self.misses = 0
 
     def __call__(
@@ -64,19 +92,14 @@ class Memo:
         if any(k is None for k in inputs):
             return derive()
         key = (name, tuple(inputs), args)
-        with self._lock:
-            if key in self._kept:
-                self._kept.move_to_end(key)
-                self.hits += 1
-                return self._kept[key]  # type: ignore[no-any-return]
+        boxed = self._kept.get(key)  # boxed: a derived value may be None
+        if boxed is not None:
+            self.hits += 1
+            return boxed[0]  # type: ignore[no-any-return]
         value = derive()
-        with self._lock:
-            self.misses += 1
-            self._kept[key] = value
-            while len(self._kept) > self.size:
-                self._kept.popitem(last=False)
+        self.misses += 1
+        self._kept.put(key, (value,))
         return value
 
     def clear(self) -> None:
-        with self._lock:
-            self._kept.clear()
+        self._kept.clear()

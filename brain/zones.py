@@ -20,7 +20,6 @@ MOVING_KN = 0.5  # below this speed over ground a vessel counts as anchored / st
 RULES = ("no_entry", "no_fishing", "no_anchoring")
 _AT_ANCHOR = 1  # AIS navigational status "at anchor"
 
-_SOURCE = {"zone_id": "zone_id", "zone_name": "name", "zone_kind": "kind", "rule": "rule"}
 INTRUSION_COLUMNS = [
     "mmsi",
     "name",
@@ -64,13 +63,14 @@ def _polygon(ring: str) -> shapely.Polygon:
     return polygon
 
 
-_Zone = tuple[str, str, str, str, str]  # zone_id, name, kind, rule, path
+_Zone = tuple[str, str, str, str, str]
+_ZONE = ("zone_id", "name", "kind", "rule", "path")  # what a _Zone holds; the first four go out
+#                                                      as zone_id, zone_name, zone_kind, rule
 
 
 def _ruled(zones: pd.DataFrame) -> list[_Zone]:
     """The zones with a rule, as plain tuples, by zone id."""
-    cols = ["zone_id", "name", "kind", "rule", "path"]
-    rows = zones[cols].itertuples(index=False, name=None)
+    rows = zones[list(_ZONE)].itertuples(index=False, name=None)
     return sorted((r for r in rows if r[3] in RULES), key=lambda r: str(r[0]))
 
 
@@ -96,6 +96,6 @@ def intrusions(positions: pd.DataFrame, zones: pd.DataFrame) -> pd.DataFrame:
     if not vessels:
         return pd.DataFrame(columns=INTRUSION_COLUMNS)
     out = positions.iloc[vessels][INTRUSION_COLUMNS[:8]].reset_index(drop=True)
-    for col, k in (("zone_id", 0), ("zone_name", 1), ("zone_kind", 2), ("rule", 3)):
-        out[col] = pd.Series([z[k] for z in broken], dtype=zones[_SOURCE[col]].dtype)
+    for k, (col, source) in enumerate(zip(INTRUSION_COLUMNS[8:], _ZONE, strict=False)):
+        out[col] = pd.Series([z[k] for z in broken], dtype=zones[source].dtype)
     return out

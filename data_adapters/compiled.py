@@ -33,7 +33,6 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -47,9 +46,10 @@ import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
+from brain.memo import Kept
 from data_adapters.query import execute, normalize, sql, utc
 from data_adapters.resident import RECENT_SUFFIX, planning
-from data_adapters.schema import TABLES, Kind
+from data_adapters.schema import Table, table
 
 __all__ = ["clear", "reusing", "run", "sql_as_run", "stats"]
 
@@ -115,14 +115,11 @@ _shapes: dict[tuple[Any, ...], tuple[tuple[str, str, timedelta], ...] | None] = 
 _counts = {"hits": 0, "compiles": 0, "unshiftable": 0, "reused": 0}
 _MAX_ANSWERS = 256  # last answers kept for reuse
 # (resident copy, template name) → (stamps, versions of the tables read, answer)
-_answers: OrderedDict[tuple[str, str], tuple[list[datetime], tuple[int, ...], pd.DataFrame]] = (
-    OrderedDict()
+_answers: Kept[tuple[str, str], tuple[list[datetime], tuple[int, ...], pd.DataFrame]] = Kept(
+    _MAX_ANSWERS
 )
 _reuse = True
 _COMPARED = (exp.GT, exp.GTE, exp.LT, exp.LTE, exp.EQ, exp.NEQ)
-_STAMPS = {t.name: {c.name for c in t.columns if c.kind == Kind.TIMESTAMP} for t in TABLES}
-_OTHERS = {t.name: {c.name for c in t.columns if c.kind != Kind.TIMESTAMP} for t in TABLES}
-_KEPT = {t.name: t.resident for t in TABLES}  # what the resident copy holds of each table
 
 
 def stats() -> dict[str, int]:
@@ -185,18 +182,22 @@ def _reads_of(text: str, resident_alias: str) -> tuple[str, ...] | None:
         tree = sqlglot.parse_one(text, read="duckdb")
     except sqlglot.errors.SqlglotError:
         return None
-    reads, ctes = set(), {cte.alias for cte in tree.find_all(exp.CTE)}
+    reads: dict[str, Table] = {}
+    ctes = {cte.alias for cte in tree.find_all(exp.CTE)}
     for t in tree.find_all(exp.Table):
         if not t.db and t.name in ctes:
             continue
         recent = t.db == resident_alias and t.name.endswith(RECENT_SUFFIX)
-        name = t.name.removesuffix(RECENT_SUFFIX) if recent else t.name
-        if _KEPT.get(name) != ("recent" if recent else "all"):  # read from the lake
+        try:
+            read = table(t.name.removesuffix(RECENT_SUFFIX) if recent else t.name)
+        except KeyError:  # not a table of the node
             return None
-        reads.add(name)
+        if read.resident != ("recent" if recent else "all"):  # read from the lake
+            return None
+        reads[read.name] = read
     # names compared with a time: timestamp columns of the tables read, and nothing else there
-    stamps = set().union(*(_STAMPS[n] for n in reads)) if reads else set()
-    stamps -= set().union(*(_OTHERS[n] for n in reads)) if reads else set()
+    stamps = {c for t in reads.values() for c in t.timestamps}
+    stamps -= {c for t in reads.values() for c in t.column_names if c not in t.timestamps}
     names: set[str] = set()
     for param in tree.find_all(exp.Placeholder, exp.Parameter):
         columns = _compared(param)
@@ -341,22 +342,17 @@ def _answer(con: Any, template: _Template, stamps: list[datetime]) -> pd.DataFra
         return _execute_prepared(con, template, stamps)
     versions = resident.versions(reads)  # before running: a change after that is seen next time
     key = (resident.alias, template.name)  # the same SQL on another node's copy is another answer
-    with _lock:
-        last = _answers.get(key)
+    last = _answers.get(key)
     if versions is not None and last is not None and last[1] == versions:
         spans = [(min(a, b), max(a, b)) for a, b in zip(last[0], stamps, strict=True)]
         if all(resident.quiet(n, v, spans) for n, v in zip(reads, versions, strict=True)):
-            with _lock:  # the same answer at these stamps: later spans start from them
+            with _lock:
                 _counts["reused"] += 1
-                _answers[key] = (stamps, versions, last[2])
+            _answers.put(key, (stamps, versions, last[2]))  # later spans start from these stamps
             return last[2].copy()
     frame = _execute_prepared(con, template, stamps)
     if versions is not None:
-        with _lock:
-            _answers[key] = (stamps, versions, frame.copy())
-            _answers.move_to_end(key)
-            while len(_answers) > _MAX_ANSWERS:
-                _answers.popitem(last=False)
+        _answers.put(key, (stamps, versions, frame.copy()))
     return frame
 
 

@@ -45,7 +45,7 @@ import duckdb
 import ibis.expr.types as ir
 import numpy as np
 
-from data_adapters.schema import TABLES, Kind, Table, table
+from data_adapters.schema import TABLES, Table, table
 
 __all__ = [
     "HOT",
@@ -246,6 +246,7 @@ class Resident:
             self._cur.execute(
                 f"CREATE VIEW {self._view(s.t)} AS SELECT {cols} FROM {self.rows(s.t.name)}"
             )
+            self._index(s, set(), rebuild=False)  # answering again: its index is current
             s.live = True
 
     def _apply(self, s: _State, added: set[str], removed: set[str]) -> None:
@@ -337,15 +338,9 @@ class Resident:
     def quiet(self, name: str, version: int, spans: list[tuple[datetime, datetime]]) -> bool:
         """Whether no timestamp of the copy of `name` at `version` lies in any of `spans` (ends
         included); False when the copy is at another version by now."""
-        s = self._states[name]
-        times = s.times
+        times = self._states[name].times  # kept in step with every change (`_index`)
         if times is None or times[0] != version:
-            with self._lock:
-                if s.version != version or not s.live:
-                    return False
-                if s.times is None or s.times[0] != version:
-                    s.times = (version, self._times(s.t))
-                times = s.times
+            return False
         values = times[1]
         for lo, hi in spans:
             first = int(lo.timestamp() * 1_000_000)
@@ -357,7 +352,7 @@ class Resident:
     def _times(self, t: Table, where: str = "TRUE") -> np.ndarray:
         """Every distinct timestamp (epoch µs) held in any of the timestamp columns of `t`'s rows
         (those matching `where`)."""
-        cols = [c.name for c in t.columns if c.kind == Kind.TIMESTAMP]
+        cols = t.timestamps
         if not cols:
             return np.empty(0, dtype=np.int64)
         union = " UNION ".join(

@@ -106,6 +106,11 @@ class Table:
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
 
+    @property
+    def timestamps(self) -> list[str]:
+        """The names of its timestamp columns."""
+        return [c.name for c in self.columns if c.kind == Kind.TIMESTAMP]
+
     def column(self, name: str) -> Column:
         for c in self.columns:
             if c.name == name:

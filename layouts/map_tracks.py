@@ -135,7 +135,8 @@ def _tracks(tails: pd.DataFrame) -> dict[Any, list[list[float]]]:
     """Each vessel's tail as a path of rounded points, in time order (bad points dropped)."""
     if tails.empty:
         return {}
-    ordered = tails.sort_values(["mmsi", "ts"], kind="stable") if "ts" in tails.columns else tails
+    by = ["mmsi", "ts"] if "ts" in tails.columns else ["mmsi"]
+    ordered = tails.sort_values(by, kind="stable")  # by vessel, each in time order
     lon = ordered["lon"].to_numpy(dtype="float64", na_value=np.nan)
     lat = ordered["lat"].to_numpy(dtype="float64", na_value=np.nan)
     good = np.isfinite(lon) & np.isfinite(lat)
@@ -144,11 +145,9 @@ def _tracks(tails: pd.DataFrame) -> dict[Any, list[list[float]]]:
         [round(x, DIGITS), round(y, DIGITS)]
         for x, y in zip(lon[good].tolist(), lat[good].tolist(), strict=True)
     ]
-    tracks: dict[Any, list[list[float]]] = {}
-    starts = [0, *(np.flatnonzero(mmsi[1:] != mmsi[:-1]) + 1).tolist(), len(mmsi)]
-    for a, b in pairwise(starts):
-        if b > a:
-            tracks.setdefault(mmsi[a].item(), []).extend(points[a:b])
+    _, first = np.unique(mmsi, return_index=True)  # rows come by vessel: where each starts
+    bounds = [*sorted(first.tolist()), len(mmsi)]
+    tracks = {mmsi[a].item(): points[a:b] for a, b in pairwise(bounds)}
     return tracks
 
 

@@ -10,14 +10,13 @@ spec in the browser. Sizes of the map box are those of `assets/wall.css`, so the
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
 from dash import dcc, html
 
+from brain.memo import Kept
 from layouts import ids, situation_map
 from layouts.i18n import t
 
@@ -132,21 +131,15 @@ class _ByObject:
     read only. Holding each object keeps its id from being reused while it is kept."""
 
     def __init__(self, size: int, work: Any) -> None:
-        self.size, self.work = size, work
-        self._lock = threading.Lock()
-        self._kept: OrderedDict[int, tuple[Any, Any]] = OrderedDict()
+        self.work = work
+        self._kept: Kept[int, tuple[Any, Any]] = Kept(size)
 
     def __call__(self, obj: Any) -> Any:
-        with self._lock:
-            kept = self._kept.get(id(obj))
-            if kept is not None and kept[0] is obj:  # the same object, not a reused id
-                self._kept.move_to_end(id(obj))
-                return kept[1]
+        kept = self._kept.get(id(obj))
+        if kept is not None and kept[0] is obj:  # the same object, not a reused id
+            return kept[1]
         result = self.work(obj)
-        with self._lock:
-            self._kept[id(obj)] = (obj, result)
-            while len(self._kept) > self.size:
-                self._kept.popitem(last=False)
+        self._kept.put(id(obj), (obj, result))
         return result
 
 

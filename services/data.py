@@ -22,15 +22,13 @@ import hashlib
 import inspect
 import json
 import logging
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from brain.memo import content_key
+from brain.memo import Kept, content_key
 from data_adapters.result import Result
 from services.cache import BrainCache, timeout_for
 
@@ -120,10 +118,9 @@ class DataService:
         self.node = node
         self.cache = cache
         self._node_id = _node_id(node)
-        self._lock = threading.Lock()
-        self._last: OrderedDict[str, tuple[Any, datetime | None]] = OrderedDict()
-        self._stored: OrderedDict[str, float] = OrderedDict()  # content key → when stored
-        self._stated: dict[str, tuple[str, datetime | None]] = {}  # last key → (content, as_of)
+        # last key → (last good value, its as_of, the as_of last shared with other workers)
+        self._last: Kept[str, tuple[Any, datetime | None, datetime | None]] = Kept(_MEMORY)
+        self._stored: Kept[str, float] = Kept(_STORED)  # content key → when stored (monotonic)
 
     def __repr__(self) -> str:
         return f"DataService({self.node!r}, {self.cache!r})"
@@ -137,15 +134,10 @@ class DataService:
 
     def _store(self, content: str, value: Any) -> None:
         """The answer under its content key, unless this process stored it not long ago."""
-        now = time.monotonic()
-        with self._lock:
-            when = self._stored.get(content)
-            if when is not None and now - when < LAST_GOOD_S / 2:
-                return
-            self._stored[content] = now
-            self._stored.move_to_end(content)
-            while len(self._stored) > _STORED:
-                self._stored.popitem(last=False)
+        now, when = time.monotonic(), self._stored.get(content)
+        if when is not None and now - when < LAST_GOOD_S / 2:
+            return
+        self._stored.put(content, now)
         # boxed: an answer may be None, which the cache reads as "missing"
         self.cache.set(f"blob:{content}", (value,), LAST_GOOD_S, once=True)
 
@@ -156,16 +148,14 @@ class DataService:
         return boxed[0] if isinstance(boxed, tuple) and len(boxed) == 1 else _MISSING
 
     def _remember(self, key: str, value: Any, as_of: datetime | None, content: str) -> None:
-        with self._lock:
-            self._last[key] = (value, as_of)
-            self._last.move_to_end(key)
-            while len(self._last) > _MEMORY:
-                self._last.popitem(last=False)
-            stated = self._stated.get(key)  # shared at most once a minute (every refresh of a
-            if stated is not None and _apart(stated[1], as_of) < _RESTATE_S:  # moving feed
-                return  # would cost a write): this process keeps its own up to date above
-            self._stated[key] = (content, as_of)
-        self.cache.set(key, (content, as_of), LAST_GOOD_S)
+        """Keep the last good value in memory, and share it with other workers at most once a
+        minute (a feed that moves every refresh would otherwise cost a write each refresh)."""
+        before = self._last.get(key)
+        shared = before[2] if before is not None else None
+        share = _apart(shared, as_of) >= _RESTATE_S
+        self._last.put(key, (value, as_of, as_of if share else shared))
+        if share:
+            self.cache.set(key, (content, as_of), LAST_GOOD_S)
 
     def _last_good(self, key: str) -> Result[Any] | None:
         stored = self.cache.get(key)
@@ -173,8 +163,7 @@ class DataService:
             value = self._blob(stored[0])
             if value is not _MISSING:
                 return Result.good(value, stored[1], stored[0])
-        with self._lock:  # missing, not ours, or its answer gone: this process's own
-            mine = self._last.get(key)
+        mine = self._last.get(key)  # missing, not ours, or its answer gone: this process's own
         return None if mine is None else Result.good(mine[0], mine[1])
 
     def get(self, domain: str, name: str, fn: Callable[..., Any], /, **params: Any) -> Result[Any]:

@@ -145,9 +145,8 @@ def tick(data: DataLike, now: datetime, district: str | None = None) -> dict[str
 
 def _feeds(result: Result[pd.DataFrame]) -> dict[str, dict[str, Any]]:
     """Freshness of each domain's feed; every feed is `down` when even the check fails (a copy
-    of what is kept per distinct check: the caller marks it further)."""
-    kept = DERIVED("feeds", [result.key], lambda: _feeds_of(result), result.ok)
-    return {domain: dict(feed) for domain, feed in kept.items()}
+    of what is kept per distinct check: the caller replaces feeds in it)."""
+    return dict(DERIVED("feeds", [result.key], lambda: _feeds_of(result), result.ok))
 
 
 def _feeds_of(result: Result[pd.DataFrame]) -> dict[str, dict[str, Any]]:
