@@ -15,11 +15,19 @@ are always read from the backend, where other workers' writes land. A read gets 
 from the backend. On the file system the write itself (several small files per entry) is left to
 a background thread, so a refresh does not wait on the disk; until it is done this process reads
 the value from memory, and `flush()` waits for it.
+
+On the file system the folder is bounded by sweeping it, not by counting on every write:
+cachelib's threshold keeps a count file that each write reads and rewrites (two more file
+round trips per entry, most of the cost of a refresh's writes). So the backend runs without a
+threshold, and once a minute the writer removes expired entries and, beyond `_FS_MAX_FILES`,
+the oldest.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import pickle
 import queue
 import threading
@@ -82,7 +90,9 @@ _DEFAULT_TIMEOUT = 30
 _LOCAL_ENTRIES = 1024  # entries each process keeps in front of the shared backend
 _LOCAL_MAX_S = 600  # write-once entries are answered from memory this long at most
 _PENDING_WRITES = 256  # file-system writes queued at most; beyond, the caller writes itself
-_FS_THRESHOLD = 5000  # entries kept on disk before the oldest are pruned
+_FS_THRESHOLD = 5000  # flask-caching's own pruning threshold (`flask_cache`)
+_FS_MAX_FILES = 5000  # entries a swept folder keeps at most: beyond, the oldest go
+_SWEEP_S = 60.0  # the file-system folder is swept this often
 _REDIS_TIMEOUTS = {"socket_connect_timeout": 0.5, "socket_timeout": 1.0}
 # What a cache backend can raise: a lost Redis, a full or unreadable disk, a corrupt entry.
 _CACHE_ERRORS = (
@@ -150,7 +160,8 @@ def _backend(settings: Any) -> BaseCache:
         return RedisCache(host=client, default_timeout=_DEFAULT_TIMEOUT, key_prefix=KEY_PREFIX)
     folder = settings.data_dir / "cache"
     folder.mkdir(parents=True, exist_ok=True)
-    return FileSystemCache(str(folder), threshold=_FS_THRESHOLD, default_timeout=_DEFAULT_TIMEOUT)
+    # no threshold: BrainCache sweeps the folder instead of counting its files on every write
+    return FileSystemCache(str(folder), threshold=0, default_timeout=_DEFAULT_TIMEOUT)
 
 
 _IMMUTABLE = (type(None), bool, int, float, str, bytes, datetime, date, timedelta)
@@ -179,6 +190,7 @@ class BrainCache:
         self._mine: OrderedDict[str, tuple[float, Any]] = OrderedDict()  # key → (expiry, value)
         self._unwritten: dict[str, Any] = {}  # key → value queued for the file system
         self._pending: queue.Queue[tuple[str, Any, int]] | None = None  # writes left to a thread
+        self._next_sweep = time.monotonic() + _SWEEP_S if kind == "filesystem" else float("inf")
 
     def __repr__(self) -> str:  # a Redis URL may hold a password
         return f"BrainCache({self.kind})"
@@ -277,6 +289,32 @@ class BrainCache:
         except _CACHE_ERRORS as err:
             log.warning("cache %s: set failed: %s", self.kind, err)
             return False
+        finally:
+            if time.monotonic() >= self._next_sweep:
+                self.sweep()
+
+    def sweep(self) -> int:
+        """Remove the file-system folder's expired entries and, beyond `_FS_MAX_FILES`, its
+        oldest; the number of entries removed (0 for other backends)."""
+        with self._lock:
+            self._next_sweep = time.monotonic() + _SWEEP_S
+        if not isinstance(self.backend, FileSystemCache):
+            return 0
+        try:
+            before = len(os.listdir(self.backend._path))
+            self.backend._remove_expired(time.time())  # cachelib's own expiry test per file
+            entries = []
+            for entry in os.scandir(self.backend._path):
+                with contextlib.suppress(FileNotFoundError):
+                    entries.append((entry.stat().st_mtime, entry.path))
+            entries.sort()
+            for _, path in entries[: max(0, len(entries) - _FS_MAX_FILES)]:
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(path)
+            return max(0, before - len(os.listdir(self.backend._path)))
+        except OSError as err:
+            log.warning("cache %s: sweep failed: %s", self.kind, err)
+            return 0
 
     def delete(self, key: str) -> bool:
         self.flush()

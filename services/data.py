@@ -10,10 +10,11 @@ raises: a failing adapter gives `Result.failed(error, last=…)` with the last g
 so it survives a dead cache).
 
 The cache holds each distinct answer once, under its content key (`blob:<key>`, see
-`brain.memo.content_key`); a question's entry and its last good value only name that key. An
-answer that is the same from one refresh to the next (most of them) is then stored once, not
-every refresh; the last good value is shared at most once a minute. What a worker writes per
-refresh is a few short entries.
+`brain.memo.content_key`, for `_BLOB_S`); a question's entry only names that key. An answer that
+is the same from one refresh to the next (most of them) is then stored once, not every refresh.
+The last good value is shared whole, under one key per question, at most once a minute, so the
+cache keeps one of them per question, not one per minute. What a worker writes per refresh is a
+few short entries.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ TIME_PARAMS = ("now", "start", "end")
 LAST_GOOD_S = 86400  # how long the last good value of a question is remembered
 _MEMORY = 512  # last good values kept in process memory
 _STORED = 4096  # content keys this process remembers having stored
+_BLOB_S = 900  # an answer stays in the cache this long after it was last stored
 _RESTATE_S = 60  # a question's last good value is shared with other workers this often
 _MISSING = object()
 
@@ -135,11 +137,11 @@ class DataService:
     def _store(self, content: str, value: Any) -> None:
         """The answer under its content key, unless this process stored it not long ago."""
         now, when = time.monotonic(), self._stored.get(content)
-        if when is not None and now - when < LAST_GOOD_S / 2:
+        if when is not None and now - when < _BLOB_S / 2:
             return
         self._stored.put(content, now)
         # boxed: an answer may be None, which the cache reads as "missing"
-        self.cache.set(f"blob:{content}", (value,), LAST_GOOD_S, once=True)
+        self.cache.set(f"blob:{content}", (value,), _BLOB_S, once=True)
 
     def _blob(self, content: Any) -> Any:
         if not isinstance(content, str):
@@ -155,14 +157,12 @@ class DataService:
         share = _apart(shared, as_of) >= _RESTATE_S
         self._last.put(key, (value, as_of, as_of if share else shared))
         if share:
-            self.cache.set(key, (content, as_of), LAST_GOOD_S)
+            self.cache.set(key, (value, as_of, content), LAST_GOOD_S)
 
     def _last_good(self, key: str) -> Result[Any] | None:
         stored = self.cache.get(key)
-        if isinstance(stored, tuple) and len(stored) == 2:
-            value = self._blob(stored[0])
-            if value is not _MISSING:
-                return Result.good(value, stored[1], stored[0])
+        if isinstance(stored, tuple) and len(stored) == 3:
+            return Result.good(stored[0], stored[1], stored[2])
         mine = self._last.get(key)  # missing, not ours, or its answer gone: this process's own
         return None if mine is None else Result.good(mine[0], mine[1])
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,7 @@ import pytest
 from adapter_fixtures import NOW
 from flask import Flask
 
+import services.cache
 from config import Settings
 from data_adapters import traffic
 from data_adapters.node import LakeNode, SqlNode
@@ -81,6 +84,40 @@ def test_only_write_once_keys_are_answered_from_memory(tmp_path: Path) -> None:
     assert mine.get("again") == 2  # read where other workers write
     mine.backend.delete("once")
     assert mine.get("once") == 1  # kept in memory: its one value
+
+
+def test_the_file_cache_folder_is_swept_not_counted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache, folder = make_cache(_settings(tmp_path)), tmp_path / "cache"
+    for i in range(4):
+        cache.set(f"short{i}", i, 1)
+    for i in range(6):
+        cache.set(f"long{i}", i, 3600)
+    cache.flush()
+    assert len(os.listdir(folder)) == 10  # the entries alone: no count file rewritten per write
+    time.sleep(1.1)
+    assert cache.sweep() == 4  # the expired ones
+    assert [cache.get(f"long{i}") for i in range(6)] == list(range(6))
+    files = sorted(folder.iterdir())
+    for age, path in enumerate(files):  # distinct ages: the oldest go first
+        os.utime(path, (1_000_000 + age, 1_000_000 + age))
+    monkeypatch.setattr(services.cache, "_FS_MAX_FILES", 4)
+    assert cache.sweep() == 2
+    assert sorted(folder.iterdir()) == files[2:]
+
+
+def test_the_file_cache_sweeps_itself_while_writing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(services.cache, "_SWEEP_S", 0.0)
+    cache, folder = make_cache(_settings(tmp_path)), tmp_path / "cache"
+    cache.set("old", 1, 1)
+    cache.flush()
+    time.sleep(1.1)
+    cache.set("new", 2, 60)
+    cache.flush()
+    assert len(os.listdir(folder)) == 1 and cache.get("new") == 2
 
 
 def test_floor_time() -> None:
