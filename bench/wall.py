@@ -56,6 +56,10 @@ class _Recorder:
         self.calls.append((fn, params))
         return self.inner.call(fn, **params)
 
+    def behind(self, fn: Any, /, **params: Any) -> Any:
+        self.calls.append((fn, params))
+        return self.inner.behind(fn, **params)
+
 
 to_json: Callable[[Any], str] = _to_json  # untyped in Dash
 

@@ -63,15 +63,7 @@ def _polygon(ring: str) -> shapely.Polygon:
     return polygon
 
 
-_Zone = tuple[str, str, str, str, str]
-_ZONE = ("zone_id", "name", "kind", "rule", "path")  # what a _Zone holds; the first four go out
-#                                                      as zone_id, zone_name, zone_kind, rule
-
-
-def _ruled(zones: pd.DataFrame) -> list[_Zone]:
-    """The zones with a rule, as plain tuples, by zone id."""
-    rows = zones[list(_ZONE)].itertuples(index=False, name=None)
-    return sorted((r for r in rows if r[3] in RULES), key=lambda r: str(r[0]))
+_ZONE = {"zone_id": "zone_id", "name": "zone_name", "kind": "zone_kind", "rule": "rule"}
 
 
 def intrusions(positions: pd.DataFrame, zones: pd.DataFrame) -> pd.DataFrame:
@@ -84,18 +76,22 @@ def intrusions(positions: pd.DataFrame, zones: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=INTRUSION_COLUMNS)
     lon = positions["lon"].to_numpy(dtype="float64", na_value=np.nan)
     lat = positions["lat"].to_numpy(dtype="float64", na_value=np.nan)
-    mmsi = positions["mmsi"].to_numpy()
+    by_mmsi = np.argsort(positions["mmsi"].to_numpy(), kind="stable")
     who = _Breakers(positions)
-    vessels: list[int] = []
-    broken: list[_Zone] = []
-    for zone in _ruled(zones):
-        hit = shapely.contains_xy(_polygon(str(zone[4])), lon, lat) & who.of(str(zone[3]))
-        for i in sorted(np.flatnonzero(hit), key=lambda i: mmsi[i]):
-            vessels.append(int(i))
-            broken.append(zone)
-    if not vessels:
+    ids, rules, paths = (zones[c].tolist() for c in ("zone_id", "rule", "path"))
+    vessels: list[np.ndarray] = []
+    broken: list[np.ndarray] = []
+    for z in sorted(range(len(zones)), key=lambda z: str(ids[z])):
+        if rules[z] not in RULES:
+            continue
+        hit = shapely.contains_xy(_polygon(str(paths[z])), lon, lat) & who.of(str(rules[z]))
+        inside = by_mmsi[hit[by_mmsi]]  # by MMSI
+        vessels.append(inside)
+        broken.append(np.full(len(inside), z))
+    found = np.concatenate(vessels) if vessels else np.arange(0)
+    if not len(found):
         return pd.DataFrame(columns=INTRUSION_COLUMNS)
-    out = positions.iloc[vessels][INTRUSION_COLUMNS[:8]].reset_index(drop=True)
-    for k, (col, source) in enumerate(zip(INTRUSION_COLUMNS[8:], _ZONE, strict=False)):
-        out[col] = pd.Series([z[k] for z in broken], dtype=zones[source].dtype)
-    return out
+    out = positions[INTRUSION_COLUMNS[:8]].take(found).reset_index(drop=True)
+    where = zones[list(_ZONE)].take(np.concatenate(broken)).reset_index(drop=True)
+    where.columns = list(_ZONE.values())
+    return pd.concat([out, where], axis=1)

@@ -15,6 +15,7 @@ from typing import Any
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 from ibis import _
@@ -103,9 +104,23 @@ def positions_from(tails: pd.DataFrame, register: pd.DataFrame) -> pd.DataFrame:
     """`vessel_positions(now, lookback)` from `tails(now, lookback)` and `register(now)` already
     fetched (same `now` and `lookback`): each vessel's last report, with its register entry.
     The wall fetches the tails for its map anyway, so the positions cost no query of their own."""
-    last = tails.drop_duplicates("mmsi", keep="last")  # tails come by mmsi, then time
-    details = register.rename(columns={"mmsi": "_vm"})
-    out = last.merge(details, how="left", left_on="mmsi", right_on="_vm", sort=False)
+    mmsi = tails["mmsi"].to_numpy()
+    last = np.flatnonzero(np.append(mmsi[1:] != mmsi[:-1], True)) if len(mmsi) else np.arange(0)
+    reports = tails.take(last)[["mmsi", *_REPORT]].reset_index(drop=True)
+    known = register["mmsi"].to_numpy()
+    if len(known):  # every vessel in the register (the usual case): its rows, typed as they are
+        order = np.argsort(known, kind="stable")
+        at = order[np.minimum(np.searchsorted(known, mmsi[last], sorter=order), len(known) - 1)]
+        if (known[at] == mmsi[last]).all():
+            details = register.take(at)[list(_REGISTER)].reset_index(drop=True)
+            return pd.concat([reports, details], axis=1)
+    out = reports.merge(
+        register.rename(columns={"mmsi": "_vm"}),
+        how="left",
+        left_on="mmsi",
+        right_on="_vm",
+        sort=False,
+    )
     table = pa.Table.from_pandas(out[["mmsi", *_REPORT, *_REGISTER]], preserve_index=False)
     return to_frame(table, _positions_schema())
 

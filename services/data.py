@@ -23,10 +23,13 @@ import hashlib
 import inspect
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from brain.memo import Kept, content_key
@@ -44,6 +47,25 @@ _STORED = 4096  # content keys this process remembers having stored
 _BLOB_S = 900  # an answer stays in the cache this long after it was last stored
 _RESTATE_S = 60  # a question's last good value is shared with other workers this often
 _MISSING = object()
+_behind_lock = threading.Lock()
+_behind_keys: set[str] = set()  # questions being asked in the background (`DataService.behind`)
+
+
+@cache
+def _background() -> ThreadPoolExecutor:
+    """The thread that asks `behind` questions (one: they are few and must not crowd a refresh)."""
+    return ThreadPoolExecutor(1, thread_name_prefix="data-behind")
+
+
+@dataclass(frozen=True)
+class _Question:
+    """One adapter call as the cache knows it: parameters floored to its step, and its keys."""
+
+    name: str  # domain.adapter
+    step: int  # seconds
+    params: dict[str, Any]
+    key: str  # this step's answer
+    last_key: str  # the question's last good answer, whatever the step
 
 
 def floor_time(when: datetime, step_s: int, phase_s: int = 0) -> datetime:
@@ -120,8 +142,9 @@ class DataService:
         self.node = node
         self.cache = cache
         self._node_id = _node_id(node)
-        # last key → (last good value, its as_of, the as_of last shared with other workers)
-        self._last: Kept[str, tuple[Any, datetime | None, datetime | None]] = Kept(_MEMORY)
+        # last key → (last good value, its as_of, the as_of last shared with other workers,
+        # its content key)
+        self._last: Kept[str, tuple[Any, datetime | None, datetime | None, str]] = Kept(_MEMORY)
         self._stored: Kept[str, float] = Kept(_STORED)  # content key → when stored (monotonic)
 
     def __repr__(self) -> str:
@@ -155,7 +178,7 @@ class DataService:
         before = self._last.get(key)
         shared = before[2] if before is not None else None
         share = _apart(shared, as_of) >= _RESTATE_S
-        self._last.put(key, (value, as_of, as_of if share else shared))
+        self._last.put(key, (value, as_of, as_of if share else shared, content))
         if share:
             self.cache.set(key, (value, as_of, content), LAST_GOOD_S)
 
@@ -164,56 +187,103 @@ class DataService:
         if isinstance(stored, tuple) and len(stored) == 3:
             return Result.good(stored[0], stored[1], stored[2])
         mine = self._last.get(key)  # missing, not ours, or its answer gone: this process's own
-        return None if mine is None else Result.good(mine[0], mine[1])
+        return None if mine is None else Result.good(mine[0], mine[1], mine[3])
 
-    def get(self, domain: str, name: str, fn: Callable[..., Any], /, **params: Any) -> Result[Any]:
-        """`fn(node.backend(), **params)` through the cache; never raises."""
+    def _question(
+        self, domain: str, name: str, fn: Callable[..., Any], params: dict[str, Any]
+    ) -> _Question:
+        """The call's parameters floored to its step, and its cache keys (ValueError for a
+        naive time)."""
         step = timeout_for(domain, name)
         phase = phase_of(f"{domain}.{name}", step)
         params = _without_defaults(fn, params)  # f(now=t) and f(now=t, adcode=None) share a key
-        try:
-            params = {
-                k: (
-                    floor_time(v, step, phase)
-                    if k in TIME_PARAMS and isinstance(v, datetime)
-                    else v
-                )
-                for k, v in params.items()
-            }
-        except ValueError as err:
-            return Result.failed(f"ValueError: {err}")
+        params = {
+            k: (floor_time(v, step, phase) if k in TIME_PARAMS and isinstance(v, datetime) else v)
+            for k, v in params.items()
+        }
         others = {k: v for k, v in params.items() if k not in TIME_PARAMS}
         base = f"{self._node_id}:{domain}:{name}"
-        key = f"data:{base}:{_digest(params)}"
-        last_key = f"last:{base}:{_digest(others)}"
-        hit = self.cache.get(key)
+        return _Question(
+            f"{domain}.{name}",
+            step,
+            params,
+            f"data:{base}:{_digest(params)}",
+            f"last:{base}:{_digest(others)}",
+        )
+
+    def _cached(self, q: _Question) -> Result[Any] | None:
+        """The question's answer (or failure) in the cache, or None."""
+        hit = self.cache.get(q.key)
         if isinstance(hit, tuple) and len(hit) == 3:  # anything else is a miss
             content, as_of, error = hit
             if error is not None:
-                return Result.failed(error, last=self._last_good(last_key))
+                return Result.failed(error, last=self._last_good(q.last_key))
             value = self._blob(content)
             if value is not _MISSING:  # (an answer gone from the cache: ask again)
                 return Result.good(value, as_of, content)
+        return None
+
+    def _ask(self, fn: Callable[..., Any], q: _Question) -> Result[Any]:
+        """Run the adapter and store its answer (or its failure)."""
         try:
-            value = fn(self.node.backend(), **params)
+            value = fn(self.node.backend(), **q.params)
         except Exception as err:  # the one broad except: a failing source (any engine, driver
             # or adapter error) must become a value, so one dead feed cannot blank the wall;
             # the error text and the last good data go to the panel instead.
             error = f"{type(err).__name__}: {err}"[:500]
-            log.warning("%s.%s failed: %s", domain, name, error)
+            log.warning("%s failed: %s", q.name, error)
             # one retry per refresh, not per viewer
-            self.cache.set(key, (None, None, error), step, once=True)
-            return Result.failed(error, last=self._last_good(last_key))
-        as_of, content = self._as_of(params), content_key(value)
+            self.cache.set(q.key, (None, None, error), q.step, once=True)
+            return Result.failed(error, last=self._last_good(q.last_key))
+        as_of, content = self._as_of(q.params), content_key(value)
         if content is None:  # not picklable, so not storable either: this viewer only
             return Result.good(value, as_of)
         self._store(content, value)
-        self.cache.set(key, (content, as_of, None), step, once=True)  # a key per refresh
-        self._remember(last_key, value, as_of, content)
+        self.cache.set(q.key, (content, as_of, None), q.step, once=True)  # a key per refresh
+        self._remember(q.last_key, value, as_of, content)
         return Result.good(value, as_of, content)
+
+    def get(self, domain: str, name: str, fn: Callable[..., Any], /, **params: Any) -> Result[Any]:
+        """`fn(node.backend(), **params)` through the cache; never raises."""
+        try:
+            q = self._question(domain, name, fn, params)
+        except ValueError as err:
+            return Result.failed(f"ValueError: {err}")
+        return self._cached(q) or self._ask(fn, q)
 
     def call(self, fn: Callable[..., Any], /, **params: Any) -> Result[Any]:
         """`get` with the domain taken from the adapter's module and the name from the function:
         `svc.call(traffic.district_tpi, now=now)`."""
         domain = fn.__module__.rsplit(".", 1)[-1]
         return self.get(domain, fn.__name__, fn, **params)
+
+    def behind(self, fn: Callable[..., Any], /, **params: Any) -> Result[Any]:
+        """`call` for a check whose step is much longer than a refresh (the feed health): when
+        this step's answer is not in yet but this process has the previous step's, that one
+        now, and this step's asked in the background, so no refresh waits for the check. A
+        step's answer is then at most one refresh late; anything older is asked at once."""
+        domain = fn.__module__.rsplit(".", 1)[-1]
+        try:
+            q = self._question(domain, fn.__name__, fn, params)
+        except ValueError as err:
+            return Result.failed(f"ValueError: {err}")
+        found = self._cached(q)
+        if found is not None:
+            return found
+        mine = self._last.get(q.last_key)
+        as_of = self._as_of(q.params)
+        if mine is None or _apart(mine[1], as_of) > q.step:
+            return self._ask(fn, q)
+        with _behind_lock:
+            first = q.key not in _behind_keys
+            _behind_keys.add(q.key)
+        if first:
+            _background().submit(self._ask_behind, fn, q)
+        return Result.good(mine[0], mine[1], mine[3])
+
+    def _ask_behind(self, fn: Callable[..., Any], q: _Question) -> None:
+        try:
+            self._ask(fn, q)
+        finally:
+            with _behind_lock:
+                _behind_keys.discard(q.key)

@@ -107,12 +107,14 @@ def _panel(domain: str, results: Sequence[Result[Any]], district: str | None) ->
 def tick(data: DataLike, now: datetime, district: str | None = None) -> dict[str, Any]:
     """Everything the wall shows at `now` for the city (`district` None) or one district.
 
-    Every adapter call of the refresh (feed check, title, all panels) goes out in one batch, so
-    the queries the cache does not answer run side by side; the figures are then derived from
-    the answers, once per distinct answer (`services.wall_panels.DERIVED`)."""
+    Every adapter call of the refresh (title, all panels) goes out in one batch, so the queries
+    the cache does not answer run side by side; the figures are then derived from the answers,
+    once per distinct answer (`services.wall_panels.DERIVED`). The feed check, once a minute,
+    is never waited for (`DataService.behind`): a panel whose own query fails is marked at once
+    (`_feed_with_panel`)."""
     now = now.astimezone(UTC)
+    checked = data.behind(health.freshness, now=now, counts=False)
     plan: list[Call] = [
-        (health.freshness, {"now": now, "counts": False}),
         (emergency.typhoon_signal_now, {"now": now, "adcode": district}),
         (emergency.typhoon_track, {"now": now}),
     ]
@@ -121,7 +123,7 @@ def tick(data: DataLike, now: datetime, district: str | None = None) -> dict[str
         calls = PANELS[domain].calls(now, district)
         spans[domain] = slice(len(plan), len(plan) + len(calls))
         plan += calls
-    checked, signal, track, *_ = results = fetch(data, *plan)
+    signal, track, *_ = results = fetch(data, *plan)
     feeds = _feeds(checked)
     title = _title(signal, track, district)
     panels: dict[str, dict[str, Any]] = {}

@@ -67,6 +67,8 @@ class DataLike(Protocol):
 
     def call(self, fn: Callable[..., T], /, **params: Any) -> Result[T]: ...
 
+    def behind(self, fn: Callable[..., T], /, **params: Any) -> Result[T]: ...
+
 
 @cache
 def _lanes() -> tuple[ThreadPoolExecutor, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -118,6 +119,17 @@ def test_the_file_cache_sweeps_itself_while_writing(
     cache.set("new", 2, 60)
     cache.flush()
     assert len(os.listdir(folder)) == 1 and cache.get("new") == 2
+
+
+def test_writes_wait_for_the_refresh_that_holds_the_cache(tmp_path: Path) -> None:
+    mine, other = make_cache(_settings(tmp_path)), make_cache(_settings(tmp_path))
+    with mine.holding():
+        mine.set("k", {"v": 1}, 60)
+        time.sleep(0.3)
+        assert other.get("k") is None  # not on disk while the refresh is computed
+        assert mine.get("k") == {"v": 1}  # this process has it meanwhile
+    mine.flush()
+    assert other.get("k") == {"v": 1}
 
 
 def test_floor_time() -> None:
@@ -276,3 +288,31 @@ def test_explicit_defaults_share_the_cache_entry(lake_node: LakeNode, tmp_path: 
     c = svc.get("traffic", "district_tpi", counted, now=NOW, adcode="440802")
     assert a.ok and b.ok and c.ok
     assert calls == [{"adcode": None}, {"adcode": "440802"}]
+
+
+def test_a_check_behind_never_keeps_a_refresh_waiting(lake_node: LakeNode, tmp_path: Path) -> None:
+    svc, fn, release = DataService(lake_node, make_cache(_settings(tmp_path))), Counter(), []
+
+    def check(con: Any, *, now: datetime) -> pd.DataFrame:  # a slow check once released
+        if release:
+            release[0].wait(10)
+        return fn(con, now=now)
+
+    check.__module__, check.__name__ = "data_adapters.health", "freshness"  # asked once a minute
+    start = floor_time(NOW, 60, phase_of("health.freshness", 60))
+    first = svc.behind(check, now=start)  # nothing before it: asked at once
+    assert first.ok and fn.calls == 1 and first.as_of == start
+    assert svc.behind(check, now=start + timedelta(seconds=30)).key == first.key  # same step
+    release.append(threading.Event())
+    began = time.monotonic()
+    late = svc.behind(check, now=start + timedelta(seconds=65))  # the next step: not waited for
+    again = svc.behind(check, now=start + timedelta(seconds=70))  # asked once, not twice
+    assert time.monotonic() - began < 5
+    assert late.ok and late.as_of == start and late.key == first.key and again.as_of == start
+    release[0].set()
+    services.data._background().submit(lambda: None).result(10)  # the background is done
+    fresh = svc.behind(check, now=start + timedelta(seconds=75))
+    assert fn.calls == 2 and fresh.as_of == start + timedelta(seconds=60)
+    assert fresh.value["call"].tolist() == [2]
+    skipped = svc.behind(check, now=start + timedelta(minutes=5))  # steps missed: asked at once
+    assert fn.calls == 3 and skipped.as_of == start + timedelta(minutes=5)

@@ -144,6 +144,9 @@ class _Failing:
             return Result.failed("IOException: no such file", last=last)
         return good
 
+    def behind(self, fn: Any, /, **params: Any) -> Result[Any]:
+        return self.call(fn, **params)
+
 
 @pytest.mark.parametrize("remember", [True, False])
 def test_a_dead_feed_goes_stale_alone(svc: DataService, remember: bool) -> None:
