@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-__all__ = ["REFRESH", "percentile", "rss_mb", "timed"]
+__all__ = ["REFRESH", "ms", "percentile", "rounds", "rss_mb", "timed"]
 
 REFRESH = timedelta(seconds=5)  # the wall's refresh: benchmarked refreshes are this far apart
 
@@ -29,6 +29,26 @@ def timed(fn: Callable[[], Any], repeats: int) -> tuple[list[float], Any]:
         result = fn()
         times.append((time.perf_counter() - began) * 1000)
     return times, result
+
+
+def ms(fn: Callable[[], Any]) -> float:
+    """Milliseconds `fn()` takes."""
+    began = time.perf_counter()
+    fn()
+    return (time.perf_counter() - began) * 1000
+
+
+def rounds(jobs: dict[str, Callable[[], float]], repeats: int) -> dict[str, list[float]]:
+    """Each job's milliseconds (as the job reports them) over `repeats` rounds that run every
+    job once, in turn, after one warm-up round: what is compared is measured side by side, so a
+    machine whose speed drifts during the run weighs on each alike."""
+    for job in jobs.values():
+        job()
+    times: dict[str, list[float]] = {name: [] for name in jobs}
+    for _ in range(repeats):
+        for name, job in jobs.items():
+            times[name].append(job())
+    return times
 
 
 def rss_mb() -> float:

@@ -7,6 +7,11 @@ Every figure is measured side by side in one run with what it is compared to:
 - the bare engine running the same SQL text, on the same (resident or lake) tables;
 - the naive approach (tables loaded into pandas at start, filtered per request), run in a
   separate process so that its memory is measured apart from the app worker's.
+
+The adapter, the bare engine and the naive app take turns (`bench.rounds`): each repeat runs the
+adapter, then the same SQL on the engine, then the naive request; each wall refresh is followed
+by the naive refresh at the same time. A machine whose speed drifts during the run then weighs on
+both sides of every ratio alike.
 """
 
 from __future__ import annotations
@@ -18,79 +23,73 @@ import statistics
 import subprocess
 import sys
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench import REFRESH, percentile, rss_mb, timed
+from bench import REFRESH, ms, percentile, rounds, rss_mb, timed
 from bench.cases import CASES, Case, pick_mmsi
+from bench.naive_worker import NaiveProcess
 from bench.wall import bench_wall
 from config import load_settings
 from data_adapters.compiled import reusing, sql_as_run
-from data_adapters.node import LakeNode, open_node
+from data_adapters.node import open_node
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _ensure_seeded(data_dir: Path, scale: str, seed_value: int) -> datetime:
-    from simulator.base import Scale
-    from simulator.seed import load_manifest, seed
+    """The seeded node's `now`; seeds it first (in its own process, so that this one's peak
+    memory is the app's) when it is missing or of another scale."""
+    from simulator.seed import load_manifest
 
     manifest = load_manifest(data_dir)
     if manifest is None or manifest.scale != scale:
         print(f"seeding {scale} data node at {data_dir} …", file=sys.stderr, flush=True)
-        node = LakeNode(data_dir)
-        report = seed(
-            node,
-            data_dir,
-            scale=Scale(scale),
-            seed_value=seed_value,
-            now=datetime.now(UTC),
-            force=True,
-        )
-        node.close()
-        assert report is not None
-        print(f"seeded in {report.seconds:.0f} s", file=sys.stderr, flush=True)
+        cmd = [sys.executable, "-m", "brain", "seed", "--scale", scale, "--force"]
+        cmd += ["--data-dir", str(data_dir), "--seed", str(seed_value)]
+        subprocess.run(cmd, cwd=ROOT, check=True, stdout=sys.stderr)
         manifest = load_manifest(data_dir)
         assert manifest is not None
     return datetime.fromisoformat(manifest.live_until)
 
 
-def _naive(data_dir: Path, now: datetime, repeats: int, mmsi: int) -> dict[str, Any]:
-    cmd = [
-        sys.executable,
-        "-m",
-        "bench.naive_worker",
-        "--data-dir",
-        str(data_dir),
-        "--now",
-        now.isoformat(),
-        "--repeats",
-        str(repeats),
-        "--mmsi",
-        str(mmsi),
-    ]
-    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True)
-    return dict(json.loads(done.stdout))
-
-
-def run_case(case: Case, node: Any, now: datetime, mmsi: int, repeats: int) -> dict[str, Any]:
+def run_case(
+    case: Case, node: Any, now: datetime, mmsi: int, repeats: int, naive: NaiveProcess | None
+) -> dict[str, Any]:
     con = node.backend()
     kwargs = case.kwargs(now, mmsi)
-    with reusing(False):  # the query itself, every time
-        adapter_times, frame = timed(lambda: case.adapter(con, **kwargs), repeats)
     query = sql_as_run(case.expr, con, **kwargs)  # the SQL the adapter runs, on the same tables
-    engine_times, _ = timed(lambda: node.sql(query), repeats)
+    frame: list[Any] = [None]
+    rows: list[int | None] = [None]
+
+    def adapter() -> float:
+        return ms(lambda: frame.__setitem__(0, case.adapter(con, **kwargs)))
+
+    def naive_ask() -> float:
+        assert naive is not None
+        took, rows[0] = naive.ask(case.name, now, mmsi)
+        return took
+
+    jobs = {"adapter": adapter, "engine": lambda: ms(lambda: node.sql(query))}
+    if naive is not None:
+        jobs["naive"] = naive_ask
+    with reusing(False):  # the query itself, every time
+        times = rounds(jobs, repeats)
     refreshes = _at_refreshes(case, con, now, mmsi, repeats)
-    return {
+    out = {
         "name": f"query.{case.name}",
-        "p50_ms": round(statistics.median(adapter_times), 2),
-        "p95_ms": round(percentile(adapter_times, 0.95), 2),
-        "engine_p95_ms": round(percentile(engine_times, 0.95), 2),
+        "p50_ms": round(statistics.median(times["adapter"]), 2),
+        "p95_ms": round(percentile(times["adapter"], 0.95), 2),
+        "engine_p95_ms": round(percentile(times["engine"], 0.95), 2),
         "refresh_p50_ms": round(statistics.median(refreshes), 2),
         "refresh_p95_ms": round(percentile(refreshes, 0.95), 2),
-        "rows": len(frame),
+        "rows": len(frame[0]),
+        "naive_p95_ms": round(percentile(times["naive"], 0.95), 2) if naive else None,
     }
+    if naive is not None:
+        out["naive_rows"] = rows[0]
+    return out
 
 
 def _at_refreshes(case: Case, con: Any, now: datetime, mmsi: int, repeats: int) -> list[float]:
@@ -124,27 +123,19 @@ def main(argv: list[str] | None = None) -> int:
     node = open_node(settings)
     mmsi = pick_mmsi(node.backend(), now)
 
-    results = [run_case(c, node, now, mmsi, args.repeats) for c in CASES]
-    results.append(bench_wall(node, settings, now, args.repeats))
+    naive = None if args.no_naive else NaiveProcess(data_dir)
+    results = [run_case(c, node, now, mmsi, args.repeats, naive) for c in CASES]
+    results.append(bench_wall(node, settings, now, args.repeats, naive))
     worker_rss = rss_mb()
-    naive: dict[str, Any] = {}
-    if not args.no_naive:
-        naive = _naive(data_dir, now, args.repeats, mmsi)
-    for r in results:
-        times = naive.get("results", {}).get(r["name"].removeprefix("query."))
-        r["naive_p95_ms"] = round(percentile(times, 0.95), 2) if times else None
-        if times:
-            rows = naive["rows"].get(r["name"].removeprefix("query."))
-            if rows is not None:
-                r["naive_rows"] = rows
+    naive_rss = naive.close() if naive is not None else None
     report = {
         "scale": args.scale,
         "now": now.isoformat(),
         "repeats": args.repeats,
         "results": results,
         "rss_mb": round(worker_rss, 1),
-        "naive_rss_mb": naive.get("rss_mb"),
-        "naive_load_s": naive.get("load_s"),
+        "naive_rss_mb": naive_rss,
+        "naive_load_s": naive.load_s if naive is not None else None,
         "resident_rows": _resident_rows(node),
     }
     if args.json:

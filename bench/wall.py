@@ -7,8 +7,8 @@ minus 5 s steps, through the real callbacks (`callbacks.wall.refresh` for the pa
 Compared with:
 
 - the naive approach (`bench/wall_naive.py`, timed in the benchmark's naive process,
-  `bench/naive_worker.py`): every table in pandas, the same panel numbers and map frames computed
-  per refresh;
+  `bench/naive_worker.py`, right after each refresh of the app at the same time): every table in
+  pandas, the same panel numbers and map frames computed per refresh;
 - the bare engine: the SQL of every adapter query of one refresh, run directly (queries with no
   SQL twin — the typhoon signal, zone intrusions, feed health — are timed as the adapter runs them);
 - bytes: what a refresh sends (only changed regions, the map's changed rows) against redrawing
@@ -32,6 +32,7 @@ from dash import Patch, no_update
 from dash._utils import to_json as _to_json
 
 from bench import REFRESH, percentile
+from bench.naive_worker import WALL, NaiveProcess
 
 __all__ = ["bench_wall"]
 
@@ -153,10 +154,13 @@ def _engine(node: Any, calls: list[tuple[Any, dict[str, Any]]], repeats: int) ->
     return totals
 
 
-def bench_wall(node: Any, settings: Any, now: datetime, repeats: int) -> dict[str, Any]:
+def bench_wall(
+    node: Any, settings: Any, now: datetime, repeats: int, naive: NaiveProcess | None = None
+) -> dict[str, Any]:
     """The `wall.tick` result: p50/p95 of a full refresh (panels and map), engine p95, mean bytes
-    per refresh and per whole redraw (the naive figure comes from the naive process)."""
-    clock = _Clock(now)
+    per refresh and per whole redraw; with `naive`, each refresh is followed by the naive
+    process's refresh at the same time (its p95 is `naive_p95_ms`)."""
+    clock, naive_times = _Clock(now), list[float]()
     with tempfile.TemporaryDirectory(prefix="bench-wall-") as tmp:
         app = _app(node, settings, Path(tmp), clock)
         with app.server.app_context():
@@ -168,7 +172,10 @@ def bench_wall(node: Any, settings: Any, now: datetime, repeats: int) -> dict[st
                 began = time.perf_counter()
                 sent, hashes, held = _refresh(i, hashes, held)
                 elapsed = (time.perf_counter() - began) * 1000
+                took = naive.ask(WALL, clock.now)[0] if naive is not None else None
                 if i:
+                    if took is not None:
+                        naive_times.append(took)
                     times.append(elapsed)
                     sizes.append(sent)
                     wholes.append(_whole(app, clock.now))
@@ -184,4 +191,5 @@ def bench_wall(node: Any, settings: Any, now: datetime, repeats: int) -> dict[st
         "bytes": round(statistics.mean(sizes)),
         "whole_bytes": round(statistics.mean(wholes)),
         "queries": len(recorder.calls),
+        "naive_p95_ms": round(percentile(naive_times, 0.95), 2) if naive_times else None,
     }
