@@ -23,6 +23,7 @@ from config import Settings, load_settings
 from layouts import wall
 from layouts.i18n import t
 from layouts.theme import register_template
+from services.quiet import collect_between_refreshes
 
 __all__ = ["create_app", "server"]
 
@@ -147,6 +148,7 @@ def _settle_memory() -> None:
     gc.collect()
     gc.freeze()
     _unfreeze_at_exit()
+    collect_between_refreshes()  # and what comes later is collected between refreshes
 
 
 server = create_app().server

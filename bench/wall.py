@@ -57,6 +57,12 @@ class _Recorder:
         self.calls.append((fn, params))
         return self.inner.call(fn, **params)
 
+    def peek(self, fn: Any, /, **params: Any) -> Any:
+        found = self.inner.peek(fn, **params)
+        if found is not None:
+            self.calls.append((fn, params))
+        return found
+
     def behind(self, fn: Any, /, **params: Any) -> Any:
         self.calls.append((fn, params))
         return self.inner.behind(fn, **params)

@@ -91,7 +91,6 @@ def intrusions(positions: pd.DataFrame, zones: pd.DataFrame) -> pd.DataFrame:
     found = np.concatenate(vessels) if vessels else np.arange(0)
     if not len(found):
         return pd.DataFrame(columns=INTRUSION_COLUMNS)
-    out = positions[INTRUSION_COLUMNS[:8]].take(found).reset_index(drop=True)
-    where = zones[list(_ZONE)].take(np.concatenate(broken)).reset_index(drop=True)
-    where.columns = list(_ZONE.values())
-    return pd.concat([out, where], axis=1)
+    zone_rows = np.concatenate(broken)
+    out = {c: positions[c].array.take(found) for c in INTRUSION_COLUMNS[:8]}
+    return pd.DataFrame(out | {_ZONE[c]: zones[c].array.take(zone_rows) for c in _ZONE})

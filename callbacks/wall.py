@@ -23,6 +23,7 @@ from layouts.wall_map import digest as map_digest
 from layouts.wall_map import map_delta, map_spec, visible_layers
 from layouts.wall_regions import REGIONS, region_specs
 from services import wall as wall_service
+from services.quiet import refreshing
 
 __all__ = [
     "MAP_MEMORY_S",
@@ -73,7 +74,7 @@ def refresh(
     """Every region of the wall whose data changed since the browser last got it (`no_update`
     for the others), and the new digests."""
     lang, now = lang_of(lang), _now()
-    with _data().cache.holding():  # the cache writes once the refresh is out
+    with refreshing():
         view = wall_service.tick(_data(), now, (selection or {}).get("district"))
         seen, out = dict(hashes or {}), []
         for key, basis, build in region_specs(view, lang, wall_service.district_list()):
@@ -95,7 +96,7 @@ def refresh_map(
     """The map's changes since the browser's copy (whole spec when the server does not know
     that copy, e.g. after a restart), merged into the map by wall.js."""
     sel, now, cache = selection or {}, _now(), _data().cache
-    with cache.holding():  # the cache writes once the refresh is out
+    with refreshing():
         return _map_changes(sel, now, cache, lang, focus, layers, aspect, held)
 
 

@@ -106,14 +106,14 @@ def positions_from(tails: pd.DataFrame, register: pd.DataFrame) -> pd.DataFrame:
     The wall fetches the tails for its map anyway, so the positions cost no query of their own."""
     mmsi = tails["mmsi"].to_numpy()
     last = np.flatnonzero(np.append(mmsi[1:] != mmsi[:-1], True)) if len(mmsi) else np.arange(0)
-    reports = tails.take(last)[["mmsi", *_REPORT]].reset_index(drop=True)
+    columns = {c: tails[c].array.take(last) for c in ("mmsi", *_REPORT)}
     known = register["mmsi"].to_numpy()
     if len(known):  # every vessel in the register (the usual case): its rows, typed as they are
         order = np.argsort(known, kind="stable")
         at = order[np.minimum(np.searchsorted(known, mmsi[last], sorter=order), len(known) - 1)]
         if (known[at] == mmsi[last]).all():
-            details = register.take(at)[list(_REGISTER)].reset_index(drop=True)
-            return pd.concat([reports, details], axis=1)
+            return pd.DataFrame(columns | {c: register[c].array.take(at) for c in _REGISTER})
+    reports = pd.DataFrame(columns)
     out = reports.merge(
         register.rename(columns={"mmsi": "_vm"}),
         how="left",

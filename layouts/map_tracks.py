@@ -141,10 +141,7 @@ def _tracks(tails: pd.DataFrame) -> dict[Any, list[list[float]]]:
     lat = ordered["lat"].to_numpy(dtype="float64", na_value=np.nan)
     good = np.isfinite(lon) & np.isfinite(lat)
     mmsi = ordered["mmsi"].to_numpy()[good]
-    points = [
-        [round(x, DIGITS), round(y, DIGITS)]
-        for x, y in zip(lon[good].tolist(), lat[good].tolist(), strict=True)
-    ]
+    points = np.column_stack([lon[good], lat[good]]).round(DIGITS).tolist()
     _, first = np.unique(mmsi, return_index=True)  # rows come by vessel: where each starts
     bounds = [*sorted(first.tolist()), len(mmsi)]
     tracks = {mmsi[a].item(): points[a:b] for a, b in pairwise(bounds)}

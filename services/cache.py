@@ -15,8 +15,8 @@ are always read from the backend, where other workers' writes land. A read gets 
 from the backend. On the file system the write itself (several small files per entry) is left to
 a background thread, so a refresh does not wait on the disk; until it is done this process reads
 the value from memory, and `flush()` waits for it. While a wall refresh is being computed
-(`holding()`) the writer waits, up to `_HOLD_MAX_S`: its writes then go to disk between
-refreshes instead of taking turns with the refresh for the interpreter.
+(`services.quiet.refreshing`) the writer waits, up to `_HOLD_MAX_S`: its writes then go to disk
+between refreshes instead of taking turns with the refresh for the interpreter.
 
 On the file system the folder is bounded by sweeping it, not by counting on every write:
 cachelib's threshold keeps a count file that each write reads and rewrites (two more file
@@ -35,8 +35,7 @@ import queue
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -48,6 +47,8 @@ from flask_caching.backends.base import BaseCache
 from flask_caching.backends.filesystemcache import FileSystemCache
 from flask_caching.backends.nullcache import NullCache
 from flask_caching.backends.rediscache import RedisCache
+
+from services.quiet import quiet
 
 __all__ = [
     "KEY_PREFIX",
@@ -195,8 +196,6 @@ class BrainCache:
         self._unwritten: dict[str, Any] = {}  # key → value queued for the file system
         self._pending: queue.Queue[tuple[str, Any, int]] | None = None  # writes left to a thread
         self._next_sweep = time.monotonic() + _SWEEP_S if kind == "filesystem" else float("inf")
-        self._holds = 0  # refreshes being computed (`holding`)
-        self._released = threading.Condition(self._lock)
 
     def __repr__(self) -> str:  # a Redis URL may hold a password
         return f"BrainCache({self.kind})"
@@ -272,25 +271,11 @@ class BrainCache:
             return False
         return True
 
-    @contextmanager
-    def holding(self) -> Iterator[None]:
-        """Hold queued writes back while a refresh is computed (at most `_HOLD_MAX_S`)."""
-        with self._lock:
-            self._holds += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._holds -= 1
-                if not self._holds:
-                    self._released.notify_all()
-
     def _drain(self) -> None:
         assert self._pending is not None
         while True:
             key, value, timeout = self._pending.get()
-            with self._lock:
-                self._released.wait_for(lambda: not self._holds, timeout=_HOLD_MAX_S)
+            quiet(_HOLD_MAX_S)
             try:
                 self._write(key, value, timeout)
             finally:

@@ -257,6 +257,15 @@ class DataService:
         domain = fn.__module__.rsplit(".", 1)[-1]
         return self.get(domain, fn.__name__, fn, **params)
 
+    def peek(self, fn: Callable[..., Any], /, **params: Any) -> Result[Any] | None:
+        """`call`'s result when the cache has it (None when it would ask the adapter)."""
+        domain = fn.__module__.rsplit(".", 1)[-1]
+        try:
+            q = self._question(domain, fn.__name__, fn, params)
+        except ValueError as err:
+            return Result.failed(f"ValueError: {err}")
+        return self._cached(q)
+
     def behind(self, fn: Callable[..., Any], /, **params: Any) -> Result[Any]:
         """`call` for a check whose step is much longer than a refresh (the feed health): when
         this step's answer is not in yet but this process has the previous step's, that one

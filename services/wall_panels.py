@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -67,6 +67,8 @@ class DataLike(Protocol):
 
     def call(self, fn: Callable[..., T], /, **params: Any) -> Result[T]: ...
 
+    def peek(self, fn: Callable[..., T], /, **params: Any) -> Result[T] | None: ...
+
     def behind(self, fn: Callable[..., T], /, **params: Any) -> Result[T]: ...
 
 
@@ -97,10 +99,16 @@ def _lane(call: Call) -> ThreadPoolExecutor:
 
 
 def fetch(data: DataLike, *calls: Call) -> list[Result[Any]]:
-    """The results of independent adapter calls, run side by side: a refresh is mostly waiting
-    on small queries, and the engine releases the GIL while it works."""
-    futures = [_lane(c).submit(data.call, c[0], **c[1]) for c in calls]
-    return [f.result() for f in futures]
+    """The results of independent adapter calls: those the cache has at once, the others run
+    side by side (a refresh is mostly waiting on small queries, and the engine releases the GIL
+    while it works), each sent off as soon as it is known to be needed."""
+    out: list[Result[Any] | Future[Result[Any]]] = []
+    for fn, params in calls:
+        found = data.peek(fn, **params)
+        out.append(
+            found if found is not None else _lane((fn, params)).submit(data.call, fn, **params)
+        )
+    return [r.result() if isinstance(r, Future) else r for r in out]
 
 
 def records(

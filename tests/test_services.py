@@ -21,6 +21,7 @@ from data_adapters import traffic
 from data_adapters.node import LakeNode, SqlNode
 from services.cache import BrainCache, flask_cache, make_cache
 from services.data import DataService, floor_time, phase_of
+from services.quiet import refreshing
 
 
 def _settings(tmp_path: Path, cache_url: str = "") -> Settings:
@@ -121,9 +122,9 @@ def test_the_file_cache_sweeps_itself_while_writing(
     assert len(os.listdir(folder)) == 1 and cache.get("new") == 2
 
 
-def test_writes_wait_for_the_refresh_that_holds_the_cache(tmp_path: Path) -> None:
+def test_cache_writes_wait_until_no_refresh_is_computed(tmp_path: Path) -> None:
     mine, other = make_cache(_settings(tmp_path)), make_cache(_settings(tmp_path))
-    with mine.holding():
+    with refreshing():
         mine.set("k", {"v": 1}, 60)
         time.sleep(0.3)
         assert other.get("k") is None  # not on disk while the refresh is computed
@@ -316,3 +317,23 @@ def test_a_check_behind_never_keeps_a_refresh_waiting(lake_node: LakeNode, tmp_p
     assert fresh.value["call"].tolist() == [2]
     skipped = svc.behind(check, now=start + timedelta(minutes=5))  # steps missed: asked at once
     assert fn.calls == 3 and skipped.as_of == start + timedelta(minutes=5)
+
+
+def test_full_collections_wait_for_a_quiet_moment(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    import services.quiet as q
+
+    collected: list[float] = []
+    monkeypatch.setattr(q, "COLLECT_S", 0.05)
+    monkeypatch.setattr(q.gc, "collect", lambda: collected.append(time.monotonic()))
+    with refreshing():
+        worker = threading.Thread(target=q._collect_forever, daemon=True)
+        worker.start()
+        time.sleep(0.5)
+        assert not collected  # never while a refresh is being computed (up to _WAIT_MAX_S)
+        done = time.monotonic()
+    time.sleep(0.3)
+    assert collected and collected[0] >= done
+    q.collect_between_refreshes()
+    assert gc.get_threshold()[2] == q._AUTO_FULL  # the interpreter no longer starts them

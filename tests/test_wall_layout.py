@@ -144,6 +144,9 @@ class _Failing:
             return Result.failed("IOException: no such file", last=last)
         return good
 
+    def peek(self, fn: Any, /, **params: Any) -> Result[Any] | None:
+        return None
+
     def behind(self, fn: Any, /, **params: Any) -> Result[Any]:
         return self.call(fn, **params)
 
