@@ -35,6 +35,7 @@ from typing import Any
 from brain.memo import Kept, content_key
 from data_adapters.result import Result
 from services.cache import BrainCache, timeout_for
+from services.quiet import quiet
 
 __all__ = ["LAST_GOOD_S", "TIME_PARAMS", "DataService", "floor_time", "phase_of"]
 
@@ -47,6 +48,7 @@ _STORED = 4096  # content keys this process remembers having stored
 _BLOB_S = 900  # an answer stays in the cache this long after it was last stored
 _RESTATE_S = 60  # a question's last good value is shared with other workers this often
 _MISSING = object()
+_BEHIND_WAIT_S = 2.0  # a background question waits at most this long for a quiet moment
 _behind_lock = threading.Lock()
 _behind_keys: set[str] = set()  # questions being asked in the background (`DataService.behind`)
 
@@ -291,6 +293,7 @@ class DataService:
         return Result.good(mine[0], mine[1], mine[3])
 
     def _ask_behind(self, fn: Callable[..., Any], q: _Question) -> None:
+        quiet(_BEHIND_WAIT_S)  # between refreshes, not during the one that asked
         try:
             self._ask(fn, q)
         finally:

@@ -50,6 +50,10 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 DOMAINS: tuple[str, ...] = tuple(PANELS)  # the panels, in their order on the wall
+# the order their calls go out in: the feeds that move every refresh first, so their queries
+# start while the cache answers the others
+_MOVING = ("radar", "traffic", "fire")
+_ASKED = (*_MOVING, *(d for d in DOMAINS if d not in _MOVING))
 TICKER_ITEMS = 14
 T = TypeVar("T")
 PanelParts = tuple[dict[str, Any], list[Result[Any]]]
@@ -114,16 +118,17 @@ def tick(data: DataLike, now: datetime, district: str | None = None) -> dict[str
     (`_feed_with_panel`)."""
     now = now.astimezone(UTC)
     checked = data.behind(health.freshness, now=now, counts=False)
-    plan: list[Call] = [
-        (emergency.typhoon_signal_now, {"now": now, "adcode": district}),
-        (emergency.typhoon_track, {"now": now}),
-    ]
+    plan: list[Call] = []
     spans: dict[str, slice] = {}
-    for domain in DOMAINS:
+    for domain in _ASKED:
         calls = PANELS[domain].calls(now, district)
         spans[domain] = slice(len(plan), len(plan) + len(calls))
         plan += calls
-    signal, track, *_ = results = fetch(data, *plan)
+    plan += [
+        (emergency.typhoon_signal_now, {"now": now, "adcode": district}),
+        (emergency.typhoon_track, {"now": now}),
+    ]
+    *results, signal, track = fetch(data, *plan)
     feeds = _feeds(checked)
     title = _title(signal, track, district)
     panels: dict[str, dict[str, Any]] = {}
