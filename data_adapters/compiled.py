@@ -34,6 +34,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -55,6 +56,8 @@ from data_adapters.schema import Table, table
 __all__ = ["clear", "reusing", "run", "sql_as_run", "stats"]
 
 _T = TypeVar("_T")
+# a wall result is a few rows: the copy DuckDB warns of costs less than binding the statement twice
+warnings.filterwarnings("ignore", "Arrow output on a DB-API result", UserWarning)
 _SHIFT = timedelta(days=3, hours=7, minutes=13, seconds=17, microseconds=250_000)
 
 # How each engine's SQL (as ibis writes it) spells a timestamp with a time zone.
@@ -331,7 +334,8 @@ def _execute_prepared(con: Any, template: _Template, stamps: list[datetime]) -> 
         prepared.add(name)
     args = ", ".join(f"'{t.isoformat()}'" for t in stamps)
     call = f"EXECUTE {name}({args})" if stamps else f"EXECUTE {name}"
-    return to_frame(con.con.sql(call).to_arrow_table(), template.schema)
+    # run at once (not a relation first, whose creation binds the statement one more time)
+    return to_frame(con.con.execute(call).to_arrow_table(), template.schema)
 
 
 def _answer(con: Any, template: _Template, stamps: list[datetime]) -> pd.DataFrame:
@@ -390,7 +394,9 @@ def to_frame(table: pa.Table, schema: Any) -> pd.DataFrame:
             continue
         col = frame[name]
         if dtype.is_integer():
-            if col.hasnans:
+            if column.null_count and pa.types.is_int64(field.type):  # straight from Arrow's mask
+                frame[name] = pd.Int64Dtype().__from_arrow__(column)
+            elif col.hasnans:
                 frame[name] = col.astype("Int64")
             elif col.dtype != dtype.to_numpy():
                 frame[name] = col.astype(dtype.to_numpy())
