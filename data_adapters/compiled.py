@@ -395,7 +395,8 @@ def to_frame(table: pa.Table, schema: Any) -> pd.DataFrame:
         col = frame[name]
         if dtype.is_integer():
             if column.null_count and pa.types.is_int64(field.type):  # straight from Arrow's mask
-                frame[name] = pd.Int64Dtype().__from_arrow__(column)
+                values = column.fill_null(0).to_numpy()
+                frame[name] = pd.arrays.IntegerArray(values, column.is_null().to_numpy())
             elif col.hasnans:
                 frame[name] = col.astype("Int64")
             elif col.dtype != dtype.to_numpy():
