@@ -354,10 +354,10 @@ def _answer(con: Any, template: _Template, stamps: list[datetime]) -> pd.DataFra
             with _lock:
                 _counts["reused"] += 1
             _answers.put(key, (stamps, versions, last[2]))  # later spans start from these stamps
-            return last[2].copy()
+            return last[2].copy(deep=False)  # copy-on-write (pandas 3): acts as a copy
     frame = _execute_prepared(con, template, stamps)
     if versions is not None:
-        _answers.put(key, (stamps, versions, frame.copy()))
+        _answers.put(key, (stamps, versions, frame.copy(deep=False)))
     return frame
 
 

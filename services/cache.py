@@ -177,8 +177,8 @@ def _copy(value: Any) -> Any:
     tuples the data service stores item by item, immutable values shared)."""
     if isinstance(value, _IMMUTABLE):
         return value
-    if isinstance(value, pd.DataFrame):
-        return value.copy()
+    if isinstance(value, pd.DataFrame):  # copy-on-write (pandas 3): a shallow copy acts as one
+        return value.copy(deep=False)
     if isinstance(value, tuple):
         return tuple(_copy(v) for v in value)
     return pickle.loads(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
