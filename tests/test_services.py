@@ -337,3 +337,13 @@ def test_full_collections_wait_for_a_quiet_moment(monkeypatch: pytest.MonkeyPatc
     assert collected and collected[0] >= done
     q.collect_between_refreshes()
     assert gc.get_threshold()[2] == q._AUTO_FULL  # the interpreter no longer starts them
+
+
+def test_peek_answers_only_from_the_cache(lake_node: LakeNode, tmp_path: Path) -> None:
+    svc, fn = DataService(lake_node, make_cache(_settings(tmp_path))), Counter()
+    fn.__module__, fn.__name__ = "data_adapters.fire", "counter"  # type: ignore[attr-defined]
+    assert svc.peek(fn, now=NOW) is None and fn.calls == 0  # not asked: nothing in the cache
+    asked = svc.call(fn, now=NOW)
+    seen = svc.peek(fn, now=NOW)
+    assert fn.calls == 1 and seen is not None and seen.key == asked.key
+    pd.testing.assert_frame_equal(seen.value, asked.value)
