@@ -316,7 +316,7 @@ TABLES: tuple[Table, ...] = (
         ),
         key=("event_id", "ts"),
         ts="ts",
-        freshness_s=6 * 3600,
+        freshness_s=86400,  # sporadic (4 a day in the dry season): a day without any
     ),
     Table(
         "emergency_warnings",
@@ -409,7 +409,7 @@ TABLES: tuple[Table, ...] = (
         ),
         key=("storm_id", "kind", "issued_ts", "ts"),
         ts="issued_ts",
-        freshness_s=6 * 3600,
+        freshness_s=86400,  # only while a storm is near
     ),
     # ── fire ──────────────────────────────────────────────────────────────────────────
     Table(
@@ -563,7 +563,7 @@ TABLES: tuple[Table, ...] = (
         ),
         key=("station_id", "ts"),
         ts="ts",
-        freshness_s=3 * 3600,
+        freshness_s=4 * 3600 + 1800,  # a report every 4 hours, plus its delivery
     ),
     Table(
         "river_patrols",
