@@ -37,7 +37,14 @@ from data_adapters.result import Result
 from services.cache import BrainCache, timeout_for
 from services.quiet import quiet
 
-__all__ = ["LAST_GOOD_S", "TIME_PARAMS", "DataService", "floor_time", "phase_of"]
+__all__ = [
+    "LAST_GOOD_S",
+    "TIME_PARAMS",
+    "DataService",
+    "finish_background",
+    "floor_time",
+    "phase_of",
+]
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +64,11 @@ _behind_keys: set[str] = set()  # questions being asked in the background (`Data
 def _background() -> ThreadPoolExecutor:
     """The thread that asks `behind` questions (one: they are few and must not crowd a refresh)."""
     return ThreadPoolExecutor(1, thread_name_prefix="data-behind")
+
+
+def finish_background() -> None:
+    """Wait until the questions asked in the background so far are answered."""
+    _background().submit(lambda: None).result()
 
 
 @dataclass(frozen=True)

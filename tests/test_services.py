@@ -311,7 +311,7 @@ def test_a_check_behind_never_keeps_a_refresh_waiting(lake_node: LakeNode, tmp_p
     assert time.monotonic() - began < 5
     assert late.ok and late.as_of == start and late.key == first.key and again.as_of == start
     release[0].set()
-    services.data._background().submit(lambda: None).result(10)  # the background is done
+    services.data.finish_background()
     fresh = svc.behind(check, now=start + timedelta(seconds=75))
     assert fn.calls == 2 and fresh.as_of == start + timedelta(seconds=60)
     assert fresh.value["call"].tolist() == [2]
