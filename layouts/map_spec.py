@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from layouts import theme
+
 __all__ = [
     "DARK_TARGET",
     "DIGITS",
@@ -46,6 +48,7 @@ __all__ = [
     "point",
     "records",
     "require",
+    "rgb",
     "value",
 ]
 
@@ -59,38 +62,17 @@ LAND: Rgb = [20, 38, 60]
 NO_DATA: Rgb = [120, 130, 145]
 DARK_TARGET: Rgb = [255, 60, 255]
 
-# GB/T 33171-2016 levels: 畅通 green … 严重拥堵 dark red.
-TPI_COLORS: Mapping[int, Rgb] = {
-    1: [40, 200, 70],
-    2: [150, 215, 40],
-    3: [255, 210, 0],
-    4: [255, 115, 0],
-    5: [200, 0, 25],
-}
-# GB 3838-2002 classes, as the river chief system maps them: I-II blue, III green, IV yellow,
-# V orange, 劣V red.
-WATER_COLORS: Mapping[str, Rgb] = {
-    "I": [30, 110, 255],
-    "II": [60, 165, 255],
-    "III": [40, 200, 80],
-    "IV": [255, 215, 0],
-    "V": [255, 135, 0],
-    "劣V": [255, 35, 35],
-}
-SIGNAL_COLORS: Mapping[str, Rgb] = {
-    "white": [235, 240, 245],
-    "blue": [40, 120, 255],
-    "yellow": [255, 215, 0],
-    "orange": [255, 135, 0],
-    "red": [255, 30, 30],
-}
-# Response levels I (highest) … IV: red, orange, yellow, blue.
-EVENT_LEVEL_COLORS: Mapping[str, Rgb] = {
-    "I": [255, 30, 30],
-    "II": [255, 135, 0],
-    "III": [255, 215, 0],
-    "IV": [40, 140, 255],
-}
+
+def rgb(color: str) -> Rgb:
+    """`#rrggbb` as [r, g, b]."""
+    return [int(color[i : i + 2], 16) for i in (1, 3, 5)]
+
+
+# The class colours of the panels (`layouts.theme`), as the map draws them.
+TPI_COLORS: Mapping[int, Rgb] = {k: rgb(v) for k, v in theme.TPI_COLORS.items()}
+WATER_COLORS: Mapping[str, Rgb] = {k: rgb(v) for k, v in theme.WATER_CLASS_COLORS.items()}
+SIGNAL_COLORS: Mapping[str, Rgb] = {k: rgb(v) for k, v in theme.SIGNAL_COLORS.items()}
+EVENT_LEVEL_COLORS: Mapping[str, Rgb] = {k: rgb(v) for k, v in theme.WARNING_LEVEL_COLORS.items()}
 # AIS ship-type colours as maritime staff know them from common AIS displays.
 VESSEL_COLORS: Mapping[str, Rgb] = {
     "cargo": [140, 220, 80],

@@ -1,5 +1,8 @@
 """The dark wall theme: colours shared by CSS, plotly figures and the map, and a plotly template.
 
+Each class colour is defined here once; the map takes its RGB from these (`layouts.map_spec`), so a
+water class or congestion level has the same colour on the map as in the panels.
+
 Walls are viewed from 5-15 m in a dim room: a near-black blue background, high-contrast text,
 saturated status colours that keep their meaning across domains (green good … red severe), and
 the national colour codes where a standard defines them (warning signals, water classes).
@@ -41,8 +44,8 @@ FONT_FAMILY: Final = (
     '"WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC", "Noto Sans CJK SC", sans-serif'
 )
 
-# GB/T 33171-2016 levels 1 畅通 … 5 严重拥堵
-TPI_COLORS: Final = {1: "#2ecc71", 2: "#a3e635", 3: "#facc15", 4: "#fb923c", 5: "#ef4444"}
+# GB/T 33171-2016 levels 1 畅通 green … 5 严重拥堵 dark red
+TPI_COLORS: Final = {1: "#28c846", 2: "#96d728", 3: "#ffd200", 4: "#ff7300", 5: "#c80019"}
 # warning signals (CMA / Guangdong)
 SIGNAL_COLORS: Final = {
     "white": "#f8fafc",
@@ -53,14 +56,15 @@ SIGNAL_COLORS: Final = {
 }
 # response / warning levels, I highest
 WARNING_LEVEL_COLORS: Final = {"I": "#ef4444", "II": "#fb923c", "III": "#facc15", "IV": "#3b82f6"}
-# GB 3838-2002 classes, in the colours environmental bulletins use
+# GB 3838-2002 classes, as the river chief system and environmental bulletins map them:
+# I-II blue, III green, IV yellow, V orange, 劣V red
 WATER_CLASS_COLORS: Final = {
-    "I": "#38bdf8",
-    "II": "#22c55e",
-    "III": "#a3e635",
-    "IV": "#facc15",
-    "V": "#fb923c",
-    WaterClass.WORSE_THAN_V.value: "#ef4444",
+    "I": "#1e6eff",
+    "II": "#3ca5ff",
+    "III": "#28c850",
+    "IV": "#ffd700",
+    "V": "#ff8700",
+    WaterClass.WORSE_THAN_V.value: "#ff2323",
 }
 STATUS_COLORS: Final = {"ok": "#2ecc71", "stale": "#facc15", "down": "#ef4444"}
 

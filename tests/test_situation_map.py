@@ -672,14 +672,15 @@ def _click_a_ship(page: Any, size: tuple[int, int]) -> None:
     tooltip = page.locator(".deck-tooltip")
     tooltip.wait_for(state="visible", timeout=10_000)
     assert tooltip.inner_text().split("\n")[:2] == ["413000002", "货船 · 12.0 节"]
-    # deck.gl picks synchronously on pointer-down; in software WebGL that can outlast the 250 ms
-    # a press may take to count as a click, so a click that did not register is repeated.
-    for _ in range(4):
-        page.wait_for_timeout(300)
+    # deck.gl picks synchronously on pointer-down; in software WebGL on a busy machine that can
+    # outlast the 250 ms a press may take to count as a click, so a click that did not register
+    # is repeated, each time after a longer pause for the renderer to settle.
+    for attempt in range(8):
+        page.wait_for_timeout(300 + 200 * attempt)
         page.mouse.click(box["x"] + x, box["y"] + y)
         try:
             page.wait_for_function(
-                "() => document.querySelector('#sel').textContent.length > 0", timeout=3_000
+                "() => document.querySelector('#sel').textContent.length > 0", timeout=4_000
             )
             break
         except PlaywrightTimeout:
@@ -789,3 +790,23 @@ def test_a_seeded_city_draws_in_chromium(tmp_path: Path) -> None:
         png = _show(page, server + "/?w=1600&h=900", (1600, 900), "situation_map_seeded.png")
         _check_drawing("seeded", _rgb(decoder, png), (1600, 900), None, plain=False)
         _only_local(requests, errors, server)
+
+
+def test_map_and_panels_colour_each_class_alike() -> None:
+    from layouts import theme
+    from layouts.map_spec import EVENT_LEVEL_COLORS, rgb
+
+    assert rgb("#ff8700") == [255, 135, 0]
+    pairs = [
+        (WATER_COLORS, theme.WATER_CLASS_COLORS),
+        (TPI_COLORS, theme.TPI_COLORS),
+        (SIGNAL_COLORS, theme.SIGNAL_COLORS),
+        (EVENT_LEVEL_COLORS, theme.WARNING_LEVEL_COLORS),
+    ]
+    for on_map, in_panels in pairs:
+        assert set(on_map) == set(in_panels)
+        for cls, colour in in_panels.items():
+            assert on_map[cls] == rgb(colour), cls
+    classes = list(theme.WATER_CLASS_COLORS)  # I-II blue, III green, IV yellow, V orange, 劣V red
+    blue, green, red = rgb("#1e6eff"), WATER_COLORS["III"], WATER_COLORS[classes[-1]]
+    assert blue[2] > blue[0] and green[1] > max(green[0], green[2]) and red[0] > 200 > red[1]
