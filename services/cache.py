@@ -195,6 +195,7 @@ class BrainCache:
         self._mine: OrderedDict[str, tuple[float, Any]] = OrderedDict()  # key → (expiry, value)
         self._unwritten: dict[str, Any] = {}  # key → value queued for the file system
         self._pending: queue.Queue[tuple[str, Any, int]] | None = None  # writes left to a thread
+        self._writer = threading.Thread()  # the thread that drains them (none yet)
         self._next_sweep = time.monotonic() + _SWEEP_S if kind == "filesystem" else float("inf")
 
     def __repr__(self) -> str:  # a Redis URL may hold a password
@@ -257,9 +258,12 @@ class BrainCache:
 
     def _queue_write(self, key: str, value: Any, timeout: int) -> bool:
         with self._lock:
-            if self._pending is None:
+            if self._pending is None or not self._writer.is_alive():  # first, or forked
                 self._pending = queue.Queue(maxsize=_PENDING_WRITES)
-                threading.Thread(target=self._drain, name="cache-writer", daemon=True).start()
+                self._writer = threading.Thread(
+                    target=self._drain, args=(self._pending,), name="cache-writer", daemon=True
+                )
+                self._writer.start()
             pending = self._pending
             self._unwritten[key] = value
         try:
@@ -271,10 +275,9 @@ class BrainCache:
             return False
         return True
 
-    def _drain(self) -> None:
-        assert self._pending is not None
+    def _drain(self, pending: queue.Queue[tuple[str, Any, int]]) -> None:
         while True:
-            key, value, timeout = self._pending.get()
+            key, value, timeout = pending.get()
             quiet(_HOLD_MAX_S)
             try:
                 self._write(key, value, timeout)
@@ -282,11 +285,11 @@ class BrainCache:
                 with self._lock:
                     if self._unwritten.get(key) is value:  # not queued again since
                         del self._unwritten[key]
-                self._pending.task_done()
+                pending.task_done()
 
     def flush(self) -> None:
         """Wait until every queued write has reached the backend."""
-        if self._pending is not None:
+        if self._pending is not None and self._writer.is_alive():  # (none left after a fork)
             self._pending.join()
 
     def _write(self, key: str, value: Any, timeout: int) -> bool:

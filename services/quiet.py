@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -56,10 +57,17 @@ def _collect_forever() -> None:
         gc.collect()
 
 
+def _start_collector() -> None:
+    threading.Thread(target=_collect_forever, name="collect-between-refreshes", daemon=True).start()
+
+
 @functools.cache
 def collect_between_refreshes() -> None:
     """Take full garbage collections over from the interpreter (once per process): the
-    younger generations are still collected as usual, and everything every `COLLECT_S`."""
+    younger generations are still collected as usual, and everything every `COLLECT_S`. A
+    process forked from this one (gunicorn workers of a preloaded app) starts its own collector,
+    since threads do not survive a fork while the interpreter's setting does."""
     gen0, gen1, _ = gc.get_threshold()
     gc.set_threshold(gen0, gen1, _AUTO_FULL)
-    threading.Thread(target=_collect_forever, name="collect-between-refreshes", daemon=True).start()
+    _start_collector()
+    os.register_at_fork(after_in_child=_start_collector)

@@ -347,3 +347,46 @@ def test_peek_answers_only_from_the_cache(lake_node: LakeNode, tmp_path: Path) -
     seen = svc.peek(fn, now=NOW)
     assert fn.calls == 1 and seen is not None and seen.key == asked.key
     pd.testing.assert_frame_equal(seen.value, asked.value)
+
+
+def test_a_forked_worker_collects_too() -> None:
+    import services.quiet as q
+
+    q.collect_between_refreshes()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the worker: its own collector thread runs
+        names = [t.name for t in threading.enumerate()]
+        os.write(write, b"1" if "collect-between-refreshes" in names else b"0")
+        os._exit(0)
+    os.close(write)
+    assert _answer_of(pid, read) == b"1"
+
+
+def test_a_forked_worker_writes_its_own_cache_entries(tmp_path: Path) -> None:
+    cache = make_cache(_settings(tmp_path))
+    cache.set("parent", 1, 60)  # the parent's writer thread exists now
+    cache.flush()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the worker: no writer thread came with the fork
+        cache.set("child", 2, 60)
+        cache.flush()
+        other = make_cache(_settings(tmp_path))
+        os.write(write, b"1" if other.get("child") == 2 else b"0")
+        os._exit(0)
+    os.close(write)
+    assert _answer_of(pid, read) == b"1"
+
+
+def _answer_of(pid: int, read: int) -> bytes:
+    """What a forked child wrote to the pipe, within 20 s (a hung child is killed: no answer)."""
+    import select
+    import signal
+
+    ready, _, _ = select.select([read], [], [], 20)
+    if not ready:
+        os.kill(pid, signal.SIGKILL)
+    answer = os.read(read, 1) if ready else b""
+    os.waitpid(pid, 0)
+    return answer
