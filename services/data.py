@@ -23,6 +23,7 @@ import hashlib
 import inspect
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -69,6 +70,9 @@ def _background() -> ThreadPoolExecutor:
 def finish_background() -> None:
     """Wait until the questions asked in the background so far are answered."""
     _background().submit(lambda: None).result()
+
+
+os.register_at_fork(after_in_child=_background.cache_clear)  # a forked worker starts its own
 
 
 @dataclass(frozen=True)

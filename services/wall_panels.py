@@ -10,6 +10,7 @@ done once per distinct set of answers (`panel_values`, through `DERIVED`).
 from __future__ import annotations
 
 import math
+import os
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -81,6 +82,7 @@ def _lanes() -> tuple[ThreadPoolExecutor, ...]:
     )
 
 
+os.register_at_fork(after_in_child=_lanes.cache_clear)  # a forked worker starts its own
 _placed: dict[tuple[str, ...], int] = {}  # query shape → its lane, dealt out in turn
 _placing = threading.Lock()
 

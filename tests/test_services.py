@@ -390,3 +390,21 @@ def _answer_of(pid: int, read: int) -> bytes:
     answer = os.read(read, 1) if ready else b""
     os.waitpid(pid, 0)
     return answer
+
+
+def test_a_forked_worker_runs_its_own_query_threads(lake_node: LakeNode, tmp_path: Path) -> None:
+    from services.wall_panels import fetch
+
+    svc = DataService(lake_node, make_cache(_settings(tmp_path)))
+    fn = Counter()
+    fn.__module__, fn.__name__ = "data_adapters.fire", "counter"  # type: ignore[attr-defined]
+    fn.__qualname__ = "counter"  # type: ignore[attr-defined]
+    assert fetch(svc, (fn, {"now": NOW}))[0].ok  # the parent's query threads exist now
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the worker: its query threads did not come with the fork
+        result = fetch(svc, (fn, {"now": NOW + timedelta(minutes=1)}))[0]
+        os.write(write, b"1" if result.ok else b"0")
+        os._exit(0)
+    os.close(write)
+    assert _answer_of(pid, read) == b"1"
