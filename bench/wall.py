@@ -31,7 +31,7 @@ from typing import Any
 from dash import Patch, no_update
 from dash._utils import to_json as _to_json
 
-from bench import REFRESH, percentile
+from bench import REFRESH, ms, percentile, rounds
 from bench.naive_worker import WALL, NaiveProcess
 
 __all__ = ["bench_wall"]
@@ -158,15 +158,8 @@ def _engine(node: Any, calls: list[tuple[Any, dict[str, Any]]], repeats: int) ->
             jobs.append(partial(fn, con, **params))
         else:
             jobs.append(partial(node.sql, sql_as_run(twin, con, **params)))
-    for job in jobs:  # warm-up
-        job()
-    totals = []
-    for _ in range(repeats):
-        began = time.perf_counter()
-        for job in jobs:
-            job()
-        totals.append((time.perf_counter() - began) * 1000)
-    return totals
+    every = {"refresh": lambda: ms(lambda: [job() for job in jobs])}
+    return rounds(every, repeats)["refresh"]  # after one warm-up refresh
 
 
 def bench_wall(

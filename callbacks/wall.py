@@ -65,6 +65,7 @@ def _now() -> datetime:
     return clock() if clock is not None else datetime.now(UTC)
 
 
+@refreshing()
 def refresh(
     _n: int | None,
     selection: dict[str, Any] | None,
@@ -74,16 +75,16 @@ def refresh(
     """Every region of the wall whose data changed since the browser last got it (`no_update`
     for the others), and the new digests."""
     lang, now = lang_of(lang), _now()
-    with refreshing():
-        view = wall_service.tick(_data(), now, (selection or {}).get("district"))
-        seen, out = dict(hashes or {}), []
-        for key, basis, build in region_specs(view, lang, wall_service.district_list()):
-            digest = map_digest([basis, lang])
-            out.append(no_update if seen.get(key) == digest else build())
-            seen[key] = digest
+    view = wall_service.tick(_data(), now, (selection or {}).get("district"))
+    seen, out = dict(hashes or {}), []
+    for key, basis, build in region_specs(view, lang, wall_service.district_list()):
+        digest = map_digest([basis, lang])
+        out.append(no_update if seen.get(key) == digest else build())
+        seen[key] = digest
     return (*out, seen)
 
 
+@refreshing()
 def refresh_map(
     _n: int | None,
     selection: dict[str, Any] | None,
@@ -96,20 +97,6 @@ def refresh_map(
     """The map's changes since the browser's copy (whole spec when the server does not know
     that copy, e.g. after a restart), merged into the map by wall.js."""
     sel, now, cache = selection or {}, _now(), _data().cache
-    with refreshing():
-        return _map_changes(sel, now, cache, lang, focus, layers, aspect, held)
-
-
-def _map_changes(
-    sel: dict[str, Any],
-    now: datetime,
-    cache: Any,
-    lang: str | None,
-    focus: str | None,
-    layers: list[str] | None,
-    aspect: str | None,
-    held: dict[str, Any] | None,
-) -> tuple[Any, Any]:
     spec = map_spec(
         wall_service.map_tick(_data(), now),
         layers=visible_layers(layers, focus),

@@ -15,7 +15,7 @@ are always read from the backend, where other workers' writes land. A read gets 
 from the backend. On the file system the write itself (several small files per entry) is left to
 a background thread, so a refresh does not wait on the disk; until it is done this process reads
 the value from memory, and `flush()` waits for it. While a wall refresh is being computed
-(`services.quiet.refreshing`) the writer waits, up to `_HOLD_MAX_S`: its writes then go to disk
+(`services.quiet.refreshing`) the writer waits (up to a second): its writes then go to disk
 between refreshes instead of taking turns with the refresh for the interpreter.
 
 On the file system the folder is bounded by sweeping it, not by counting on every write:
@@ -97,7 +97,6 @@ _PENDING_WRITES = 256  # file-system writes queued at most; beyond, the caller w
 _FS_THRESHOLD = 5000  # flask-caching's own pruning threshold (`flask_cache`)
 _FS_MAX_FILES = 5000  # entries a swept folder keeps at most: beyond, the oldest go
 _SWEEP_S = 60.0  # the file-system folder is swept this often
-_HOLD_MAX_S = 1.0  # queued writes wait at most this long for a refresh to finish
 _REDIS_TIMEOUTS = {"socket_connect_timeout": 0.5, "socket_timeout": 1.0}
 # What a cache backend can raise: a lost Redis, a full or unreadable disk, a corrupt entry.
 _CACHE_ERRORS = (
@@ -278,7 +277,7 @@ class BrainCache:
     def _drain(self, pending: queue.Queue[tuple[str, Any, int]]) -> None:
         while True:
             key, value, timeout = pending.get()
-            quiet(_HOLD_MAX_S)
+            quiet()
             try:
                 self._write(key, value, timeout)
             finally:
@@ -317,10 +316,11 @@ class BrainCache:
                 with contextlib.suppress(FileNotFoundError):
                     entries.append((entry.stat().st_mtime, entry.path))
             entries.sort()
-            for _, path in entries[: max(0, len(entries) - _FS_MAX_FILES)]:
+            oldest = entries[: max(0, len(entries) - _FS_MAX_FILES)]
+            for _, path in oldest:
                 with contextlib.suppress(FileNotFoundError):
                     os.remove(path)
-            return max(0, before - len(os.listdir(self.backend._path)))
+            return before - len(entries) + len(oldest)
         except OSError as err:
             log.warning("cache %s: sweep failed: %s", self.kind, err)
             return 0

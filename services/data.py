@@ -31,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from brain.memo import Kept, content_key
 from data_adapters.result import Result
@@ -56,7 +56,6 @@ _STORED = 4096  # content keys this process remembers having stored
 _BLOB_S = 900  # an answer stays in the cache this long after it was last stored
 _RESTATE_S = 60  # a question's last good value is shared with other workers this often
 _MISSING = object()
-_BEHIND_WAIT_S = 2.0  # a background question waits at most this long for a quiet moment
 _behind_lock = threading.Lock()
 _behind_keys: set[str] = set()  # questions being asked in the background (`DataService.behind`)
 
@@ -73,6 +72,18 @@ def finish_background() -> None:
 
 
 os.register_at_fork(after_in_child=_background.cache_clear)  # a forked worker starts its own
+
+
+class _Good(NamedTuple):
+    """A question's last good answer, as this process keeps it."""
+
+    value: Any
+    as_of: datetime | None
+    content: str  # its content key
+    shared: datetime | None  # the as_of last shared with other workers
+
+    def result(self) -> Result[Any]:
+        return Result.good(self.value, self.as_of, self.content)
 
 
 @dataclass(frozen=True)
@@ -160,9 +171,7 @@ class DataService:
         self.node = node
         self.cache = cache
         self._node_id = _node_id(node)
-        # last key → (last good value, its as_of, the as_of last shared with other workers,
-        # its content key)
-        self._last: Kept[str, tuple[Any, datetime | None, datetime | None, str]] = Kept(_MEMORY)
+        self._last: Kept[str, _Good] = Kept(_MEMORY)  # last key → its last good answer
         self._stored: Kept[str, float] = Kept(_STORED)  # content key → when stored (monotonic)
 
     def __repr__(self) -> str:
@@ -194,9 +203,9 @@ class DataService:
         """Keep the last good value in memory, and share it with other workers at most once a
         minute (a feed that moves every refresh would otherwise cost a write each refresh)."""
         before = self._last.get(key)
-        shared = before[2] if before is not None else None
+        shared = before.shared if before is not None else None
         share = _apart(shared, as_of) >= _RESTATE_S
-        self._last.put(key, (value, as_of, as_of if share else shared, content))
+        self._last.put(key, _Good(value, as_of, content, as_of if share else shared))
         if share:
             self.cache.set(key, (value, as_of, content), LAST_GOOD_S)
 
@@ -205,20 +214,33 @@ class DataService:
         if isinstance(stored, tuple) and len(stored) == 3:
             return Result.good(stored[0], stored[1], stored[2])
         mine = self._last.get(key)  # missing, not ours, or its answer gone: this process's own
-        return None if mine is None else Result.good(mine[0], mine[1], mine[3])
+        return None if mine is None else mine.result()
 
     def _question(
-        self, domain: str, name: str, fn: Callable[..., Any], params: dict[str, Any]
-    ) -> _Question:
-        """The call's parameters floored to its step, and its cache keys (ValueError for a
-        naive time)."""
+        self,
+        fn: Callable[..., Any],
+        params: dict[str, Any],
+        domain: str | None = None,
+        name: str | None = None,
+    ) -> _Question | Result[Any]:
+        """The call's parameters floored to its step, and its cache keys; a failed result for a
+        naive time. Domain and name default to the adapter's module and function names."""
+        domain = domain or fn.__module__.rsplit(".", 1)[-1]
+        name = name or fn.__name__
         step = timeout_for(domain, name)
         phase = phase_of(f"{domain}.{name}", step)
         params = _without_defaults(fn, params)  # f(now=t) and f(now=t, adcode=None) share a key
-        params = {
-            k: (floor_time(v, step, phase) if k in TIME_PARAMS and isinstance(v, datetime) else v)
-            for k, v in params.items()
-        }
+        try:
+            params = {
+                k: (
+                    floor_time(v, step, phase)
+                    if k in TIME_PARAMS and isinstance(v, datetime)
+                    else v
+                )
+                for k, v in params.items()
+            }
+        except ValueError as err:
+            return Result.failed(f"ValueError: {err}")
         others = {k: v for k, v in params.items() if k not in TIME_PARAMS}
         base = f"{self._node_id}:{domain}:{name}"
         return _Question(
@@ -261,55 +283,48 @@ class DataService:
         self._remember(q.last_key, value, as_of, content)
         return Result.good(value, as_of, content)
 
+    def _through(self, fn: Callable[..., Any], q: _Question | Result[Any]) -> Result[Any]:
+        if isinstance(q, Result):
+            return q
+        return self._cached(q) or self._ask(fn, q)
+
     def get(self, domain: str, name: str, fn: Callable[..., Any], /, **params: Any) -> Result[Any]:
         """`fn(node.backend(), **params)` through the cache; never raises."""
-        try:
-            q = self._question(domain, name, fn, params)
-        except ValueError as err:
-            return Result.failed(f"ValueError: {err}")
-        return self._cached(q) or self._ask(fn, q)
+        return self._through(fn, self._question(fn, params, domain, name))
 
     def call(self, fn: Callable[..., Any], /, **params: Any) -> Result[Any]:
         """`get` with the domain taken from the adapter's module and the name from the function:
         `svc.call(traffic.district_tpi, now=now)`."""
-        domain = fn.__module__.rsplit(".", 1)[-1]
-        return self.get(domain, fn.__name__, fn, **params)
+        return self._through(fn, self._question(fn, params))
 
     def peek(self, fn: Callable[..., Any], /, **params: Any) -> Result[Any] | None:
         """`call`'s result when the cache has it (None when it would ask the adapter)."""
-        domain = fn.__module__.rsplit(".", 1)[-1]
-        try:
-            q = self._question(domain, fn.__name__, fn, params)
-        except ValueError as err:
-            return Result.failed(f"ValueError: {err}")
-        return self._cached(q)
+        q = self._question(fn, params)
+        return q if isinstance(q, Result) else self._cached(q)
 
     def behind(self, fn: Callable[..., Any], /, **params: Any) -> Result[Any]:
         """`call` for a check whose step is much longer than a refresh (the feed health): when
         this step's answer is not in yet but this process has the previous step's, that one
         now, and this step's asked in the background, so no refresh waits for the check. A
         step's answer is then at most one refresh late; anything older is asked at once."""
-        domain = fn.__module__.rsplit(".", 1)[-1]
-        try:
-            q = self._question(domain, fn.__name__, fn, params)
-        except ValueError as err:
-            return Result.failed(f"ValueError: {err}")
+        q = self._question(fn, params)
+        if isinstance(q, Result):
+            return q
         found = self._cached(q)
         if found is not None:
             return found
         mine = self._last.get(q.last_key)
-        as_of = self._as_of(q.params)
-        if mine is None or _apart(mine[1], as_of) > q.step:
+        if mine is None or _apart(mine.as_of, self._as_of(q.params)) > q.step:
             return self._ask(fn, q)
         with _behind_lock:
             first = q.key not in _behind_keys
             _behind_keys.add(q.key)
         if first:
             _background().submit(self._ask_behind, fn, q)
-        return Result.good(mine[0], mine[1], mine[3])
+        return mine.result()
 
     def _ask_behind(self, fn: Callable[..., Any], q: _Question) -> None:
-        quiet(_BEHIND_WAIT_S)  # between refreshes, not during the one that asked
+        quiet()  # between refreshes, not during the one that asked
         try:
             self._ask(fn, q)
         finally:

@@ -19,10 +19,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["COLLECT_S", "collect_between_refreshes", "quiet", "refreshing"]
+__all__ = ["COLLECT_S", "WAIT_MAX_S", "collect_between_refreshes", "quiet", "refreshing"]
 
 COLLECT_S = 15.0  # a full collection at least this often
-_WAIT_MAX_S = 2.0  # a collection waits at most this long for a quiet moment
+WAIT_MAX_S = 1.0  # work that can wait waits this long at most: a busy server still gets it done
 _AUTO_FULL = 1_000_000  # the interpreter's own full collections: as good as never
 
 _busy = 0
@@ -31,7 +31,7 @@ _changed = threading.Condition()
 
 @contextmanager
 def refreshing() -> Iterator[None]:
-    """Mark a refresh being computed (they may overlap: one per browser)."""
+    """Mark a refresh being computed (they may overlap: one per browser); also a decorator."""
     global _busy
     with _changed:
         _busy += 1
@@ -44,7 +44,7 @@ def refreshing() -> Iterator[None]:
                 _changed.notify_all()
 
 
-def quiet(timeout: float) -> bool:
+def quiet(timeout: float = WAIT_MAX_S) -> bool:
     """Wait until no refresh is being computed, at most `timeout` seconds; whether it is so."""
     with _changed:
         return _changed.wait_for(lambda: not _busy, timeout=timeout)
@@ -53,7 +53,7 @@ def quiet(timeout: float) -> bool:
 def _collect_forever() -> None:
     while True:
         time.sleep(COLLECT_S)
-        quiet(_WAIT_MAX_S)  # a busy server is still collected, a little later
+        quiet()
         gc.collect()
 
 

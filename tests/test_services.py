@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import select
 import shutil
+import signal
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,7 +32,8 @@ def _settings(tmp_path: Path, cache_url: str = "") -> Settings:
 
 
 class Counter:
-    """An adapter that counts its calls and can be told to fail."""
+    """An adapter that counts its calls and can be told to fail (`Counter.of` names it as an
+    adapter of a domain)."""
 
     def __init__(self) -> None:
         self.calls = 0
@@ -40,6 +44,13 @@ class Counter:
         if self.fail:
             raise ConnectionError("feed is down")
         return pd.DataFrame({"now": [now], "adcode": [adcode], "call": [self.calls]})
+
+    @classmethod
+    def of(cls, domain: str, name: str = "counter") -> Any:
+        """A counter that `DataService.call` takes for `data_adapters.<domain>.<name>`."""
+        fn = cls()
+        fn.__module__, fn.__name__, fn.__qualname__ = f"data_adapters.{domain}", name, name  # type: ignore[attr-defined]
+        return fn
 
 
 def test_cache_kinds(tmp_path: Path) -> None:
@@ -331,7 +342,7 @@ def test_full_collections_wait_for_a_quiet_moment(monkeypatch: pytest.MonkeyPatc
         worker = threading.Thread(target=q._collect_forever, daemon=True)
         worker.start()
         time.sleep(0.5)
-        assert not collected  # never while a refresh is being computed (up to _WAIT_MAX_S)
+        assert not collected  # never while a refresh is being computed (up to WAIT_MAX_S)
         done = time.monotonic()
     time.sleep(0.3)
     assert collected and collected[0] >= done
@@ -340,8 +351,7 @@ def test_full_collections_wait_for_a_quiet_moment(monkeypatch: pytest.MonkeyPatc
 
 
 def test_peek_answers_only_from_the_cache(lake_node: LakeNode, tmp_path: Path) -> None:
-    svc, fn = DataService(lake_node, make_cache(_settings(tmp_path))), Counter()
-    fn.__module__, fn.__name__ = "data_adapters.fire", "counter"  # type: ignore[attr-defined]
+    svc, fn = DataService(lake_node, make_cache(_settings(tmp_path))), Counter.of("fire")
     assert svc.peek(fn, now=NOW) is None and fn.calls == 0  # not asked: nothing in the cache
     asked = svc.call(fn, now=NOW)
     seen = svc.peek(fn, now=NOW)
@@ -353,58 +363,47 @@ def test_a_forked_worker_collects_too() -> None:
     import services.quiet as q
 
     q.collect_between_refreshes()
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the worker: its own collector thread runs
-        names = [t.name for t in threading.enumerate()]
-        os.write(write, b"1" if "collect-between-refreshes" in names else b"0")
-        os._exit(0)
-    os.close(write)
-    assert _answer_of(pid, read) == b"1"
+    threads = threading.enumerate
+    assert _in_forked_worker(lambda: "collect-between-refreshes" in {t.name for t in threads()})
 
 
 def test_a_forked_worker_writes_its_own_cache_entries(tmp_path: Path) -> None:
     cache = make_cache(_settings(tmp_path))
     cache.set("parent", 1, 60)  # the parent's writer thread exists now
     cache.flush()
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the worker: no writer thread came with the fork
+
+    def write_in_worker() -> bool:  # no writer thread came with the fork
         cache.set("child", 2, 60)
         cache.flush()
-        other = make_cache(_settings(tmp_path))
-        os.write(write, b"1" if other.get("child") == 2 else b"0")
-        os._exit(0)
+        return bool(make_cache(_settings(tmp_path)).get("child") == 2)
+
+    assert _in_forked_worker(write_in_worker)
+
+
+def _in_forked_worker(check: Callable[[], bool]) -> bool:
+    """`check()` in a forked child process, as a worker of a preloaded app runs; False when it
+    fails or hangs (the child is killed after 20 s)."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.write(write, b"1" if check() else b"0")
+        finally:
+            os._exit(0)
     os.close(write)
-    assert _answer_of(pid, read) == b"1"
-
-
-def _answer_of(pid: int, read: int) -> bytes:
-    """What a forked child wrote to the pipe, within 20 s (a hung child is killed: no answer)."""
-    import select
-    import signal
-
     ready, _, _ = select.select([read], [], [], 20)
     if not ready:
         os.kill(pid, signal.SIGKILL)
     answer = os.read(read, 1) if ready else b""
     os.waitpid(pid, 0)
-    return answer
+    os.close(read)
+    return answer == b"1"
 
 
 def test_a_forked_worker_runs_its_own_query_threads(lake_node: LakeNode, tmp_path: Path) -> None:
     from services.wall_panels import fetch
 
-    svc = DataService(lake_node, make_cache(_settings(tmp_path)))
-    fn = Counter()
-    fn.__module__, fn.__name__ = "data_adapters.fire", "counter"  # type: ignore[attr-defined]
-    fn.__qualname__ = "counter"  # type: ignore[attr-defined]
+    svc, fn = DataService(lake_node, make_cache(_settings(tmp_path))), Counter.of("fire")
     assert fetch(svc, (fn, {"now": NOW}))[0].ok  # the parent's query threads exist now
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the worker: its query threads did not come with the fork
-        result = fetch(svc, (fn, {"now": NOW + timedelta(minutes=1)}))[0]
-        os.write(write, b"1" if result.ok else b"0")
-        os._exit(0)
-    os.close(write)
-    assert _answer_of(pid, read) == b"1"
+    # its query threads did not come with the fork
+    assert _in_forked_worker(lambda: fetch(svc, (fn, {"now": NOW + timedelta(minutes=1)}))[0].ok)
