@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-__all__ = ["REFRESH", "ms", "percentile", "rounds", "rss_mb", "timed"]
+__all__ = ["REFRESH", "ms", "percentile", "rounds", "rss_mb"]
 
 REFRESH = timedelta(seconds=5)  # the wall's refresh: benchmarked refreshes are this far apart
 
@@ -19,18 +19,6 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
-def timed(fn: Callable[[], Any], repeats: int) -> tuple[list[float], Any]:
-    """Milliseconds of `repeats` calls after one warm-up call (which pays for metadata and file
-    opening), and the last result."""
-    result = fn()
-    times = []
-    for _ in range(repeats):
-        began = time.perf_counter()
-        result = fn()
-        times.append((time.perf_counter() - began) * 1000)
-    return times, result
-
-
 def ms(fn: Callable[[], Any]) -> float:
     """Milliseconds `fn()` takes."""
     began = time.perf_counter()
@@ -38,16 +26,23 @@ def ms(fn: Callable[[], Any]) -> float:
     return (time.perf_counter() - began) * 1000
 
 
-def rounds(jobs: dict[str, Callable[[], float]], repeats: int) -> dict[str, list[float]]:
+def rounds(
+    jobs: dict[str, Callable[[], float]],
+    repeats: int,
+    before: Callable[[int], None] | None = None,
+) -> dict[str, list[float]]:
     """Each job's milliseconds (as the job reports them) over `repeats` rounds that run every
     job once, in turn, after one warm-up round: what is compared is measured side by side, so a
-    machine whose speed drifts during the run weighs on each alike."""
-    for job in jobs.values():
-        job()
+    machine whose speed drifts during the run weighs on each alike. `before(i)` (untimed) runs
+    before round `i` (0 is the warm-up round)."""
     times: dict[str, list[float]] = {name: [] for name in jobs}
-    for _ in range(repeats):
+    for i in range(repeats + 1):
+        if before is not None:
+            before(i)
         for name, job in jobs.items():
-            times[name].append(job())
+            took = job()
+            if i:
+                times[name].append(took)
     return times
 
 

@@ -4,6 +4,12 @@ Positions come from AIS; vessel details from the register (its newest report per
 before `now`). A dark target is a radar track whose latest plot was not fused with any AIS report.
 Zone intrusions: a bounding-box prefilter in the engine, then point-in-polygon with shapely on the
 small latest-positions result (zones are few).
+
+Vessels report every few seconds, so the positions, tails, tracks and dark targets of a wall
+change at every refresh and no answer can be reused. On the embedded node they are therefore
+taken from the resident copy's time-sorted rows (`resident.recent_rows`) when those reach back far
+enough: a window is a slice, the rest is a few array operations on a thousand rows. Each such
+path answers exactly what its SQL query (`*_expr`, which runs otherwise) answers; tested so.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from ibis import _
 
 from brain.zones import INTRUSION_COLUMNS, MOVING_KN, RULES, intrusions
@@ -28,7 +35,9 @@ from data_adapters.query import (
     table_upto,
     table_window,
     upto,
+    utc,
 )
+from data_adapters.resident import recent_rows
 
 __all__ = [
     "MOVING_KN",
@@ -97,7 +106,10 @@ def vessel_positions_expr(con: Any, *, now: datetime, lookback: timedelta = _POS
 
 def vessel_positions(con: Any, *, now: datetime, lookback: timedelta = _POSITIONS) -> pd.DataFrame:
     """Each vessel's latest AIS position in `(now - lookback, now]` with its register details."""
-    return run(vessel_positions_expr, con, now=now, lookback=lookback)
+    latest = _sorted_tails(con, now, lookback, None, latest=True)
+    if latest is None:
+        return run(vessel_positions_expr, con, now=now, lookback=lookback)
+    return positions_from(latest, register(con, now=now))
 
 
 def positions_from(tails: pd.DataFrame, register: pd.DataFrame) -> pd.DataFrame:
@@ -156,7 +168,43 @@ def tails(
     mmsis: Sequence[int] | None = None,
 ) -> pd.DataFrame:
     """AIS points of the last `lookback` (all vessels or `mmsis`), by vessel then time."""
+    found = _sorted_tails(con, now, lookback, mmsis)
+    if found is not None:
+        return found
     return run(tails_expr, con, now=now, lookback=lookback, mmsis=mmsis)
+
+
+def _sorted_tails(
+    con: Any,
+    now: datetime,
+    lookback: timedelta,
+    mmsis: Sequence[int] | None,
+    *,
+    latest: bool = False,
+) -> pd.DataFrame | None:
+    """`tails` (with `latest`, only each vessel's last report) from the resident time-sorted
+    rows; None when they do not reach back so far."""
+    now = utc(now)
+    rows = recent_rows(con, "ais_reports", now - lookback, now, "right")
+    if rows is None:
+        return None
+    if mmsis is not None:
+        rows = rows.filter(pc.is_in(rows["mmsi"], pa.array([int(m) for m in mmsis], pa.int64())))
+    mmsi = rows["mmsi"].to_numpy()
+    if latest:  # rows run by time: each vessel's last is its first read backwards
+        _, back = np.unique(mmsi[::-1], return_index=True)
+        order = len(mmsi) - 1 - back  # by vessel
+    else:
+        order = np.argsort(mmsi, kind="stable")  # by vessel, then by time as held
+    return to_frame(rows.select(["mmsi", *_REPORT]).take(order), _report_schema(("mmsi",)))
+
+
+@cache
+def _report_schema(first: tuple[str, ...], columns: tuple[str, ...] = _REPORT) -> Any:
+    from data_adapters.schema import ibis_schema, table
+
+    ais = ibis_schema(table("ais_reports"))
+    return ibis.schema({c: ais[c] for c in (*first, *columns)})
 
 
 def track_expr(con: Any, *, mmsi: int, start: datetime, end: datetime) -> ir.Table:
@@ -168,9 +216,19 @@ def track_expr(con: Any, *, mmsi: int, start: datetime, end: datetime) -> ir.Tab
     )
 
 
+_TRACK = ("ts", "lon", "lat", "sog", "cog", "heading", "nav_status")
+
+
 def track(con: Any, *, mmsi: int, start: datetime, end: datetime) -> pd.DataFrame:
     """Every AIS point of one vessel in `[start, end)` (replay)."""
-    return run(track_expr, con, mmsi=mmsi, start=start, end=end)
+    start, end = utc(start), utc(end)
+    if end < start:
+        raise ValueError(f"window ends ({end.isoformat()}) before it starts ({start.isoformat()})")
+    rows = recent_rows(con, "ais_reports", start, end, "left")
+    if rows is None:
+        return run(track_expr, con, mmsi=mmsi, start=start, end=end)
+    mine = np.flatnonzero(rows["mmsi"].to_numpy() == int(mmsi))
+    return to_frame(rows.select(list(_TRACK)).take(mine), _report_schema((), _TRACK))
 
 
 def _dark(con: Any, now: datetime, lookback: timedelta) -> ir.Table:
@@ -188,11 +246,34 @@ def dark_targets_expr(
     )
 
 
+_DARK = ("track_id", "radar_id", "ts", "lon", "lat", "speed_kn", "course")
+
+
 def dark_targets(
     con: Any, *, now: datetime, lookback: timedelta = timedelta(minutes=5)
 ) -> pd.DataFrame:
     """Radar tracks whose latest plot in `(now - lookback, now]` has no AIS identity."""
-    return run(dark_targets_expr, con, now=now, lookback=lookback)
+    now = utc(now)
+    rows = recent_rows(con, "radar_tracks", now - lookback, now, "right")
+    if rows is None:
+        return run(dark_targets_expr, con, now=now, lookback=lookback)
+    ids = pc.dictionary_encode(rows["track_id"]).combine_chunks()
+    codes = ids.indices.to_numpy(zero_copy_only=False)
+    # each track's last plot (rows run by time): the first of each code read backwards
+    _, back = np.unique(codes[::-1], return_index=True)
+    last = len(codes) - 1 - back
+    dark = rows["mmsi"].is_null().to_numpy(zero_copy_only=False)
+    last = last[dark[last]]
+    last = last[pc.sort_indices(rows["track_id"].take(last)).to_numpy()]
+    return to_frame(rows.select(list(_DARK)).take(last), _dark_schema())
+
+
+@cache
+def _dark_schema() -> Any:
+    from data_adapters.schema import ibis_schema, table
+
+    plots = ibis_schema(table("radar_tracks"))
+    return ibis.schema({c: plots[c] for c in _DARK})
 
 
 def _rule_zones_expr(con: Any) -> ir.Table:

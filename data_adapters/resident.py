@@ -24,6 +24,13 @@ equals the lake as of the last refresh, and a reader sees either the old or the 
 Each table's copy has a `version` that moves whenever its rows change, and `quiet` tells whether
 any of its timestamps lies in a span of time (from a sorted index of them, kept in step with
 each change): what `data_adapters.compiled` needs to know that an answer is still the same.
+
+The recent rows of the tables whose state the wall asks for at every refresh (`SORTED`: AIS
+reports and radar plots, which change every few seconds, so no answer stands from one refresh to
+the next) are also held as Arrow columns sorted by time, kept in step with the same changes.
+`recent_rows` hands out a window of them: two binary searches and a zero-copy slice, where the
+engine needs milliseconds to bind and plan even the simplest query (`radar` builds the vessel
+positions, tails, tracks and dark targets from it, tested equal to its SQL queries).
 """
 
 from __future__ import annotations
@@ -39,11 +46,12 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import duckdb
 import ibis.expr.types as ir
 import numpy as np
+import pyarrow as pa
 
 from data_adapters.schema import TABLES, Table, table
 
@@ -51,10 +59,12 @@ __all__ = [
     "HOT",
     "RECENT",
     "RECENT_SUFFIX",
+    "SORTED",
     "Plan",
     "Resident",
     "planning",
     "recent_name",
+    "recent_rows",
     "source",
 ]
 
@@ -64,6 +74,10 @@ HOT = "hot"  # prefix of the name of each process's attached in-memory database
 RECENT = timedelta(hours=48)  # rows of large tables kept in memory, back from the newest
 _GRACE_S = 60.0  # rows that left the horizon are deleted this long after, not at once
 _SETTLE_NS = 2_000_000_000  # a folder changed this recently is listed again (coarse mtimes)
+# recent tables whose rows are also held sorted by time (see the module docstring)
+SORTED = frozenset({"ais_reports", "radar_tracks"})
+Closed = Literal["left", "right"]  # which end of a window of time is in it
+_CHUNKS = 64  # appended chunks of a sorted copy merged into one beyond this
 
 
 RECENT_SUFFIX = "__recent"
@@ -128,6 +142,41 @@ class _State:
     live: bool = False  # the copy is in step with the lake and answers (its view exists)
     version: int = 0  # moves on whenever the rows change
     times: tuple[int, np.ndarray] | None = None  # (version, sorted distinct epoch µs) of its rows
+    by_time: _ByTime | None = None  # SORTED tables: the rows sorted by time
+
+
+@dataclass(frozen=True)
+class _ByTime:
+    """Rows of a table sorted by its time column, and that column as epoch microseconds.
+    Never changed once made: a change makes a new one, so readers need no lock."""
+
+    rows: pa.Table
+    us: np.ndarray
+
+    def between(self, lo: datetime, hi: datetime, closed: Closed) -> pa.Table:
+        """Rows with `lo < t <= hi` (`closed="right"`) or `lo <= t < hi` (`closed="left"`)."""
+        bounds = np.searchsorted(self.us, [_us(lo), _us(hi)], side=closed)
+        return self.rows.slice(int(bounds[0]), int(bounds[1] - bounds[0]))
+
+
+def _us(t: datetime) -> int:
+    """`t` in epoch microseconds, exactly."""
+    return (t - _EPOCH) // timedelta(microseconds=1)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def recent_rows(con: Any, name: str, lo: datetime, hi: datetime, closed: Closed) -> pa.Table | None:
+    """The rows of the large table `name` with time in `(lo, hi]` (`closed="right"`) or
+    `[lo, hi)` (`closed="left"`), sorted by time, from the resident copy of the node `con` reads
+    (brought in step with the lake first); None when there is no such copy, `name` is not held
+    sorted (`SORTED`), or its recent rows do not reach back to `lo`."""
+    resident: Resident | None = getattr(con, "brain_resident", None)
+    if resident is None or name not in SORTED:
+        return None
+    resident.refresh()  # new files of the lake count from the next query on
+    return resident.between(name, lo, hi, closed)
 
 
 class Resident:
@@ -193,12 +242,20 @@ class Resident:
             return
         self._unshadow(s)
         self._cur.execute(f"DELETE FROM {self.rows(s.t.name)}")
-        s.files, s.mtime_ns, s.horizon = set(), -1, None
+        s.files, s.mtime_ns, s.horizon, s.by_time = set(), -1, None, None
 
     def covers(self, name: str, since: datetime) -> bool:
         """Whether the recent copy of `name` holds every row with time `>= since`."""
         s = self._states.get(name)
         return s is not None and s.live and s.horizon is not None and since >= s.horizon
+
+    def between(self, name: str, lo: datetime, hi: datetime, closed: Closed) -> pa.Table | None:
+        """`recent_rows` of this copy (without a refresh)."""
+        s = self._states.get(name)
+        by_time = s.by_time if s is not None else None
+        if by_time is None or not self.covers(name, lo):
+            return None
+        return by_time.between(lo, hi, closed)
 
     def horizon(self, name: str) -> datetime | None:
         s = self._states.get(name)
@@ -283,6 +340,8 @@ class Resident:
         finally:
             s.version += 1  # (a rolled back change, too: the copy is then unshadowed)
         self._index(s, added, rebuild=purge or (bool(removed) and not recent))
+        if t.name in SORTED and recent:
+            self._sort(s, added, rebuild=purge or bool(removed))
         if purge:
             s.purge = None
         if recent and added:
@@ -301,6 +360,36 @@ class Resident:
             s.times = (s.version, np.union1d(s.times[1], fresh))
         else:
             s.times = (s.version, s.times[1])
+
+    def _sort(self, s: _State, added: set[str], *, rebuild: bool) -> None:
+        """Bring the time-sorted rows of `s` to its new version: the rows just added appended
+        (merged in when older than the newest held), or all read anew when rows left."""
+        t = s.t
+        cols = ", ".join(f'"{c}"' for c in t.column_names)
+        where = "TRUE"
+        if not (rebuild or s.by_time is None):
+            if not added:
+                return
+            names = ", ".join(_quote(f) for f in sorted(added))
+            where = f"_file IN (SELECT hash(f) FROM unnest([{names}]) AS u(f))"
+        fresh = self._cur.sql(
+            f'SELECT {cols}, epoch_us("{t.ts}") AS _us FROM {self.rows(t.name)} '
+            f'WHERE {where} ORDER BY "{t.ts}"'
+        ).to_arrow_table()
+        us = fresh.column("_us").to_numpy().astype(np.int64, copy=False)
+        fresh = fresh.drop_columns(["_us"])
+        held = s.by_time
+        if where == "TRUE" or held is None:
+            s.by_time = _ByTime(fresh.combine_chunks(), us)
+            return
+        rows = pa.concat_tables([held.rows, fresh])
+        both = np.concatenate([held.us, us])
+        if len(us) and len(held.us) and us[0] < held.us[-1]:  # late rows: merged into place
+            order = np.argsort(both, kind="stable")
+            rows, both = rows.take(order), both[order]
+        if rows.column(0).num_chunks > _CHUNKS:
+            rows = rows.combine_chunks()
+        s.by_time = _ByTime(rows, both)
 
     def _first_horizon(self, t: Table, files: set[str]) -> datetime:
         """The horizon of a recent table: `recent` before its newest row (or the clock)."""
@@ -364,7 +453,8 @@ class Resident:
         return np.asarray(found, dtype=np.int64)
 
     def stats(self) -> dict[str, dict[str, Any]]:
-        """Rows held and horizon per table (for `check-data` and the benchmark)."""
+        """Rows held (and held sorted by time) and horizon per table (for `check-data` and the
+        benchmark)."""
         out: dict[str, dict[str, Any]] = {}
         with self._lock:
             for name, s in self._states.items():
@@ -374,6 +464,8 @@ class Resident:
                     "files": len(s.files),
                     "horizon": s.horizon.isoformat() if s.horizon else None,
                 }
+                if s.by_time is not None:  # the same rows again, sorted by time
+                    out[name]["sorted_rows"] = s.by_time.rows.num_rows
         return out
 
     def close(self) -> None:

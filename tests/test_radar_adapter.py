@@ -84,3 +84,25 @@ def test_vessel_counts(con: Any) -> None:
 
 def test_surface(lake_node: Any) -> None:
     check_surface(radar, lake_node.backend())
+
+
+@pytest.mark.parametrize("minutes", [-45, -20, -7, -1, 0, 3, 11, 40])
+def test_answers_from_the_time_sorted_rows_equal_the_queries(lake_node: Any, minutes: int) -> None:
+    from data_adapters import compiled
+    from data_adapters.resident import recent_rows
+
+    con, now = lake_node.backend(), NOW + timedelta(minutes=minutes)
+    assert recent_rows(con, "radar_tracks", now - timedelta(minutes=5), now, "right") is not None
+    span = {"start": now - timedelta(minutes=25), "end": now}
+    with compiled.reusing(False):
+        for got, want in [
+            (radar.vessel_positions(con, now=now), (radar.vessel_positions_expr, {"now": now})),
+            (radar.tails(con, now=now), (radar.tails_expr, {"now": now})),
+            (
+                radar.tails(con, now=now, mmsis=[V1, V3]),
+                (radar.tails_expr, {"now": now, "mmsis": [V1, V3]}),
+            ),
+            (radar.dark_targets(con, now=now), (radar.dark_targets_expr, {"now": now})),
+            (radar.track(con, mmsi=V1, **span), (radar.track_expr, {"mmsi": V1, **span})),
+        ]:
+            pd.testing.assert_frame_equal(got, compiled.run(want[0], con, **want[1]))
