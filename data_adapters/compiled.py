@@ -387,7 +387,11 @@ def to_frame(table: pa.Table, schema: Any) -> pd.DataFrame:
     their pandas type are left alone; the others go the general way."""
     from ibis.formats.pandas import PandasData
 
-    frame: pd.DataFrame = table.to_pandas()
+    for i, field in enumerate(table.schema):  # a zone named otherwise: the same instants in UTC
+        if pa.types.is_timestamp(field.type) and field.type.tz not in (None, "UTC"):
+            utc_type = pa.timestamp(field.type.unit, tz="UTC")
+            table = table.set_column(i, field.name, table.column(i).cast(utc_type))
+    frame: pd.DataFrame = table.to_pandas(split_blocks=True)  # no copy into 2-D blocks
     for field, column in zip(table.schema, table.columns, strict=True):
         name, dtype = field.name, schema[field.name]
         if _as_is(dtype, field.type, column.null_count):

@@ -7,7 +7,7 @@ small latest-positions result (zones are few).
 
 Vessels report every few seconds, so the positions, tails, tracks and dark targets of a wall
 change at every refresh and no answer can be reused. On the embedded node they are therefore
-taken from the resident copy's time-sorted rows (`resident.recent_rows`) when those reach back far
+taken from the resident copy's time-sorted rows (`resident.rows_by_time`) when those reach back far
 enough: a window is a slice, the rest is a few array operations on a thousand rows. Each such
 path answers exactly what its SQL query (`*_expr`, which runs otherwise) answers; tested so.
 """
@@ -37,7 +37,7 @@ from data_adapters.query import (
     upto,
     utc,
 )
-from data_adapters.resident import recent_rows
+from data_adapters.resident import rows_by_time
 
 __all__ = [
     "MOVING_KN",
@@ -90,7 +90,32 @@ def register_expr(con: Any, *, now: datetime) -> ir.Table:
 
 def register(con: Any, *, now: datetime) -> pd.DataFrame:
     """The vessel register as of `now`: each MMSI's newest entry at or before `now`."""
-    return run(register_expr, con, now=now)
+    entries = _sorted_register(con, utc(now))
+    if entries is None:
+        return run(register_expr, con, now=now)
+    return to_frame(entries.select(["mmsi", *_REGISTER]), _register_schema())
+
+
+def _sorted_register(con: Any, now: datetime) -> pa.Table | None:
+    """`register` as Arrow from the resident time-sorted rows (by MMSI); None without them."""
+    rows = rows_by_time(con, "vessels", None, now, "right")
+    if rows is None:
+        return None
+    return rows.take(_last_of(rows["mmsi"].to_numpy()))
+
+
+def _last_of(keys: np.ndarray) -> np.ndarray:
+    """Indices of the last row of each key, by key (rows run by time: the latest of each)."""
+    _, back = np.unique(keys[::-1], return_index=True)
+    return len(keys) - 1 - back
+
+
+@cache
+def _register_schema() -> Any:
+    from data_adapters.schema import ibis_schema, table
+
+    reg = ibis_schema(table("vessels"))
+    return ibis.schema({c: reg[c] for c in ("mmsi", *_REGISTER)})
 
 
 def _positions(con: Any, now: datetime, lookback: timedelta) -> ir.Table:
@@ -106,10 +131,19 @@ def vessel_positions_expr(con: Any, *, now: datetime, lookback: timedelta = _POS
 
 def vessel_positions(con: Any, *, now: datetime, lookback: timedelta = _POSITIONS) -> pd.DataFrame:
     """Each vessel's latest AIS position in `(now - lookback, now]` with its register details."""
-    latest = _sorted_tails(con, now, lookback, None, latest=True)
-    if latest is None:
+    now = utc(now)
+    rows = rows_by_time(con, "ais_reports", now - lookback, now, "right")
+    entries = _sorted_register(con, now) if rows is not None else None
+    if rows is None or entries is None:
         return run(vessel_positions_expr, con, now=now, lookback=lookback)
-    return positions_from(latest, register(con, now=now))
+    latest = rows.take(_last_of(rows["mmsi"].to_numpy()))  # by MMSI
+    mmsi, known = latest["mmsi"].to_numpy(), entries["mmsi"].to_numpy()  # both by MMSI
+    at = np.minimum(np.searchsorted(known, mmsi), max(len(known) - 1, 0))
+    found = known[at] == mmsi if len(known) else np.zeros(len(mmsi), dtype=bool)
+    entry = pa.array(at, pa.int64(), mask=~found)  # null: not in the register (left join)
+    columns = [latest[c] for c in ("mmsi", *_REPORT)] + [entries[c].take(entry) for c in _REGISTER]
+    table = pa.Table.from_arrays(columns, names=["mmsi", *_REPORT, *_REGISTER])
+    return to_frame(table, _positions_schema())
 
 
 def positions_from(tails: pd.DataFrame, register: pd.DataFrame) -> pd.DataFrame:
@@ -175,27 +209,16 @@ def tails(
 
 
 def _sorted_tails(
-    con: Any,
-    now: datetime,
-    lookback: timedelta,
-    mmsis: Sequence[int] | None,
-    *,
-    latest: bool = False,
+    con: Any, now: datetime, lookback: timedelta, mmsis: Sequence[int] | None
 ) -> pd.DataFrame | None:
-    """`tails` (with `latest`, only each vessel's last report) from the resident time-sorted
-    rows; None when they do not reach back so far."""
+    """`tails` from the resident time-sorted rows; None when they do not reach back so far."""
     now = utc(now)
-    rows = recent_rows(con, "ais_reports", now - lookback, now, "right")
+    rows = rows_by_time(con, "ais_reports", now - lookback, now, "right")
     if rows is None:
         return None
     if mmsis is not None:
         rows = rows.filter(pc.is_in(rows["mmsi"], pa.array([int(m) for m in mmsis], pa.int64())))
-    mmsi = rows["mmsi"].to_numpy()
-    if latest:  # rows run by time: each vessel's last is its first read backwards
-        _, back = np.unique(mmsi[::-1], return_index=True)
-        order = len(mmsi) - 1 - back  # by vessel
-    else:
-        order = np.argsort(mmsi, kind="stable")  # by vessel, then by time as held
+    order = np.argsort(rows["mmsi"].to_numpy(), kind="stable")  # by vessel, then by time
     return to_frame(rows.select(["mmsi", *_REPORT]).take(order), _report_schema(("mmsi",)))
 
 
@@ -224,7 +247,7 @@ def track(con: Any, *, mmsi: int, start: datetime, end: datetime) -> pd.DataFram
     start, end = utc(start), utc(end)
     if end < start:
         raise ValueError(f"window ends ({end.isoformat()}) before it starts ({start.isoformat()})")
-    rows = recent_rows(con, "ais_reports", start, end, "left")
+    rows = rows_by_time(con, "ais_reports", start, end, "left")
     if rows is None:
         return run(track_expr, con, mmsi=mmsi, start=start, end=end)
     mine = np.flatnonzero(rows["mmsi"].to_numpy() == int(mmsi))
@@ -254,14 +277,11 @@ def dark_targets(
 ) -> pd.DataFrame:
     """Radar tracks whose latest plot in `(now - lookback, now]` has no AIS identity."""
     now = utc(now)
-    rows = recent_rows(con, "radar_tracks", now - lookback, now, "right")
+    rows = rows_by_time(con, "radar_tracks", now - lookback, now, "right")
     if rows is None:
         return run(dark_targets_expr, con, now=now, lookback=lookback)
     ids = pc.dictionary_encode(rows["track_id"]).combine_chunks()
-    codes = ids.indices.to_numpy(zero_copy_only=False)
-    # each track's last plot (rows run by time): the first of each code read backwards
-    _, back = np.unique(codes[::-1], return_index=True)
-    last = len(codes) - 1 - back
+    last = _last_of(ids.indices.to_numpy(zero_copy_only=False))  # each track's last plot
     dark = rows["mmsi"].is_null().to_numpy(zero_copy_only=False)
     last = last[dark[last]]
     last = last[pc.sort_indices(rows["track_id"].take(last)).to_numpy()]

@@ -25,12 +25,13 @@ Each table's copy has a `version` that moves whenever its rows change, and `quie
 any of its timestamps lies in a span of time (from a sorted index of them, kept in step with
 each change): what `data_adapters.compiled` needs to know that an answer is still the same.
 
-The recent rows of the tables whose state the wall asks for at every refresh (`SORTED`: AIS
-reports and radar plots, which change every few seconds, so no answer stands from one refresh to
-the next) are also held as Arrow columns sorted by time, kept in step with the same changes.
-`recent_rows` hands out a window of them: two binary searches and a zero-copy slice, where the
-engine needs milliseconds to bind and plan even the simplest query (`radar` builds the vessel
-positions, tails, tracks and dark targets from it, tested equal to its SQL queries).
+The rows of the tables whose state the wall asks for at every refresh (`SORTED`: AIS reports and
+radar plots, which change every few seconds, so no answer stands from one refresh to the next,
+and the vessel register they are joined with) are also held as Arrow columns sorted by time, kept
+in step with the same changes. `rows_by_time` hands out a window of them: two binary searches and
+a zero-copy slice, where the engine needs milliseconds to bind and plan even the simplest query
+(`radar` builds the vessel positions, register, tails, tracks and dark targets from it, tested
+equal to its SQL queries).
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ __all__ = [
     "Resident",
     "planning",
     "recent_name",
-    "recent_rows",
+    "rows_by_time",
     "source",
 ]
 
@@ -74,8 +75,8 @@ HOT = "hot"  # prefix of the name of each process's attached in-memory database
 RECENT = timedelta(hours=48)  # rows of large tables kept in memory, back from the newest
 _GRACE_S = 60.0  # rows that left the horizon are deleted this long after, not at once
 _SETTLE_NS = 2_000_000_000  # a folder changed this recently is listed again (coarse mtimes)
-# recent tables whose rows are also held sorted by time (see the module docstring)
-SORTED = frozenset({"ais_reports", "radar_tracks"})
+# tables whose rows are also held sorted by time (see the module docstring)
+SORTED = frozenset({"ais_reports", "radar_tracks", "vessels"})
 Closed = Literal["left", "right"]  # which end of a window of time is in it
 _CHUNKS = 64  # appended chunks of a sorted copy merged into one beyond this
 
@@ -142,7 +143,7 @@ class _State:
     live: bool = False  # the copy is in step with the lake and answers (its view exists)
     version: int = 0  # moves on whenever the rows change
     times: tuple[int, np.ndarray] | None = None  # (version, sorted distinct epoch µs) of its rows
-    by_time: _ByTime | None = None  # SORTED tables: the rows sorted by time
+    by_time: _ByTime | None = None  # SORTED tables: the rows held, sorted by time
 
 
 @dataclass(frozen=True)
@@ -153,10 +154,12 @@ class _ByTime:
     rows: pa.Table
     us: np.ndarray
 
-    def between(self, lo: datetime, hi: datetime, closed: Closed) -> pa.Table:
-        """Rows with `lo < t <= hi` (`closed="right"`) or `lo <= t < hi` (`closed="left"`)."""
-        bounds = np.searchsorted(self.us, [_us(lo), _us(hi)], side=closed)
-        return self.rows.slice(int(bounds[0]), int(bounds[1] - bounds[0]))
+    def between(self, lo: datetime | None, hi: datetime, closed: Closed) -> pa.Table:
+        """Rows with `lo < t <= hi` (`closed="right"`) or `lo <= t < hi` (`closed="left"`);
+        from the first row when `lo` is None."""
+        end = int(np.searchsorted(self.us, _us(hi), side=closed))
+        start = 0 if lo is None else int(np.searchsorted(self.us, _us(lo), side=closed))
+        return self.rows.slice(start, max(end - start, 0))
 
 
 def _us(t: datetime) -> int:
@@ -167,11 +170,13 @@ def _us(t: datetime) -> int:
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def recent_rows(con: Any, name: str, lo: datetime, hi: datetime, closed: Closed) -> pa.Table | None:
-    """The rows of the large table `name` with time in `(lo, hi]` (`closed="right"`) or
-    `[lo, hi)` (`closed="left"`), sorted by time, from the resident copy of the node `con` reads
-    (brought in step with the lake first); None when there is no such copy, `name` is not held
-    sorted (`SORTED`), or its recent rows do not reach back to `lo`."""
+def rows_by_time(
+    con: Any, name: str, lo: datetime | None, hi: datetime, closed: Closed
+) -> pa.Table | None:
+    """The rows of table `name` with time in `(lo, hi]` (`closed="right"`) or `[lo, hi)`
+    (`closed="left"`; no lower bound when `lo` is None), sorted by time, from the resident copy of
+    the node `con` reads (brought in step with the lake first); None when there is no such copy,
+    `name` is not held sorted (`SORTED`), or the rows held do not reach back to `lo`."""
     resident: Resident | None = getattr(con, "brain_resident", None)
     if resident is None or name not in SORTED:
         return None
@@ -249,11 +254,15 @@ class Resident:
         s = self._states.get(name)
         return s is not None and s.live and s.horizon is not None and since >= s.horizon
 
-    def between(self, name: str, lo: datetime, hi: datetime, closed: Closed) -> pa.Table | None:
-        """`recent_rows` of this copy (without a refresh)."""
+    def between(
+        self, name: str, lo: datetime | None, hi: datetime, closed: Closed
+    ) -> pa.Table | None:
+        """`rows_by_time` of this copy (without a refresh)."""
         s = self._states.get(name)
         by_time = s.by_time if s is not None else None
-        if by_time is None or not self.covers(name, lo):
+        if by_time is None or s is None or not s.live:
+            return None
+        if s.t.resident == "recent" and (lo is None or not self.covers(name, lo)):
             return None
         return by_time.between(lo, hi, closed)
 
@@ -340,7 +349,7 @@ class Resident:
         finally:
             s.version += 1  # (a rolled back change, too: the copy is then unshadowed)
         self._index(s, added, rebuild=purge or (bool(removed) and not recent))
-        if t.name in SORTED and recent:
+        if t.name in SORTED:
             self._sort(s, added, rebuild=purge or bool(removed))
         if purge:
             s.purge = None

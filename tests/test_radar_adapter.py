@@ -89,10 +89,10 @@ def test_surface(lake_node: Any) -> None:
 @pytest.mark.parametrize("minutes", [-45, -20, -7, -1, 0, 3, 11, 40])
 def test_answers_from_the_time_sorted_rows_equal_the_queries(lake_node: Any, minutes: int) -> None:
     from data_adapters import compiled
-    from data_adapters.resident import recent_rows
+    from data_adapters.resident import rows_by_time
 
     con, now = lake_node.backend(), NOW + timedelta(minutes=minutes)
-    assert recent_rows(con, "radar_tracks", now - timedelta(minutes=5), now, "right") is not None
+    assert rows_by_time(con, "radar_tracks", now - timedelta(minutes=5), now, "right") is not None
     span = {"start": now - timedelta(minutes=25), "end": now}
     with compiled.reusing(False):
         for got, want in [

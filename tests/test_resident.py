@@ -87,7 +87,7 @@ def _count(node: LakeNode, name: str) -> int:
     return int(rows[0][0])
 
 
-def test_recent_rows_of_large_tables_and_all_rows_of_small_ones_are_held(lake: Path) -> None:
+def test_rows_by_time_of_large_tables_and_all_rows_of_small_ones_are_held(lake: Path) -> None:
     node = LakeNode(lake, resident=timedelta(hours=48))
     node.backend()
     assert node.resident is not None
@@ -289,7 +289,7 @@ def _feed(node: LakeNode, start: datetime, minutes: int, seed: int) -> None:
 def _sorted_paths_agree(node: LakeNode, times: list[datetime]) -> None:
     """The time-sorted rows are the rows of the copy, and the radar answers built from them
     equal those of their SQL queries."""
-    from data_adapters.resident import recent_rows
+    from data_adapters.resident import rows_by_time
 
     con = node.backend()
     assert node.resident is not None
@@ -299,7 +299,7 @@ def _sorted_paths_agree(node: LakeNode, times: list[datetime]) -> None:
 
     with compiled.reusing(False):
         for now in times:
-            assert recent_rows(con, "ais_reports", now - timedelta(minutes=15), now, "right")
+            assert rows_by_time(con, "ais_reports", now - timedelta(minutes=15), now, "right")
             for lookback in (timedelta(minutes=15), timedelta(minutes=40)):
                 got = radar.tails(con, now=now, lookback=lookback)
                 sql = compiled.run(radar.tails_expr, con, now=now, lookback=lookback)
@@ -327,7 +327,7 @@ def _sorted_paths_agree(node: LakeNode, times: list[datetime]) -> None:
 def test_time_sorted_rows_follow_appends_late_rows_compaction_and_the_horizon(
     lake: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from data_adapters.resident import recent_rows
+    from data_adapters.resident import rows_by_time
 
     monkeypatch.setattr(resident_mod, "_GRACE_S", 0.0)
     writer = LakeNode(lake, resident=None)
@@ -344,15 +344,11 @@ def test_time_sorted_rows_follow_appends_late_rows_compaction_and_the_horizon(
     _feed(writer, NOW - timedelta(minutes=50), 5, seed=4)  # late rows: merged into place
     _sorted_paths_agree(reader, [NOW - timedelta(minutes=46), NOW - timedelta(minutes=38)])
 
-    held = len(
-        recent_rows(con, "ais_reports", NOW - timedelta(hours=2), NOW + timedelta(hours=1), "right")
-        or []
-    )
+    everything = (NOW - timedelta(hours=2), NOW + timedelta(hours=1))
+    held = len(rows_by_time(con, "ais_reports", *everything, "right") or [])
     assert writer.compact(_table("ais_reports"), min_files=2) >= 3
     reader.cursor()  # a reader: in step with the lake
-    after = recent_rows(
-        con, "ais_reports", NOW - timedelta(hours=2), NOW + timedelta(hours=1), "right"
-    )
+    after = rows_by_time(con, "ais_reports", *everything, "right")
     assert after is not None and len(after) == held  # no row lost, none twice
     _sorted_paths_agree(reader, [*every, NOW + timedelta(minutes=19)])
 
@@ -360,7 +356,7 @@ def test_time_sorted_rows_follow_appends_late_rows_compaction_and_the_horizon(
     _feed(writer, NOW + timedelta(hours=4), 10, seed=5)
     reader.cursor()  # the horizon moves on …
     reader.cursor()  # … and the rows behind it leave
-    assert recent_rows(con, "ais_reports", NOW - timedelta(minutes=20), NOW, "right") is None
+    assert rows_by_time(con, "ais_reports", NOW - timedelta(minutes=20), NOW, "right") is None
     old = {"now": NOW, "lookback": timedelta(minutes=20)}
     pd.testing.assert_frame_equal(radar.tails(con, **old), radar.tails(writer.backend(), **old))
     _sorted_paths_agree(reader, [NOW + timedelta(hours=4, minutes=9)])

@@ -101,8 +101,8 @@ def test_reuse_can_be_turned_off(lake_node: LakeNode) -> None:
     compiled.clear()
     with compiled.reusing(False):
         for now in STEPS[:10]:
-            radar.vessel_positions(con, now=now)
+            traffic.segment_state(con, now=now)
     assert compiled.stats()["reused"] == 0
     for now in STEPS[:10]:
-        radar.vessel_positions(con, now=now)
+        traffic.segment_state(con, now=now)
     assert compiled.stats()["reused"] > 0
