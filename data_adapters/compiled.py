@@ -396,12 +396,13 @@ def to_frame(table: pa.Table, schema: Any) -> pd.DataFrame:
         name, dtype = field.name, schema[field.name]
         if _as_is(dtype, field.type, column.null_count):
             continue
+        if dtype.is_integer() and column.null_count and pa.types.is_int64(field.type):
+            values = column.fill_null(0).to_numpy()  # straight from Arrow's mask
+            frame[name] = pd.arrays.IntegerArray(values, column.is_null().to_numpy())
+            continue
         col = frame[name]
         if dtype.is_integer():
-            if column.null_count and pa.types.is_int64(field.type):  # straight from Arrow's mask
-                values = column.fill_null(0).to_numpy()
-                frame[name] = pd.arrays.IntegerArray(values, column.is_null().to_numpy())
-            elif col.hasnans:
+            if col.hasnans:
                 frame[name] = col.astype("Int64")
             elif col.dtype != dtype.to_numpy():
                 frame[name] = col.astype(dtype.to_numpy())

@@ -96,9 +96,9 @@ def register(con: Any, *, now: datetime) -> pd.DataFrame:
     return to_frame(entries.select(["mmsi", *_REGISTER]), _register_schema())
 
 
-def _sorted_register(con: Any, now: datetime) -> pa.Table | None:
+def _sorted_register(con: Any, now: datetime, *, fresh: bool = True) -> pa.Table | None:
     """`register` as Arrow from the resident time-sorted rows (by MMSI); None without them."""
-    rows = rows_by_time(con, "vessels", None, now, "right")
+    rows = rows_by_time(con, "vessels", None, now, "right", fresh=fresh)
     if rows is None:
         return None
     return rows.take(_last_of(rows["mmsi"].to_numpy()))
@@ -133,7 +133,7 @@ def vessel_positions(con: Any, *, now: datetime, lookback: timedelta = _POSITION
     """Each vessel's latest AIS position in `(now - lookback, now]` with its register details."""
     now = utc(now)
     rows = rows_by_time(con, "ais_reports", now - lookback, now, "right")
-    entries = _sorted_register(con, now) if rows is not None else None
+    entries = _sorted_register(con, now, fresh=False) if rows is not None else None
     if rows is None or entries is None:
         return run(vessel_positions_expr, con, now=now, lookback=lookback)
     latest = rows.take(_last_of(rows["mmsi"].to_numpy()))  # by MMSI

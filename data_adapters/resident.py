@@ -171,16 +171,18 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def rows_by_time(
-    con: Any, name: str, lo: datetime | None, hi: datetime, closed: Closed
+    con: Any, name: str, lo: datetime | None, hi: datetime, closed: Closed, *, fresh: bool = True
 ) -> pa.Table | None:
     """The rows of table `name` with time in `(lo, hi]` (`closed="right"`) or `[lo, hi)`
     (`closed="left"`; no lower bound when `lo` is None), sorted by time, from the resident copy of
     the node `con` reads (brought in step with the lake first); None when there is no such copy,
-    `name` is not held sorted (`SORTED`), or the rows held do not reach back to `lo`."""
+    `name` is not held sorted (`SORTED`), or the rows held do not reach back to `lo`. With
+    `fresh=False` the copy is taken as it is (the caller has just brought it in step)."""
     resident: Resident | None = getattr(con, "brain_resident", None)
     if resident is None or name not in SORTED:
         return None
-    resident.refresh()  # new files of the lake count from the next query on
+    if fresh:
+        resident.refresh()  # new files of the lake count from the next query on
     return resident.between(name, lo, hi, closed)
 
 
