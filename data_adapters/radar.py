@@ -37,7 +37,7 @@ from data_adapters.query import (
     upto,
     utc,
 )
-from data_adapters.resident import rows_by_time
+from data_adapters.resident import last_of, latest_rows, rows_by_time
 
 __all__ = [
     "MOVING_KN",
@@ -98,16 +98,7 @@ def register(con: Any, *, now: datetime) -> pd.DataFrame:
 
 def _sorted_register(con: Any, now: datetime, *, fresh: bool = True) -> pa.Table | None:
     """`register` as Arrow from the resident time-sorted rows (by MMSI); None without them."""
-    rows = rows_by_time(con, "vessels", None, now, "right", fresh=fresh)
-    if rows is None:
-        return None
-    return rows.take(_last_of(rows["mmsi"].to_numpy()))
-
-
-def _last_of(keys: np.ndarray) -> np.ndarray:
-    """Indices of the last row of each key, by key (rows run by time: the latest of each)."""
-    _, back = np.unique(keys[::-1], return_index=True)
-    return len(keys) - 1 - back
+    return latest_rows(con, "vessels", "mmsi", now, fresh=fresh)
 
 
 @cache
@@ -136,7 +127,7 @@ def vessel_positions(con: Any, *, now: datetime, lookback: timedelta = _POSITION
     entries = _sorted_register(con, now, fresh=False) if rows is not None else None
     if rows is None or entries is None:
         return run(vessel_positions_expr, con, now=now, lookback=lookback)
-    latest = rows.take(_last_of(rows["mmsi"].to_numpy()))  # by MMSI
+    latest = rows.take(last_of(rows["mmsi"].to_numpy()))  # by MMSI
     mmsi, known = latest["mmsi"].to_numpy(), entries["mmsi"].to_numpy()  # both by MMSI
     at = np.minimum(np.searchsorted(known, mmsi), max(len(known) - 1, 0))
     found = known[at] == mmsi if len(known) else np.zeros(len(mmsi), dtype=bool)
@@ -281,7 +272,7 @@ def dark_targets(
     if rows is None:
         return run(dark_targets_expr, con, now=now, lookback=lookback)
     ids = pc.dictionary_encode(rows["track_id"]).combine_chunks()
-    last = _last_of(ids.indices.to_numpy(zero_copy_only=False))  # each track's last plot
+    last = last_of(ids.indices.to_numpy(zero_copy_only=False))  # each track's last plot
     dark = rows["mmsi"].is_null().to_numpy(zero_copy_only=False)
     last = last[dark[last]]
     last = last[pc.sort_indices(rows["track_id"].take(last)).to_numpy()]

@@ -63,6 +63,8 @@ __all__ = [
     "SORTED",
     "Plan",
     "Resident",
+    "last_of",
+    "latest_rows",
     "planning",
     "recent_name",
     "rows_by_time",
@@ -79,6 +81,7 @@ _SETTLE_NS = 2_000_000_000  # a folder changed this recently is listed again (co
 SORTED = frozenset({"ais_reports", "radar_tracks", "vessels"})
 Closed = Literal["left", "right"]  # which end of a window of time is in it
 _CHUNKS = 64  # appended chunks of a sorted copy merged into one beyond this
+_LATEST = 32  # latest-per-key answers kept per sorted copy
 
 
 RECENT_SUFFIX = "__recent"
@@ -153,6 +156,21 @@ class _ByTime:
 
     rows: pa.Table
     us: np.ndarray
+    # latest rows per key up to a row (`latest_upto`): exact, as these rows never change
+    _latest: dict[tuple[str, int], pa.Table] = field(default_factory=dict, compare=False)
+
+    def latest_upto(self, key: str, hi: datetime) -> pa.Table:
+        """The last row of each value of the integer column `key` among the rows with time
+        `<= hi`, by key; kept per distinct answer."""
+        end = int(np.searchsorted(self.us, _us(hi), side="right"))
+        found = self._latest.get((key, end))
+        if found is None:
+            rows = self.rows.slice(0, end)
+            found = rows.take(last_of(rows[key].to_numpy()))
+            if len(self._latest) >= _LATEST:
+                self._latest.clear()
+            self._latest[(key, end)] = found
+        return found
 
     def between(self, lo: datetime | None, hi: datetime, closed: Closed) -> pa.Table:
         """Rows with `lo < t <= hi` (`closed="right"`) or `lo <= t < hi` (`closed="left"`);
@@ -162,12 +180,33 @@ class _ByTime:
         return self.rows.slice(start, max(end - start, 0))
 
 
+def last_of(keys: np.ndarray) -> np.ndarray:
+    """Indices of the last row of each key, in key order (of rows sorted by time: the latest)."""
+    _, back = np.unique(keys[::-1], return_index=True)
+    return len(keys) - 1 - back
+
+
 def _us(t: datetime) -> int:
     """`t` in epoch microseconds, exactly."""
     return (t - _EPOCH) // timedelta(microseconds=1)
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def latest_rows(
+    con: Any, name: str, key: str, hi: datetime, *, fresh: bool = True
+) -> pa.Table | None:
+    """The last row (by time) of each value of the integer column `key` of table `name`, among
+    its rows with time `<= hi`, by key: the state of append-only facts as of `hi`, from the
+    resident copy's time-sorted rows of a table held whole; None without them. Kept per distinct
+    answer until the table changes. `fresh` as for `rows_by_time`."""
+    resident: Resident | None = getattr(con, "brain_resident", None)
+    if resident is None or name not in SORTED:
+        return None
+    if fresh:
+        resident.refresh()
+    return resident.latest(name, key, hi)
 
 
 def rows_by_time(
@@ -267,6 +306,14 @@ class Resident:
         if s.t.resident == "recent" and (lo is None or not self.covers(name, lo)):
             return None
         return by_time.between(lo, hi, closed)
+
+    def latest(self, name: str, key: str, hi: datetime) -> pa.Table | None:
+        """`latest_rows` of this copy (without a refresh)."""
+        s = self._states.get(name)
+        by_time = s.by_time if s is not None else None
+        if by_time is None or s is None or not s.live or s.t.resident != "all":
+            return None
+        return by_time.latest_upto(key, hi)
 
     def horizon(self, name: str) -> datetime | None:
         s = self._states.get(name)
