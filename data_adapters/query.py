@@ -30,6 +30,7 @@ __all__ = [
     "latest_per_key",
     "normalize",
     "polygon_bbox",
+    "span",
     "sql",
     "table_upto",
     "table_window",
@@ -53,11 +54,17 @@ def utc(when: datetime) -> datetime:
     return when.astimezone(UTC)
 
 
-def window(t: ir.Table, col: str, start: datetime, end: datetime) -> ir.Table:
-    """Rows of `t` with `start <= t[col] < end`."""
+def span(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    """`start` and `end` of a window in UTC; a window that ends before it starts is refused."""
     s, e = utc(start), utc(end)
     if e < s:
         raise ValueError(f"window ends ({e.isoformat()}) before it starts ({s.isoformat()})")
+    return s, e
+
+
+def window(t: ir.Table, col: str, start: datetime, end: datetime) -> ir.Table:
+    """Rows of `t` with `start <= t[col] < end`."""
+    s, e = span(start, end)
     return t.filter((t[col] >= s) & (t[col] < e))
 
 

@@ -7,7 +7,7 @@ small latest-positions result (zones are few).
 
 Vessels report every few seconds, so the positions, tails, tracks and dark targets of a wall
 change at every refresh and no answer can be reused. On the embedded node they are therefore
-taken from the resident copy's time-sorted rows (`resident.rows_by_time`) when those reach back far
+taken from the resident copy's time-sorted rows (`resident.time_sorted`) when those reach back far
 enough: a window is a slice, the rest is a few array operations on a thousand rows. Each such
 path answers exactly what its SQL query (`*_expr`, which runs otherwise) answers; tested so.
 """
@@ -32,12 +32,13 @@ from data_adapters.compiled import run, to_frame
 from data_adapters.query import (
     latest_per_key,
     polygon_bbox,
+    span,
     table_upto,
     table_window,
     upto,
     utc,
 )
-from data_adapters.resident import last_of, latest_rows, rows_by_time
+from data_adapters.resident import last_of, time_sorted
 
 __all__ = [
     "MOVING_KN",
@@ -75,7 +76,11 @@ def zones(con: Any) -> pd.DataFrame:
 
 
 _REGISTER = ("name", "vessel_type", "registered", "callsign", "length_m")
+_ENTRY = ("mmsi", *_REGISTER)  # a register entry
 _REPORT = ("ts", "lon", "lat", "sog", "cog", "heading", "nav_status", "msg_type")
+_REPORTED = ("mmsi", *_REPORT)  # an AIS report
+_TRACK = ("ts", "lon", "lat", "sog", "cog", "heading", "nav_status")  # a point of a track
+_DARK = ("track_id", "radar_id", "ts", "lon", "lat", "speed_kn", "course")  # a dark target
 
 
 def _register(con: Any, now: datetime) -> ir.Table:
@@ -90,30 +95,40 @@ def register_expr(con: Any, *, now: datetime) -> ir.Table:
 
 def register(con: Any, *, now: datetime) -> pd.DataFrame:
     """The vessel register as of `now`: each MMSI's newest entry at or before `now`."""
-    entries = _sorted_register(con, utc(now))
-    if entries is None:
+    vessels = time_sorted(con, "vessels")
+    if vessels is None:
         return run(register_expr, con, now=now)
-    return to_frame(entries.select(["mmsi", *_REGISTER]), _register_schema())
-
-
-def _sorted_register(con: Any, now: datetime, *, fresh: bool = True) -> pa.Table | None:
-    """`register` as Arrow from the resident time-sorted rows (by MMSI); None without them."""
-    return latest_rows(con, "vessels", "mmsi", now, fresh=fresh)
+    entries = vessels.latest_upto("mmsi", utc(now))
+    return to_frame(entries.select(list(_ENTRY)), _schema(("vessels", _ENTRY)))
 
 
 @cache
-def _register_schema() -> Any:
+def _schema(*parts: tuple[str, tuple[str, ...]]) -> Any:
+    """The ibis schema of columns of the contract's tables: (table, its columns), in order."""
     from data_adapters.schema import ibis_schema, table
 
-    reg = ibis_schema(table("vessels"))
-    return ibis.schema({c: reg[c] for c in ("mmsi", *_REGISTER)})
+    fields: dict[str, Any] = {}
+    for name, columns in parts:
+        held = ibis_schema(table(name))
+        fields |= {c: held[c] for c in columns}
+    return ibis.schema(fields)
+
+
+def _lookup(known: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each of `wanted` is in `known` (distinct keys, any order), and whether it is
+    there at all (where it is not, the index is any valid one)."""
+    if not len(known):
+        return np.zeros(len(wanted), dtype=np.int64), np.zeros(len(wanted), dtype=bool)
+    order = np.argsort(known, kind="stable")
+    at = order[np.minimum(np.searchsorted(known, wanted, sorter=order), len(known) - 1)]
+    return at, known[at] == wanted
 
 
 def _positions(con: Any, now: datetime, lookback: timedelta) -> ir.Table:
     a = latest_per_key(table_upto(con, "ais_reports", "ts", now, lookback), ["mmsi"])
     reg = _register(con, now)
     j = a.left_join(reg, a.mmsi == reg._vm)
-    return j.select("mmsi", *_REPORT, *_REGISTER)
+    return j.select(*_REPORTED, *_REGISTER)
 
 
 def vessel_positions_expr(con: Any, *, now: datetime, lookback: timedelta = _POSITIONS) -> ir.Table:
@@ -123,17 +138,17 @@ def vessel_positions_expr(con: Any, *, now: datetime, lookback: timedelta = _POS
 def vessel_positions(con: Any, *, now: datetime, lookback: timedelta = _POSITIONS) -> pd.DataFrame:
     """Each vessel's latest AIS position in `(now - lookback, now]` with its register details."""
     now = utc(now)
-    rows = rows_by_time(con, "ais_reports", now - lookback, now, "right")
-    entries = _sorted_register(con, now, fresh=False) if rows is not None else None
-    if rows is None or entries is None:
+    reports = time_sorted(con, "ais_reports", now - lookback)
+    vessels = time_sorted(con, "vessels", fresh=False)  # in step with the reports just now
+    if reports is None or vessels is None:
         return run(vessel_positions_expr, con, now=now, lookback=lookback)
-    latest = rows.take(last_of(rows["mmsi"].to_numpy()))  # by MMSI
-    mmsi, known = latest["mmsi"].to_numpy(), entries["mmsi"].to_numpy()  # both by MMSI
-    at = np.minimum(np.searchsorted(known, mmsi), max(len(known) - 1, 0))
-    found = known[at] == mmsi if len(known) else np.zeros(len(mmsi), dtype=bool)
+    rows = reports.between(now - lookback, now, "right")
+    latest = rows.take(last_of(rows["mmsi"].to_numpy()))
+    entries = vessels.latest_upto("mmsi", now)
+    at, found = _lookup(entries["mmsi"].to_numpy(), latest["mmsi"].to_numpy())
     entry = pa.array(at, pa.int64(), mask=~found)  # null: not in the register (left join)
-    columns = [latest[c] for c in ("mmsi", *_REPORT)] + [entries[c].take(entry) for c in _REGISTER]
-    table = pa.Table.from_arrays(columns, names=["mmsi", *_REPORT, *_REGISTER])
+    columns = [latest[c] for c in _REPORTED] + [entries[c].take(entry) for c in _REGISTER]
+    table = pa.Table.from_arrays(columns, names=[*_REPORTED, *_REGISTER])
     return to_frame(table, _positions_schema())
 
 
@@ -143,13 +158,11 @@ def positions_from(tails: pd.DataFrame, register: pd.DataFrame) -> pd.DataFrame:
     The wall fetches the tails for its map anyway, so the positions cost no query of their own."""
     mmsi = tails["mmsi"].to_numpy()
     last = np.flatnonzero(np.append(mmsi[1:] != mmsi[:-1], True)) if len(mmsi) else np.arange(0)
-    columns = {c: tails[c].array.take(last) for c in ("mmsi", *_REPORT)}
+    columns = {c: tails[c].array.take(last) for c in _REPORTED}
     known = register["mmsi"].to_numpy()
-    if len(known):  # every vessel in the register (the usual case): its rows, typed as they are
-        order = np.argsort(known, kind="stable")
-        at = order[np.minimum(np.searchsorted(known, mmsi[last], sorter=order), len(known) - 1)]
-        if (known[at] == mmsi[last]).all():
-            return pd.DataFrame(columns | {c: register[c].array.take(at) for c in _REGISTER})
+    at, found = _lookup(known, mmsi[last])
+    if len(known) and found.all():  # every vessel in the register (the usual case): its rows
+        return pd.DataFrame(columns | {c: register[c].array.take(at) for c in _REGISTER})
     reports = pd.DataFrame(columns)
     out = reports.merge(
         register.rename(columns={"mmsi": "_vm"}),
@@ -158,18 +171,12 @@ def positions_from(tails: pd.DataFrame, register: pd.DataFrame) -> pd.DataFrame:
         right_on="_vm",
         sort=False,
     )
-    table = pa.Table.from_pandas(out[["mmsi", *_REPORT, *_REGISTER]], preserve_index=False)
+    table = pa.Table.from_pandas(out[[*_REPORTED, *_REGISTER]], preserve_index=False)
     return to_frame(table, _positions_schema())
 
 
-@cache
 def _positions_schema() -> Any:
-    from data_adapters.schema import ibis_schema, table
-
-    ais, reg = ibis_schema(table("ais_reports")), ibis_schema(table("vessels"))
-    return ibis.schema(
-        {"mmsi": ais["mmsi"]} | {c: ais[c] for c in _REPORT} | {c: reg[c] for c in _REGISTER}
-    )
+    return _schema(("ais_reports", _REPORTED), ("vessels", _REGISTER))
 
 
 def tails_expr(
@@ -182,7 +189,7 @@ def tails_expr(
     a = table_upto(con, "ais_reports", "ts", now, lookback)
     if mmsis is not None:
         a = a.filter(a.mmsi.isin([int(m) for m in mmsis]))
-    return a.select("mmsi", *_REPORT).order_by(["mmsi", "ts"])
+    return a.select(*_REPORTED).order_by(["mmsi", "ts"])
 
 
 def tails(
@@ -204,45 +211,30 @@ def _sorted_tails(
 ) -> pd.DataFrame | None:
     """`tails` from the resident time-sorted rows; None when they do not reach back so far."""
     now = utc(now)
-    rows = rows_by_time(con, "ais_reports", now - lookback, now, "right")
-    if rows is None:
+    reports = time_sorted(con, "ais_reports", now - lookback)
+    if reports is None:
         return None
+    rows = reports.between(now - lookback, now, "right")
     if mmsis is not None:
         rows = rows.filter(pc.is_in(rows["mmsi"], pa.array([int(m) for m in mmsis], pa.int64())))
     order = np.argsort(rows["mmsi"].to_numpy(), kind="stable")  # by vessel, then by time
-    return to_frame(rows.select(["mmsi", *_REPORT]).take(order), _report_schema(("mmsi",)))
-
-
-@cache
-def _report_schema(first: tuple[str, ...], columns: tuple[str, ...] = _REPORT) -> Any:
-    from data_adapters.schema import ibis_schema, table
-
-    ais = ibis_schema(table("ais_reports"))
-    return ibis.schema({c: ais[c] for c in (*first, *columns)})
+    return to_frame(rows.select(list(_REPORTED)).take(order), _schema(("ais_reports", _REPORTED)))
 
 
 def track_expr(con: Any, *, mmsi: int, start: datetime, end: datetime) -> ir.Table:
     a = table_window(con, "ais_reports", "ts", start, end)
-    return (
-        a.filter(a.mmsi == int(mmsi))
-        .select("ts", "lon", "lat", "sog", "cog", "heading", "nav_status")
-        .order_by("ts")
-    )
-
-
-_TRACK = ("ts", "lon", "lat", "sog", "cog", "heading", "nav_status")
+    return a.filter(a.mmsi == int(mmsi)).select(*_TRACK).order_by("ts")
 
 
 def track(con: Any, *, mmsi: int, start: datetime, end: datetime) -> pd.DataFrame:
     """Every AIS point of one vessel in `[start, end)` (replay)."""
-    start, end = utc(start), utc(end)
-    if end < start:
-        raise ValueError(f"window ends ({end.isoformat()}) before it starts ({start.isoformat()})")
-    rows = rows_by_time(con, "ais_reports", start, end, "left")
-    if rows is None:
+    start, end = span(start, end)
+    reports = time_sorted(con, "ais_reports", start)
+    if reports is None:
         return run(track_expr, con, mmsi=mmsi, start=start, end=end)
+    rows = reports.between(start, end, "left")
     mine = np.flatnonzero(rows["mmsi"].to_numpy() == int(mmsi))
-    return to_frame(rows.select(list(_TRACK)).take(mine), _report_schema((), _TRACK))
+    return to_frame(rows.select(list(_TRACK)).take(mine), _schema(("ais_reports", _TRACK)))
 
 
 def _dark(con: Any, now: datetime, lookback: timedelta) -> ir.Table:
@@ -253,14 +245,7 @@ def _dark(con: Any, now: datetime, lookback: timedelta) -> ir.Table:
 def dark_targets_expr(
     con: Any, *, now: datetime, lookback: timedelta = timedelta(minutes=5)
 ) -> ir.Table:
-    return (
-        _dark(con, now, lookback)
-        .select("track_id", "radar_id", "ts", "lon", "lat", "speed_kn", "course")
-        .order_by("track_id")
-    )
-
-
-_DARK = ("track_id", "radar_id", "ts", "lon", "lat", "speed_kn", "course")
+    return _dark(con, now, lookback).select(*_DARK).order_by("track_id")
 
 
 def dark_targets(
@@ -268,23 +253,16 @@ def dark_targets(
 ) -> pd.DataFrame:
     """Radar tracks whose latest plot in `(now - lookback, now]` has no AIS identity."""
     now = utc(now)
-    rows = rows_by_time(con, "radar_tracks", now - lookback, now, "right")
-    if rows is None:
+    plots = time_sorted(con, "radar_tracks", now - lookback)
+    if plots is None:
         return run(dark_targets_expr, con, now=now, lookback=lookback)
+    rows = plots.between(now - lookback, now, "right")
     ids = pc.dictionary_encode(rows["track_id"]).combine_chunks()
     last = last_of(ids.indices.to_numpy(zero_copy_only=False))  # each track's last plot
     dark = rows["mmsi"].is_null().to_numpy(zero_copy_only=False)
     last = last[dark[last]]
     last = last[pc.sort_indices(rows["track_id"].take(last)).to_numpy()]
-    return to_frame(rows.select(list(_DARK)).take(last), _dark_schema())
-
-
-@cache
-def _dark_schema() -> Any:
-    from data_adapters.schema import ibis_schema, table
-
-    plots = ibis_schema(table("radar_tracks"))
-    return ibis.schema({c: plots[c] for c in _DARK})
+    return to_frame(rows.select(list(_DARK)).take(last), _schema(("radar_tracks", _DARK)))
 
 
 def _rule_zones_expr(con: Any) -> ir.Table:

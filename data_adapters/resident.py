@@ -28,10 +28,10 @@ each change): what `data_adapters.compiled` needs to know that an answer is stil
 The rows of the tables whose state the wall asks for at every refresh (`SORTED`: AIS reports and
 radar plots, which change every few seconds, so no answer stands from one refresh to the next,
 and the vessel register they are joined with) are also held as Arrow columns sorted by time, kept
-in step with the same changes. `rows_by_time` hands out a window of them: two binary searches and
-a zero-copy slice, where the engine needs milliseconds to bind and plan even the simplest query
-(`radar` builds the vessel positions, register, tails, tracks and dark targets from it, tested
-equal to its SQL queries).
+in step with the same changes (their index of timestamps is derived from them). `time_sorted`
+hands them out; a window of them is two binary searches and a zero-copy slice, where the engine
+needs milliseconds to bind and plan even the simplest query (`radar` builds the vessel positions,
+register, tails, tracks and dark targets from them, tested equal to its SQL queries).
 """
 
 from __future__ import annotations
@@ -63,12 +63,12 @@ __all__ = [
     "SORTED",
     "Plan",
     "Resident",
+    "TimeSorted",
     "last_of",
-    "latest_rows",
     "planning",
     "recent_name",
-    "rows_by_time",
     "source",
+    "time_sorted",
 ]
 
 log = logging.getLogger(__name__)
@@ -77,8 +77,10 @@ HOT = "hot"  # prefix of the name of each process's attached in-memory database
 RECENT = timedelta(hours=48)  # rows of large tables kept in memory, back from the newest
 _GRACE_S = 60.0  # rows that left the horizon are deleted this long after, not at once
 _SETTLE_NS = 2_000_000_000  # a folder changed this recently is listed again (coarse mtimes)
-# tables whose rows are also held sorted by time (see the module docstring)
+# tables whose rows are also held sorted by time (see the module docstring); their only
+# timestamp column is their time, so their index of timestamps is derived from the sorted rows
 SORTED = frozenset({"ais_reports", "radar_tracks", "vessels"})
+assert all(table(n).timestamps == [table(n).ts] for n in SORTED)
 Closed = Literal["left", "right"]  # which end of a window of time is in it
 _CHUNKS = 64  # appended chunks of a sorted copy merged into one beyond this
 _LATEST = 32  # latest-per-key answers kept per sorted copy
@@ -146,11 +148,11 @@ class _State:
     live: bool = False  # the copy is in step with the lake and answers (its view exists)
     version: int = 0  # moves on whenever the rows change
     times: tuple[int, np.ndarray] | None = None  # (version, sorted distinct epoch µs) of its rows
-    by_time: _ByTime | None = None  # SORTED tables: the rows held, sorted by time
+    ordered: TimeSorted | None = None  # SORTED tables: the rows held, sorted by time
 
 
 @dataclass(frozen=True)
-class _ByTime:
+class TimeSorted:
     """Rows of a table sorted by its time column, and that column as epoch microseconds.
     Never changed once made: a change makes a new one, so readers need no lock."""
 
@@ -172,12 +174,10 @@ class _ByTime:
             self._latest[(key, end)] = found
         return found
 
-    def between(self, lo: datetime | None, hi: datetime, closed: Closed) -> pa.Table:
-        """Rows with `lo < t <= hi` (`closed="right"`) or `lo <= t < hi` (`closed="left"`);
-        from the first row when `lo` is None."""
-        end = int(np.searchsorted(self.us, _us(hi), side=closed))
-        start = 0 if lo is None else int(np.searchsorted(self.us, _us(lo), side=closed))
-        return self.rows.slice(start, max(end - start, 0))
+    def between(self, lo: datetime, hi: datetime, closed: Closed) -> pa.Table:
+        """Rows with `lo < t <= hi` (`closed="right"`) or `lo <= t < hi` (`closed="left"`)."""
+        start, end = np.searchsorted(self.us, [_us(lo), _us(hi)], side=closed)
+        return self.rows.slice(int(start), max(int(end - start), 0))
 
 
 def last_of(keys: np.ndarray) -> np.ndarray:
@@ -194,35 +194,19 @@ def _us(t: datetime) -> int:
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def latest_rows(
-    con: Any, name: str, key: str, hi: datetime, *, fresh: bool = True
-) -> pa.Table | None:
-    """The last row (by time) of each value of the integer column `key` of table `name`, among
-    its rows with time `<= hi`, by key: the state of append-only facts as of `hi`, from the
-    resident copy's time-sorted rows of a table held whole; None without them. Kept per distinct
-    answer until the table changes. `fresh` as for `rows_by_time`."""
-    resident: Resident | None = getattr(con, "brain_resident", None)
-    if resident is None or name not in SORTED:
-        return None
-    if fresh:
-        resident.refresh()
-    return resident.latest(name, key, hi)
-
-
-def rows_by_time(
-    con: Any, name: str, lo: datetime | None, hi: datetime, closed: Closed, *, fresh: bool = True
-) -> pa.Table | None:
-    """The rows of table `name` with time in `(lo, hi]` (`closed="right"`) or `[lo, hi)`
-    (`closed="left"`; no lower bound when `lo` is None), sorted by time, from the resident copy of
-    the node `con` reads (brought in step with the lake first); None when there is no such copy,
-    `name` is not held sorted (`SORTED`), or the rows held do not reach back to `lo`. With
-    `fresh=False` the copy is taken as it is (the caller has just brought it in step)."""
+def time_sorted(
+    con: Any, name: str, since: datetime | None = None, *, fresh: bool = True
+) -> TimeSorted | None:
+    """The time-sorted rows of table `name` in the resident copy of the node `con` reads
+    (brought in step with the lake first, unless `fresh` is False because the caller just did),
+    when they hold every row at or after `since` (None: every row, which only a table held whole
+    does); None when there is no such copy or `name` is not held sorted (`SORTED`)."""
     resident: Resident | None = getattr(con, "brain_resident", None)
     if resident is None or name not in SORTED:
         return None
     if fresh:
         resident.refresh()  # new files of the lake count from the next query on
-    return resident.between(name, lo, hi, closed)
+    return resident.time_sorted(name, since)
 
 
 class Resident:
@@ -288,32 +272,21 @@ class Resident:
             return
         self._unshadow(s)
         self._cur.execute(f"DELETE FROM {self.rows(s.t.name)}")
-        s.files, s.mtime_ns, s.horizon, s.by_time = set(), -1, None, None
+        s.files, s.mtime_ns, s.horizon, s.ordered = set(), -1, None, None
 
     def covers(self, name: str, since: datetime) -> bool:
         """Whether the recent copy of `name` holds every row with time `>= since`."""
         s = self._states.get(name)
         return s is not None and s.live and s.horizon is not None and since >= s.horizon
 
-    def between(
-        self, name: str, lo: datetime | None, hi: datetime, closed: Closed
-    ) -> pa.Table | None:
-        """`rows_by_time` of this copy (without a refresh)."""
+    def time_sorted(self, name: str, since: datetime | None) -> TimeSorted | None:
+        """`time_sorted` of this copy (without a refresh)."""
         s = self._states.get(name)
-        by_time = s.by_time if s is not None else None
-        if by_time is None or s is None or not s.live:
+        if s is None or s.ordered is None or not s.live:
             return None
-        if s.t.resident == "recent" and (lo is None or not self.covers(name, lo)):
+        if s.t.resident == "recent" and (since is None or not self.covers(name, since)):
             return None
-        return by_time.between(lo, hi, closed)
-
-    def latest(self, name: str, key: str, hi: datetime) -> pa.Table | None:
-        """`latest_rows` of this copy (without a refresh)."""
-        s = self._states.get(name)
-        by_time = s.by_time if s is not None else None
-        if by_time is None or s is None or not s.live or s.t.resident != "all":
-            return None
-        return by_time.latest_upto(key, hi)
+        return s.ordered
 
     def horizon(self, name: str) -> datetime | None:
         s = self._states.get(name)
@@ -397,9 +370,10 @@ class Resident:
             raise
         finally:
             s.version += 1  # (a rolled back change, too: the copy is then unshadowed)
-        self._index(s, added, rebuild=purge or (bool(removed) and not recent))
         if t.name in SORTED:
             self._sort(s, added, rebuild=purge or bool(removed))
+        else:
+            self._index(s, added, rebuild=purge or (bool(removed) and not recent))
         if purge:
             s.purge = None
         if recent and added:
@@ -420,34 +394,37 @@ class Resident:
             s.times = (s.version, s.times[1])
 
     def _sort(self, s: _State, added: set[str], *, rebuild: bool) -> None:
-        """Bring the time-sorted rows of `s` to its new version: the rows just added appended
-        (merged in when older than the newest held), or all read anew when rows left."""
-        t = s.t
-        cols = ", ".join(f'"{c}"' for c in t.column_names)
+        """Bring the time-sorted rows of `s` to its new version — the rows just added appended
+        (merged in when older than the newest held), or all read anew when rows left — and its
+        index of timestamps with them."""
+        t, held = s.t, s.ordered
+        whole = rebuild or held is None
         where = "TRUE"
-        if not (rebuild or s.by_time is None):
-            if not added:
-                return
+        if not whole:
             names = ", ".join(_quote(f) for f in sorted(added))
             where = f"_file IN (SELECT hash(f) FROM unnest([{names}]) AS u(f))"
-        fresh = self._cur.sql(
-            f'SELECT {cols}, epoch_us("{t.ts}") AS _us FROM {self.rows(t.name)} '
-            f'WHERE {where} ORDER BY "{t.ts}"'
-        ).to_arrow_table()
-        us = fresh.column("_us").to_numpy().astype(np.int64, copy=False)
-        fresh = fresh.drop_columns(["_us"])
-        held = s.by_time
-        if where == "TRUE" or held is None:
-            s.by_time = _ByTime(fresh.combine_chunks(), us)
-            return
-        rows = pa.concat_tables([held.rows, fresh])
-        both = np.concatenate([held.us, us])
-        if len(us) and len(held.us) and us[0] < held.us[-1]:  # late rows: merged into place
-            order = np.argsort(both, kind="stable")
-            rows, both = rows.take(order), both[order]
-        if rows.column(0).num_chunks > _CHUNKS:
-            rows = rows.combine_chunks()
-        s.by_time = _ByTime(rows, both)
+        if whole or added:
+            cols = ", ".join(f'"{c}"' for c in t.column_names)
+            fresh = self._cur.sql(
+                f'SELECT {cols}, epoch_us("{t.ts}") AS _us FROM {self.rows(t.name)} '
+                f'WHERE {where} ORDER BY "{t.ts}"'
+            ).to_arrow_table()
+            us = fresh.column("_us").to_numpy().astype(np.int64, copy=False)
+            fresh = fresh.drop_columns(["_us"])
+            if whole or held is None:
+                s.ordered = TimeSorted(fresh.combine_chunks(), us)
+            else:
+                rows = pa.concat_tables([held.rows, fresh])
+                both = np.concatenate([held.us, us])
+                if len(us) and len(held.us) and us[0] < held.us[-1]:  # late rows: into place
+                    order = np.argsort(both, kind="stable")
+                    rows, both = rows.take(order), both[order]
+                if rows.column(0).num_chunks > _CHUNKS:
+                    rows = rows.combine_chunks()
+                s.ordered = TimeSorted(rows, both)
+        assert s.ordered is not None
+        us = s.ordered.us  # sorted: its distinct values are where it changes
+        s.times = (s.version, us[np.append(True, us[1:] != us[:-1])] if len(us) else us)
 
     def _first_horizon(self, t: Table, files: set[str]) -> datetime:
         """The horizon of a recent table: `recent` before its newest row (or the clock)."""
@@ -522,8 +499,8 @@ class Resident:
                     "files": len(s.files),
                     "horizon": s.horizon.isoformat() if s.horizon else None,
                 }
-                if s.by_time is not None:  # the same rows again, sorted by time
-                    out[name]["sorted_rows"] = s.by_time.rows.num_rows
+                if s.ordered is not None:  # the same rows again, sorted by time
+                    out[name]["sorted_rows"] = s.ordered.rows.num_rows
         return out
 
     def close(self) -> None:

@@ -88,21 +88,6 @@ def test_surface(lake_node: Any) -> None:
 
 @pytest.mark.parametrize("minutes", [-45, -20, -7, -1, 0, 3, 11, 40])
 def test_answers_from_the_time_sorted_rows_equal_the_queries(lake_node: Any, minutes: int) -> None:
-    from data_adapters import compiled
-    from data_adapters.resident import rows_by_time
+    from test_resident import sorted_paths_agree
 
-    con, now = lake_node.backend(), NOW + timedelta(minutes=minutes)
-    assert rows_by_time(con, "radar_tracks", now - timedelta(minutes=5), now, "right") is not None
-    span = {"start": now - timedelta(minutes=25), "end": now}
-    with compiled.reusing(False):
-        for got, want in [
-            (radar.vessel_positions(con, now=now), (radar.vessel_positions_expr, {"now": now})),
-            (radar.tails(con, now=now), (radar.tails_expr, {"now": now})),
-            (
-                radar.tails(con, now=now, mmsis=[V1, V3]),
-                (radar.tails_expr, {"now": now, "mmsis": [V1, V3]}),
-            ),
-            (radar.dark_targets(con, now=now), (radar.dark_targets_expr, {"now": now})),
-            (radar.track(con, mmsi=V1, **span), (radar.track_expr, {"mmsi": V1, **span})),
-        ]:
-            pd.testing.assert_frame_equal(got, compiled.run(want[0], con, **want[1]))
+    sorted_paths_agree(lake_node, [NOW + timedelta(minutes=minutes)], vessels=(V1, V3), tracked=V1)

@@ -13,6 +13,7 @@ import pytest
 import data_adapters.resident as resident_mod
 from data_adapters import compiled, radar, traffic
 from data_adapters.node import LakeNode
+from data_adapters.query import execute
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
@@ -87,7 +88,7 @@ def _count(node: LakeNode, name: str) -> int:
     return int(rows[0][0])
 
 
-def test_rows_by_time_of_large_tables_and_all_rows_of_small_ones_are_held(lake: Path) -> None:
+def test_recent_rows_of_large_tables_and_all_rows_of_small_ones_are_held(lake: Path) -> None:
     node = LakeNode(lake, resident=timedelta(hours=48))
     node.backend()
     assert node.resident is not None
@@ -286,48 +287,50 @@ def _feed(node: LakeNode, start: datetime, minutes: int, seed: int) -> None:
         assert report.rejected == 0, report
 
 
-def _sorted_paths_agree(node: LakeNode, times: list[datetime]) -> None:
+def sorted_paths_agree(
+    node: LakeNode,
+    times: list[datetime],
+    vessels: tuple[int, int] = (412_000_003, 412_000_011),
+    tracked: int = 412_000_007,
+) -> None:
     """The time-sorted rows are the rows of the copy, and the radar answers built from them
-    equal those of their SQL queries."""
-    from data_adapters.resident import rows_by_time
+    equal those of their SQL queries at `times` (tails of `vessels`, the track of `tracked`)."""
+    from data_adapters.resident import SORTED, time_sorted
 
     con = node.backend()
     assert node.resident is not None
     for name, held in node.resident.stats().items():
-        if name in ("ais_reports", "radar_tracks"):
+        if name in SORTED:
             assert held["sorted_rows"] == held["rows"], name
 
     with compiled.reusing(False):
         for now in times:
-            assert rows_by_time(con, "ais_reports", now - timedelta(minutes=15), now, "right")
-            for lookback in (timedelta(minutes=15), timedelta(minutes=40)):
+            assert time_sorted(con, "ais_reports", now - timedelta(minutes=15))
+            assert time_sorted(con, "radar_tracks", now - timedelta(minutes=5))
+            for lookback in (timedelta(minutes=15), timedelta(minutes=30), timedelta(minutes=40)):
                 got = radar.tails(con, now=now, lookback=lookback)
                 sql = compiled.run(radar.tails_expr, con, now=now, lookback=lookback)
                 pd.testing.assert_frame_equal(got, sql)
-            some = [412_000_003, 412_000_011, 999]
-            pd.testing.assert_frame_equal(
-                radar.tails(con, now=now, mmsis=some),
-                compiled.run(radar.tails_expr, con, now=now, mmsis=some),
-            )
-            pd.testing.assert_frame_equal(
-                radar.vessel_positions(con, now=now),
-                compiled.run(radar.vessel_positions_expr, con, now=now),
-            )
-            pd.testing.assert_frame_equal(
-                radar.dark_targets(con, now=now),
-                compiled.run(radar.dark_targets_expr, con, now=now),
-            )
+            some = [*vessels, 999]
             span = {"start": now - timedelta(hours=1), "end": now}
-            pd.testing.assert_frame_equal(
-                radar.track(con, mmsi=412_000_007, **span),
-                compiled.run(radar.track_expr, con, mmsi=412_000_007, **span),
-            )
+            at = {"now": now}
+            for got, (expr, params) in [
+                (radar.tails(con, now=now, mmsis=some), (radar.tails_expr, {**at, "mmsis": some})),
+                (radar.vessel_positions(con, now=now), (radar.vessel_positions_expr, at)),
+                (radar.register(con, now=now), (radar.register_expr, at)),
+                (radar.dark_targets(con, now=now), (radar.dark_targets_expr, at)),
+                (
+                    radar.track(con, mmsi=tracked, **span),
+                    (radar.track_expr, {"mmsi": tracked, **span}),
+                ),
+            ]:
+                pd.testing.assert_frame_equal(got, compiled.run(expr, con, **params))
 
 
 def test_time_sorted_rows_follow_appends_late_rows_compaction_and_the_horizon(
     lake: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from data_adapters.resident import rows_by_time
+    from data_adapters.resident import time_sorted
 
     monkeypatch.setattr(resident_mod, "_GRACE_S", 0.0)
     writer = LakeNode(lake, resident=None)
@@ -335,30 +338,39 @@ def test_time_sorted_rows_follow_appends_late_rows_compaction_and_the_horizon(
     reader = LakeNode(lake, resident=timedelta(hours=3))
     con = reader.backend()
     every = [NOW - timedelta(minutes=m, seconds=s) for m, s in ((90, 7), (31, 0), (4, 33), (0, 0))]
-    _sorted_paths_agree(reader, every)
+    sorted_paths_agree(reader, every)
 
     _feed(writer, NOW, 10, seed=2)  # the live feed: newer rows, appended
     _feed(writer, NOW + timedelta(minutes=10), 10, seed=3)
-    _sorted_paths_agree(reader, [*every, NOW + timedelta(minutes=12), NOW + timedelta(minutes=20)])
+    sorted_paths_agree(reader, [*every, NOW + timedelta(minutes=12), NOW + timedelta(minutes=20)])
+    # the index of timestamps (derived from the sorted rows) has the new rows: an answer of
+    # before them is not reused for a time after them (the window starts before any row)
+    long = timedelta(hours=3)
+    for t in (NOW + timedelta(minutes=10), NOW + timedelta(minutes=20)):
+        got = compiled.run(radar.tails_expr, con, now=t, lookback=long)
+        pd.testing.assert_frame_equal(got, execute(radar.tails_expr(con, now=t, lookback=long)))
 
     _feed(writer, NOW - timedelta(minutes=50), 5, seed=4)  # late rows: merged into place
-    _sorted_paths_agree(reader, [NOW - timedelta(minutes=46), NOW - timedelta(minutes=38)])
+    sorted_paths_agree(reader, [NOW - timedelta(minutes=46), NOW - timedelta(minutes=38)])
 
-    everything = (NOW - timedelta(hours=2), NOW + timedelta(hours=1))
-    held = len(rows_by_time(con, "ais_reports", *everything, "right") or [])
+    first = NOW - timedelta(hours=2)
+    everything = (first, NOW + timedelta(hours=1), "right")
+    held = time_sorted(con, "ais_reports", first)
+    assert held is not None
     assert writer.compact(_table("ais_reports"), min_files=2) >= 3
     reader.cursor()  # a reader: in step with the lake
-    after = rows_by_time(con, "ais_reports", *everything, "right")
-    assert after is not None and len(after) == held  # no row lost, none twice
-    _sorted_paths_agree(reader, [*every, NOW + timedelta(minutes=19)])
+    after = time_sorted(con, "ais_reports", first)
+    assert after is not None  # no row lost, none twice:
+    assert len(after.between(*everything)) == len(held.between(*everything))
+    sorted_paths_agree(reader, [*every, NOW + timedelta(minutes=19)])
 
     # four hours on: the horizon moves past the first rows, which then come from the lake
     _feed(writer, NOW + timedelta(hours=4), 10, seed=5)
     reader.cursor()  # the horizon moves on …
     reader.cursor()  # … and the rows behind it leave
-    assert rows_by_time(con, "ais_reports", NOW - timedelta(minutes=20), NOW, "right") is None
+    assert time_sorted(con, "ais_reports", NOW - timedelta(minutes=20)) is None
     old = {"now": NOW, "lookback": timedelta(minutes=20)}
     pd.testing.assert_frame_equal(radar.tails(con, **old), radar.tails(writer.backend(), **old))
-    _sorted_paths_agree(reader, [NOW + timedelta(hours=4, minutes=9)])
+    sorted_paths_agree(reader, [NOW + timedelta(hours=4, minutes=9)])
     reader.close()
     writer.close()
