@@ -39,13 +39,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any, TypeVar
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import sqlglot
+from pandas.api.internals import create_dataframe_from_blocks
 from sqlglot import exp
 
 from brain.memo import Kept
@@ -361,57 +364,92 @@ def _answer(con: Any, template: _Template, stamps: list[datetime]) -> pd.DataFra
     return frame
 
 
-def _as_is(dtype: Any, arrow: pa.DataType, nulls: int) -> bool:
-    """Whether pyarrow's own conversion of a column already has the type `to_frame` gives."""
-    if dtype.is_integer():
-        return nulls == 0 and arrow == dtype.to_pyarrow()
-    if dtype.is_floating():
-        return bool(pa.types.is_float64(arrow))
-    if dtype.is_string():
-        return bool(
-            pa.types.is_string(arrow)
-            or pa.types.is_large_string(arrow)
-            or pa.types.is_string_view(arrow)
-        )
-    if dtype.is_boolean():
-        return nulls == 0 and bool(pa.types.is_boolean(arrow))
-    if dtype.is_timestamp():
-        return bool(pa.types.is_timestamp(arrow)) and getattr(arrow, "tz", None) == "UTC"
-    return False
+_STR = pd.StringDtype("pyarrow", na_value=float("nan"))  # pandas' `str`, as Arrow converts strings
+_Convert = Callable[[pa.ChunkedArray], Any]  # an Arrow column to its pandas array (None: can't)
+
+
+def _numbers(column: pa.ChunkedArray) -> Any:
+    return column.to_numpy()  # (a null float is NaN)
+
+
+def _integers(column: pa.ChunkedArray) -> Any:
+    """64-bit integers; with nulls, a nullable integer column straight from Arrow's mask."""
+    if not column.null_count:
+        return column.to_numpy()
+    return pd.arrays.IntegerArray(column.fill_null(0).to_numpy(), column.is_null().to_numpy())
+
+
+def _without_nulls(column: pa.ChunkedArray) -> Any:
+    return None if column.null_count else column.to_numpy()
+
+
+def _strings(column: pa.ChunkedArray) -> Any:
+    if not pa.types.is_large_string(column.type):
+        column = column.cast(pa.large_string())
+    return pd.arrays.ArrowStringArray(column, dtype=_STR)  # type: ignore[call-arg]  # (stubs)
+
+
+def _instants(column: pa.ChunkedArray) -> Any:
+    """Timestamps with a zone, as the same instants in UTC."""
+    unit = column.type.unit
+    if column.type.tz != "UTC":
+        column = column.cast(pa.timestamp(unit, tz="UTC"))
+    values = column.to_numpy().view("int64")
+    return pd.array(values, dtype=pd.DatetimeTZDtype(unit, "UTC"), copy=False)
+
+
+def _converter(arrow: pa.DataType, dtype: Any) -> _Convert | None:
+    """How `to_frame` makes the pandas array of an Arrow column of ibis type `dtype` straight
+    from Arrow's buffers; None for the kinds of column the general way converts."""
+    same = arrow == dtype.to_pyarrow()
+    if dtype.is_integer() and same:
+        return _integers if pa.types.is_int64(arrow) else _without_nulls
+    if dtype.is_floating() and same and pa.types.is_float64(arrow):
+        return _numbers
+    if dtype.is_boolean() and same:
+        return _without_nulls
+    if dtype.is_string() and (pa.types.is_string(arrow) or pa.types.is_large_string(arrow)):
+        return _strings
+    if dtype.is_timestamp() and pa.types.is_timestamp(arrow) and arrow.tz is not None:
+        return _instants
+    return None
+
+
+@cache
+def _plan(arrow: pa.Schema, schema: Any) -> tuple[tuple[_Convert | None, ...], pd.Index]:
+    """Each column's converter (`_converter`) and the frame's column names."""
+    converters = tuple(_converter(f.type, schema[f.name]) for f in arrow)
+    return converters, pd.Index(arrow.names)
+
+
+def _general(column: pa.ChunkedArray, name: str, schema: Any) -> Any:
+    """The general way: pyarrow's conversion, then ibis's and `normalize`'s."""
+    from ibis.formats.pandas import PandasData
+
+    frame = pa.table({name: column}).to_pandas()
+    converted = PandasData.convert_column(frame[name], schema[name])
+    series = normalize(pd.DataFrame({name: converted}), schema)[name]
+    return series.to_numpy() if isinstance(series.dtype, np.dtype) else series.array
 
 
 def to_frame(table: pa.Table, schema: Any) -> pd.DataFrame:
     """An Arrow result as a DataFrame typed by the ibis `schema`: what
-    `normalize(PandasData.convert_table(table.to_pandas(), schema))` gives, without its
-    per-column rebuild (which costs more than a small query itself). Columns that already have
-    their pandas type are left alone; the others go the general way."""
-    from ibis.formats.pandas import PandasData
-
-    for i, field in enumerate(table.schema):  # a zone named otherwise: the same instants in UTC
-        if pa.types.is_timestamp(field.type) and field.type.tz not in (None, "UTC"):
-            utc_type = pa.timestamp(field.type.unit, tz="UTC")
-            table = table.set_column(i, field.name, table.column(i).cast(utc_type))
-    frame: pd.DataFrame = table.to_pandas(split_blocks=True)  # no copy into 2-D blocks
-    for field, column in zip(table.schema, table.columns, strict=True):
-        name, dtype = field.name, schema[field.name]
-        if _as_is(dtype, field.type, column.null_count):
-            continue
-        if dtype.is_integer() and column.null_count and pa.types.is_int64(field.type):
-            values = column.fill_null(0).to_numpy()  # straight from Arrow's mask
-            frame[name] = pd.arrays.IntegerArray(values, column.is_null().to_numpy())
-            continue
-        col = frame[name]
-        if dtype.is_integer():
-            if col.hasnans:
-                frame[name] = col.astype("Int64")
-            elif col.dtype != dtype.to_numpy():
-                frame[name] = col.astype(dtype.to_numpy())
-        elif dtype.is_timestamp() and isinstance(col.dtype, pd.DatetimeTZDtype):
-            frame[name] = col.dt.tz_convert("UTC")
-        else:
-            converted = PandasData.convert_column(col, dtype)
-            frame[name] = normalize(pd.DataFrame({name: converted}), schema)[name]
-    return frame
+    `normalize(PandasData.convert_table(table.to_pandas(), schema))` gives. The usual columns
+    (numbers, strings, booleans, timestamps with a zone) are made straight from Arrow's buffers
+    and the frame from them as they are, one block per column (pandas' low-level constructor,
+    the one pyarrow uses), since the general conversion of a whole table costs more than a small
+    query itself; the other columns go the general way."""
+    converters, names = _plan(table.schema, schema)
+    blocks: list[tuple[Any, np.ndarray]] = []
+    for i, (convert, column) in enumerate(zip(converters, table.columns, strict=True)):
+        array = None if convert is None else convert(column)
+        if array is None:
+            array = _general(column, names[i], schema)
+        if isinstance(array, np.ndarray):  # a block of numpy values is 2-D: (columns, rows)
+            array = array.reshape(1, -1)
+        blocks.append((array, np.array([i])))
+    frame = create_dataframe_from_blocks(blocks, pd.RangeIndex(table.num_rows), names)
+    return frame  # type: ignore[no-any-return]  # (untyped in the stubs)
 
 
 def _template(

@@ -139,7 +139,7 @@ def vessel_positions(con: Any, *, now: datetime, lookback: timedelta = _POSITION
     """Each vessel's latest AIS position in `(now - lookback, now]` with its register details."""
     now = utc(now)
     reports = time_sorted(con, "ais_reports", now - lookback)
-    vessels = time_sorted(con, "vessels", fresh=False)  # in step with the reports just now
+    vessels = time_sorted(con, "vessels")
     if reports is None or vessels is None:
         return run(vessel_positions_expr, con, now=now, lookback=lookback)
     rows = reports.between(now - lookback, now, "right")

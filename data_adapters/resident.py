@@ -180,6 +180,20 @@ class TimeSorted:
         return self.rows.slice(int(start), max(int(end - start), 0))
 
 
+def _for_pandas(rows: pa.Table) -> pa.Table:
+    """`rows` in the Arrow types pandas wraps as they are: strings as large strings, timestamps
+    labelled UTC (the same instants), so that each answer made from them converts no column."""
+    fields = [
+        f.with_type(pa.large_string())
+        if pa.types.is_string(f.type)
+        else f.with_type(pa.timestamp(f.type.unit, tz="UTC"))
+        if pa.types.is_timestamp(f.type) and f.type.tz is not None
+        else f
+        for f in rows.schema
+    ]
+    return rows.cast(pa.schema(fields))
+
+
 def last_of(keys: np.ndarray) -> np.ndarray:
     """Indices of the last row of each key, in key order (of rows sorted by time: the latest)."""
     _, back = np.unique(keys[::-1], return_index=True)
@@ -205,7 +219,7 @@ def time_sorted(
     if resident is None or name not in SORTED:
         return None
     if fresh:
-        resident.refresh()  # new files of the lake count from the next query on
+        resident.refresh(names=(name,))  # its new files count from the next question on
     return resident.time_sorted(name, since)
 
 
@@ -292,14 +306,16 @@ class Resident:
         s = self._states.get(name)
         return s.horizon if s is not None else None
 
-    def refresh(self, *, wait: bool = False) -> None:
-        """Bring the copy in step with the lake's files. Cheap when nothing changed (one stat per
-        folder). Without `wait`, a refresh already running in another thread is not waited for."""
+    def refresh(self, *, wait: bool = False, names: tuple[str, ...] | None = None) -> None:
+        """Bring the copy (of the tables `names`, None: all) in step with the lake's files. Cheap
+        when nothing changed (one stat per folder). Without `wait`, a refresh already running in
+        another thread is not waited for."""
         if not self._lock.acquire(blocking=wait):
             return
         try:
-            for s in self._states.values():
-                self._refresh(s)
+            for s in self._states.values() if names is None else map(self._states.get, names):
+                if s is not None:
+                    self._refresh(s)
         finally:
             self._lock.release()
 
@@ -410,7 +426,7 @@ class Resident:
                 f'WHERE {where} ORDER BY "{t.ts}"'
             ).to_arrow_table()
             us = fresh.column("_us").to_numpy().astype(np.int64, copy=False)
-            fresh = fresh.drop_columns(["_us"])
+            fresh = _for_pandas(fresh.drop_columns(["_us"]))
             if whole or held is None:
                 s.ordered = TimeSorted(fresh.combine_chunks(), us)
             else:
