@@ -119,6 +119,8 @@ _MAX_TEMPLATES = 512  # templates (and prepared statements per connection) kept 
 _templates: dict[tuple[Any, str | None], _Template | None] = {}
 # shape → large-table reads (table, time parameter, since - its value); None: not placeable
 _shapes: dict[tuple[Any, ...], tuple[tuple[str, str, timedelta], ...] | None] = {}
+# shape → the resident tables its answer and its choice of copy depend on, once known
+_depends: dict[tuple[Any, ...], tuple[str, ...]] = {}
 _counts = {"hits": 0, "compiles": 0, "unshiftable": 0, "reused": 0}
 _MAX_ANSWERS = 256  # last answers kept for reuse
 # (resident copy, template name) → (stamps, versions of the tables read, answer)
@@ -139,6 +141,7 @@ def clear() -> None:
     with _lock:
         _templates.clear()
         _shapes.clear()
+        _depends.clear()
         _answers.clear()
         for k in _counts:
             _counts[k] = 0
@@ -525,11 +528,14 @@ def _resolve(fn: Callable[..., ir.Table], con: Any, params: dict[str, Any]) -> _
         with _lock:
             known_shape = key in _shapes
             needs = _shapes.get(key)
+            depends = _depends.get(key)
         if not known_shape:
             needs = _needs(fn, con, params)
             with _lock:
                 _shapes[key] = needs
-        resident.refresh()  # new files of the lake count from the next query on
+        # new files of the lake count from the next query on (of the tables the query depends
+        # on, once its template says which: the others need not even be looked at)
+        resident.refresh(names=depends)
         hot = bool(
             needs and all(resident.covers(table, params[p] + offset) for table, p, offset in needs)
         )
@@ -549,6 +555,10 @@ def _resolve(fn: Callable[..., ir.Table], con: Any, params: dict[str, Any]) -> _
     elif template is not None:
         with _lock:
             _counts["hits"] += 1
+    if resident is not None and template is not None and template.reads is not None:
+        large = {table for table, _, _ in needs or ()}
+        with _lock:
+            _depends[key] = tuple(sorted(large.union(template.reads)))
     return _Call(template, dialect, params)
 
 
