@@ -208,18 +208,15 @@ def _us(t: datetime) -> int:
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def time_sorted(
-    con: Any, name: str, since: datetime | None = None, *, fresh: bool = True
-) -> TimeSorted | None:
+def time_sorted(con: Any, name: str, since: datetime | None = None) -> TimeSorted | None:
     """The time-sorted rows of table `name` in the resident copy of the node `con` reads
-    (brought in step with the lake first, unless `fresh` is False because the caller just did),
-    when they hold every row at or after `since` (None: every row, which only a table held whole
-    does); None when there is no such copy or `name` is not held sorted (`SORTED`)."""
+    (brought in step with the lake first), when they hold every row at or after `since` (None:
+    every row, which only a table held whole does); None when there is no such copy or `name` is
+    not held sorted (`SORTED`)."""
     resident: Resident | None = getattr(con, "brain_resident", None)
     if resident is None or name not in SORTED:
         return None
-    if fresh:
-        resident.refresh(names=(name,))  # its new files count from the next question on
+    resident.refresh(names=(name,))  # its new files count from the next question on
     return resident.time_sorted(name, since)
 
 
