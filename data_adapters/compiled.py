@@ -119,8 +119,6 @@ _MAX_TEMPLATES = 512  # templates (and prepared statements per connection) kept 
 _templates: dict[tuple[Any, str | None], _Template | None] = {}
 # shape → large-table reads (table, time parameter, since - its value); None: not placeable
 _shapes: dict[tuple[Any, ...], tuple[tuple[str, str, timedelta], ...] | None] = {}
-# shape → the resident tables its answer and its choice of copy depend on, once known
-_depends: dict[tuple[Any, ...], tuple[str, ...]] = {}
 _counts = {"hits": 0, "compiles": 0, "unshiftable": 0, "reused": 0}
 _MAX_ANSWERS = 256  # last answers kept for reuse
 # (resident copy, template name) → (stamps, versions of the tables read, answer)
@@ -141,7 +139,6 @@ def clear() -> None:
     with _lock:
         _templates.clear()
         _shapes.clear()
-        _depends.clear()
         _answers.clear()
         for k in _counts:
             _counts[k] = 0
@@ -518,6 +515,18 @@ class _Call:
         return self.template.stamps(self.params) if self.template is not None else []
 
 
+def _depends(
+    needs: tuple[tuple[str, str, timedelta], ...] | None, templates: list[_Template | None]
+) -> tuple[str, ...] | None:
+    """The resident tables a query's answer and its choice of copy depend on: the large tables
+    whose horizon decides the copy, and the tables its template reads, once a template (of
+    either copy) says which; None (every table) until then."""
+    reads = next((t.reads for t in templates if t is not None and t.reads is not None), None)
+    if reads is None:
+        return None
+    return tuple({table for table, _, _ in needs or ()}.union(reads))
+
+
 def _resolve(fn: Callable[..., ir.Table], con: Any, params: dict[str, Any]) -> _Call:
     params = {k: utc(v) if isinstance(v, datetime) else v for k, v in params.items()}
     dialect = str(getattr(con, "name", ""))
@@ -528,14 +537,13 @@ def _resolve(fn: Callable[..., ir.Table], con: Any, params: dict[str, Any]) -> _
         with _lock:
             known_shape = key in _shapes
             needs = _shapes.get(key)
-            depends = _depends.get(key)
+            templates = [_templates.get((key, route)) for route in (resident.alias, None)]
         if not known_shape:
             needs = _needs(fn, con, params)
             with _lock:
                 _shapes[key] = needs
-        # new files of the lake count from the next query on (of the tables the query depends
-        # on, once its template says which: the others need not even be looked at)
-        resident.refresh(names=depends)
+        # new files of the lake count from the next query on
+        resident.refresh(names=_depends(needs, templates))
         hot = bool(
             needs and all(resident.covers(table, params[p] + offset) for table, p, offset in needs)
         )
@@ -555,10 +563,6 @@ def _resolve(fn: Callable[..., ir.Table], con: Any, params: dict[str, Any]) -> _
     elif template is not None:
         with _lock:
             _counts["hits"] += 1
-    if resident is not None and template is not None and template.reads is not None:
-        large = {table for table, _, _ in needs or ()}
-        with _lock:
-            _depends[key] = tuple(sorted(large.union(template.reads)))
     return _Call(template, dialect, params)
 
 

@@ -157,7 +157,7 @@ def positions_from(tails: pd.DataFrame, register: pd.DataFrame) -> pd.DataFrame:
     fetched (same `now` and `lookback`): each vessel's last report, with its register entry.
     The wall fetches the tails for its map anyway, so the positions cost no query of their own."""
     mmsi = tails["mmsi"].to_numpy()
-    last = np.flatnonzero(np.append(mmsi[1:] != mmsi[:-1], True)) if len(mmsi) else np.arange(0)
+    last = last_of(mmsi)
     columns = {c: tails[c].array.take(last) for c in _REPORTED}
     known = register["mmsi"].to_numpy()
     at, found = _lookup(known, mmsi[last])
@@ -200,20 +200,10 @@ def tails(
     mmsis: Sequence[int] | None = None,
 ) -> pd.DataFrame:
     """AIS points of the last `lookback` (all vessels or `mmsis`), by vessel then time."""
-    found = _sorted_tails(con, now, lookback, mmsis)
-    if found is not None:
-        return found
-    return run(tails_expr, con, now=now, lookback=lookback, mmsis=mmsis)
-
-
-def _sorted_tails(
-    con: Any, now: datetime, lookback: timedelta, mmsis: Sequence[int] | None
-) -> pd.DataFrame | None:
-    """`tails` from the resident time-sorted rows; None when they do not reach back so far."""
     now = utc(now)
     reports = time_sorted(con, "ais_reports", now - lookback)
     if reports is None:
-        return None
+        return run(tails_expr, con, now=now, lookback=lookback, mmsis=mmsis)
     rows = reports.between(now - lookback, now, "right")
     if mmsis is not None:
         rows = rows.filter(pc.is_in(rows["mmsi"], pa.array([int(m) for m in mmsis], pa.int64())))

@@ -480,9 +480,8 @@ class Resident:
             return False
         values = times[1]
         for lo, hi in spans:
-            first = int(lo.timestamp() * 1_000_000)
-            i = int(np.searchsorted(values, first, side="left"))
-            if i < len(values) and values[i] <= int(hi.timestamp() * 1_000_000):
+            i = int(np.searchsorted(values, _us(lo), side="left"))
+            if i < len(values) and values[i] <= _us(hi):
                 return False
         return True
 
