@@ -206,6 +206,7 @@ def _us(t: datetime) -> int:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_BEGINNING = datetime(1, 1, 2, tzinfo=UTC)  # the horizon of a copy that holds every row
 
 
 def time_sorted(con: Any, name: str, since: datetime | None = None) -> TimeSorted | None:
@@ -440,9 +441,11 @@ class Resident:
         s.times = (s.version, us[np.append(True, us[1:] != us[:-1])] if len(us) else us)
 
     def _first_horizon(self, t: Table, files: set[str]) -> datetime:
-        """The horizon of a recent table: `recent` before its newest row (or the clock)."""
+        """The horizon of a recent table: `recent` before its newest row. A table with no rows
+        yet is held whole (its horizon is the beginning of time) until its rows span more than
+        the horizon asks (`_advance`): the copy follows the data, never the clock."""
         newest = self._newest(t, files) if files else None
-        return (newest or datetime.now(UTC)) - self.recent
+        return _BEGINNING if newest is None else newest - self.recent
 
     def _newest(self, t: Table, files: set[str]) -> datetime | None:
         names = ", ".join(_quote(f) for f in sorted(files))
