@@ -36,7 +36,7 @@ from bench.cases import CASES, Case, pick_mmsi
 from bench.naive_worker import NaiveProcess
 from bench.wall import bench_wall
 from config import load_settings
-from data_adapters.compiled import reusing, sql_as_run
+from data_adapters.declare import plainly, sql_of
 from data_adapters.node import open_node
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,9 +62,9 @@ def run_case(
     case: Case, node: Any, now: datetime, mmsi: int, repeats: int, naive: NaiveProcess | None
 ) -> dict[str, Any]:
     """One adapter query at `repeats` refreshes 5 s apart up to `now` (after one more, the
-    warm-up), each refresh in turns: the adapter as the app runs it, the same adapter with every
-    reuse of an earlier answer off (the query itself), the bare engine on the SQL the adapter
-    runs, and the naive request, all at the refresh's time."""
+    warm-up), each refresh in turns: the query as the app runs it (its fast path or compiled
+    template), the plain query (its ibis expression built, compiled and run), the bare engine on
+    the SQL the app runs, and the naive request, all at the refresh's time."""
     con = node.backend()
     at: dict[str, Any] = {}
     rows: int | None = None
@@ -73,17 +73,16 @@ def run_case(
     def step(i: int) -> None:
         at["time"] = now - REFRESH * (repeats - i)
         at["kwargs"] = case.kwargs(at["time"], mmsi)
-        at["sql"] = sql_as_run(case.expr, con, **at["kwargs"])  # what the adapter's SQL path runs
+        at["sql"] = sql_of(case.query, con, **at["kwargs"])  # what the app's SQL path runs
 
     def adapter() -> float:
         nonlocal rows
         began = time.perf_counter()
-        rows = len(case.adapter(con, **at["kwargs"]))
+        rows = len(case.query(con, **at["kwargs"]))
         return (time.perf_counter() - began) * 1000
 
     def query() -> float:
-        with reusing(False):
-            return ms(lambda: case.adapter(con, **at["kwargs"]))
+        return ms(lambda: case.query.plain(con, **at["kwargs"]))
 
     def naive_ask() -> float:
         nonlocal naive_rows
@@ -131,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     naive = None if args.no_naive else NaiveProcess(data_dir)
     results = [run_case(c, node, now, mmsi, args.repeats, naive) for c in CASES]
     results.append(bench_wall(node, settings, now, args.repeats, naive))
+    with plainly():  # what the wall would cost without fast paths and compiled templates
+        results.append(bench_wall(node, settings, now, args.repeats, naive, "wall.tick.plain"))
     worker_rss = rss_mb()
     naive_rss = naive.close() if naive is not None else None
     report = {

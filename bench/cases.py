@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from data_adapters import economy, emergency, fire, radar, river, traffic
+from data_adapters.declare import Query
 
 __all__ = ["CASES", "Case", "pick_mmsi"]
 
@@ -15,8 +16,7 @@ __all__ = ["CASES", "Case", "pick_mmsi"]
 @dataclass(frozen=True)
 class Case:
     name: str
-    adapter: Callable[..., Any]
-    expr: Callable[..., Any]
+    query: Query
     kwargs: Callable[[datetime, int], dict[str, Any]]
 
 
@@ -39,7 +39,7 @@ def _track(now: datetime, mmsi: int) -> dict[str, Any]:
 def _case(
     name: str, module: Any, fn: str, kwargs: Callable[[datetime, int], dict[str, Any]]
 ) -> Case:
-    return Case(name, getattr(module, fn), getattr(module, fn + "_expr"), kwargs)
+    return Case(name, getattr(module, fn), kwargs)
 
 
 CASES = (

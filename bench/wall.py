@@ -18,7 +18,6 @@ Compared with:
 from __future__ import annotations
 
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -149,21 +148,23 @@ def _all_layers() -> list[str]:
 
 def _engine(node: Any, calls: list[tuple[Any, dict[str, Any]]], repeats: int) -> list[float]:
     """Per-refresh time of the same queries on the bare engine (SQL text, no ibis, no cache)."""
-    from data_adapters.compiled import sql_as_run
+    from data_adapters.declare import sql_of
 
     con, jobs = node.backend(), list[Callable[[], Any]]()
-    for fn, params in calls:
-        twin = getattr(sys.modules[fn.__module__], fn.__name__ + "_expr", None)
-        if twin is None:
-            jobs.append(partial(fn, con, **params))
-        else:
-            jobs.append(partial(node.sql, sql_as_run(twin, con, **params)))
+    for q, params in calls:
+        text = sql_of(q, con, **params)
+        jobs.append(partial(q.plain, con, **params) if text is None else partial(node.sql, text))
     every = {"refresh": lambda: ms(lambda: [job() for job in jobs])}
     return rounds(every, repeats)["refresh"]  # after one warm-up refresh
 
 
 def bench_wall(
-    node: Any, settings: Any, now: datetime, repeats: int, naive: NaiveProcess | None = None
+    node: Any,
+    settings: Any,
+    now: datetime,
+    repeats: int,
+    naive: NaiveProcess | None = None,
+    name: str = "wall.tick",
 ) -> dict[str, Any]:
     """The `wall.tick` result: p50/p95 of a full refresh (panels and map), engine p95, mean bytes
     per refresh and per whole redraw; with `naive`, each refresh is followed by the naive
@@ -194,7 +195,7 @@ def bench_wall(
             _refresh(repeats + 1, {}, None)
         engine = _engine(node, recorder.calls, repeats)
     return {
-        "name": "wall.tick",
+        "name": name,
         "p50_ms": round(statistics.median(times), 2),
         "p95_ms": round(percentile(times, 0.95), 2),
         "engine_p95_ms": round(percentile(engine, 0.95), 2),

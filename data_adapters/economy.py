@@ -11,10 +11,9 @@ from typing import Any
 
 import ibis
 import ibis.expr.types as ir
-import pandas as pd
 from ibis import _
 
-from data_adapters.compiled import run
+from data_adapters.declare import query
 from data_adapters.query import (
     CITY_ADCODE,
     as_date,
@@ -26,27 +25,20 @@ from data_adapters.query import (
 __all__ = [
     "RANK_BY",
     "indicators",
-    "indicators_expr",
     "latest",
-    "latest_expr",
     "ranking",
-    "ranking_expr",
     "series",
-    "series_expr",
 ]
 
 RANK_BY = ("value", "value_ytd", "yoy_pct", "ytd_yoy_pct")
 
 
-def indicators_expr(con: Any) -> ir.Table:
+@query("economy", ttl_s=600)
+def indicators(con: Any) -> ir.Table:
+    """Every indicator with its names, unit, frequency and whether it is cumulative."""
     t = con.table("economy_indicators")
     cols = ["code", "name_zh", "name_en", "unit", "frequency", "cumulative"]
     return t.select(*cols).order_by("code")
-
-
-def indicators(con: Any) -> pd.DataFrame:
-    """Every indicator with its names, unit, frequency and whether it is cumulative."""
-    return run(indicators_expr, con)
 
 
 def _observations(
@@ -103,7 +95,9 @@ def _with_yoy(obs: ir.Table) -> ir.Table:
     )
 
 
-def latest_expr(con: Any, *, now: datetime, adcode: str | None = None) -> ir.Table:
+@query("economy", ttl_s=600)
+def latest(con: Any, *, now: datetime, adcode: str | None = None) -> ir.Table:
+    """Newest period of every indicator published by `now`, with YoY and cumulative YoY (%)."""
     figures = _with_yoy(_observations(con, now, adcode))
     newest = latest_per_key(figures, ["indicator"], order="period")
     ind = con.table("economy_indicators")
@@ -125,14 +119,11 @@ def latest_expr(con: Any, *, now: datetime, adcode: str | None = None) -> ir.Tab
     ).order_by("indicator")
 
 
-def latest(con: Any, *, now: datetime, adcode: str | None = None) -> pd.DataFrame:
-    """Newest period of every indicator published by `now`, with YoY and cumulative YoY (%)."""
-    return run(latest_expr, con, now=now, adcode=adcode)
-
-
-def series_expr(
+@query("economy", ttl_s=600)
+def series(
     con: Any, *, indicator: str, start: datetime, end: datetime, adcode: str | None = None
 ) -> ir.Table:
+    """Periods of one indicator in `[start, end)` with YoY (%); city totals without `adcode`."""
     first, last = as_date(utc(start)), as_date(utc(end))
     figures = _with_yoy(_observations(con, None, adcode, indicator))
     return (
@@ -142,16 +133,11 @@ def series_expr(
     )
 
 
-def series(
-    con: Any, *, indicator: str, start: datetime, end: datetime, adcode: str | None = None
-) -> pd.DataFrame:
-    """Periods of one indicator in `[start, end)` with YoY (%); city totals without `adcode`."""
-    return run(series_expr, con, indicator=indicator, start=start, end=end, adcode=adcode)
-
-
-def ranking_expr(
+@query("economy", ttl_s=600)
+def ranking(
     con: Any, *, indicator: str, period: date | datetime | str, by: str = "value_ytd"
 ) -> ir.Table:
+    """Districts ranked by `by` (descending) for one indicator and period, with shares (%)."""
     if by not in RANK_BY:
         raise ValueError(f"cannot rank by {by!r}; choose one of {', '.join(RANK_BY)}")
     day = as_date(period)
@@ -169,10 +155,3 @@ def ranking_expr(
     return ranked.select(
         "rank", "adcode", "name_zh", "value", "value_ytd", "yoy_pct", "ytd_yoy_pct", "share_pct"
     ).order_by(["rank", "adcode"])
-
-
-def ranking(
-    con: Any, *, indicator: str, period: date | datetime | str, by: str = "value_ytd"
-) -> pd.DataFrame:
-    """Districts ranked by `by` (descending) for one indicator and period, with shares (%)."""
-    return run(ranking_expr, con, indicator=indicator, period=period, by=by)

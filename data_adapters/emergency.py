@@ -16,7 +16,7 @@ import pandas as pd
 from ibis import _
 
 from brain.standards import TYPHOON_SIGNALS, WarningLevel, beaufort_force
-from data_adapters.compiled import run
+from data_adapters.declare import query
 from data_adapters.query import (
     CITY_ADCODE,
     distance_km,
@@ -27,16 +27,11 @@ from data_adapters.query import (
 
 __all__ = [
     "events",
-    "events_expr",
     "nearest_resources",
-    "nearest_resources_expr",
     "resources",
-    "resources_expr",
     "typhoon_signal_now",
     "typhoon_track",
-    "typhoon_track_expr",
     "warnings_in_force",
-    "warnings_in_force_expr",
 ]
 
 _LEVEL_RANK = {str(level): level.rank for level in WarningLevel}
@@ -49,7 +44,8 @@ def _level_rank(level: ir.StringValue) -> ir.IntegerValue:
     return result
 
 
-def events_expr(
+@query("emergency", ttl_s=10)
+def events(
     con: Any,
     *,
     now: datetime,
@@ -57,6 +53,7 @@ def events_expr(
     active_only: bool = True,
     lookback: timedelta = timedelta(days=7),
 ) -> ir.Table:
+    """Events in their state at `now`, level I first: active ones (and recent closed ones)."""
     n = utc(now)
     t = upto(con.table("emergency_events"), "ts", n)
     if adcode is not None:
@@ -79,18 +76,6 @@ def events_expr(
     ).order_by([_level_rank(t.level), ibis.desc(t.reported_ts), t.event_id])
 
 
-def events(
-    con: Any,
-    *,
-    now: datetime,
-    adcode: str | None = None,
-    active_only: bool = True,
-    lookback: timedelta = timedelta(days=7),
-) -> pd.DataFrame:
-    """Events in their state at `now`, level I first: active ones (and recent closed ones)."""
-    return run(events_expr, con, now=now, adcode=adcode, active_only=active_only, lookback=lookback)
-
-
 def _in_force(con: Any, now: datetime, adcode: str | None) -> ir.Table:
     n = utc(now)
     t = upto(con.table("emergency_warnings"), "sent", n)
@@ -107,7 +92,9 @@ def _in_force(con: Any, now: datetime, adcode: str | None) -> ir.Table:
     return t
 
 
-def warnings_in_force_expr(con: Any, *, now: datetime, adcode: str | None = None) -> ir.Table:
+@query("emergency", ttl_s=10)
+def warnings_in_force(con: Any, *, now: datetime, adcode: str | None = None) -> ir.Table:
+    """Warnings in force at `now` (optionally covering one district), level I first."""
     t = _in_force(con, now, adcode)
     return t.select(
         "identifier",
@@ -128,27 +115,27 @@ def warnings_in_force_expr(con: Any, *, now: datetime, adcode: str | None = None
     ).order_by([_level_rank(t.level), ibis.desc(t.sent), t.identifier])
 
 
-def warnings_in_force(con: Any, *, now: datetime, adcode: str | None = None) -> pd.DataFrame:
-    """Warnings in force at `now` (optionally covering one district), level I first."""
-    return run(warnings_in_force_expr, con, now=now, adcode=adcode)
-
-
-def _typhoon_rank_expr(con: Any, *, now: datetime, adcode: str | None) -> ir.Table:
+@query("emergency", ttl_s=10)
+def _typhoon_rank(con: Any, *, now: datetime, adcode: str | None = None) -> ir.Table:
+    """The rank in `TYPHOON_SIGNALS` of the highest typhoon signal in force (-1 or null: none)."""
     t = _in_force(con, now, adcode)
     t = t.filter(t.hazard == "typhoon")
     rank = ibis.cases(*[(t.signal == s, i) for i, s in enumerate(TYPHOON_SIGNALS)], else_=-1)
     return t.aggregate(best=rank.max())
 
 
+@query("emergency", ttl_s=10)
 def typhoon_signal_now(con: Any, *, now: datetime, adcode: str | None = None) -> str | None:
     """The highest typhoon signal in force at `now` (white < blue < yellow < orange < red)."""
-    best = run(_typhoon_rank_expr, con, now=now, adcode=adcode)["best"].iloc[0]
+    best = _typhoon_rank(con, now=now, adcode=adcode)["best"].iloc[0]
     if pd.isna(best) or int(best) < 0:
         return None
     return TYPHOON_SIGNALS[int(best)]
 
 
-def resources_expr(con: Any, *, adcode: str | None = None, kind: str | None = None) -> ir.Table:
+@query("emergency", ttl_s=300)
+def resources(con: Any, *, adcode: str | None = None, kind: str | None = None) -> ir.Table:
+    """Shelters, depots, rescue teams and boats with their capacity."""
     t = con.table("emergency_resources")
     if adcode is not None:
         t = t.filter(t.adcode == adcode)
@@ -159,29 +146,21 @@ def resources_expr(con: Any, *, adcode: str | None = None, kind: str | None = No
     )
 
 
-def resources(con: Any, *, adcode: str | None = None, kind: str | None = None) -> pd.DataFrame:
-    """Shelters, depots, rescue teams and boats with their capacity."""
-    return run(resources_expr, con, adcode=adcode, kind=kind)
-
-
-def nearest_resources_expr(
+@query("emergency", ttl_s=10)
+def nearest_resources(
     con: Any, *, lon: float, lat: float, n: int = 5, kind: str | None = None
 ) -> ir.Table:
-    t = resources_expr(con, kind=kind)
+    """The `n` resources nearest to (lon, lat), with their distance in km."""
+    t = resources.expr(con, kind=kind)
     t = t.mutate(distance_km=distance_km(t.lon, t.lat, float(lon), float(lat)))
     return t.order_by(["distance_km", "resource_id"]).limit(int(n))
 
 
-def nearest_resources(
-    con: Any, *, lon: float, lat: float, n: int = 5, kind: str | None = None
-) -> pd.DataFrame:
-    """The `n` resources nearest to (lon, lat), with their distance in km."""
-    return run(nearest_resources_expr, con, lon=lon, lat=lat, n=n, kind=kind)
-
-
-def typhoon_track_expr(
+@query("emergency", ttl_s=10)
+def _typhoon_points(
     con: Any, *, now: datetime, lookback: timedelta = timedelta(days=2)
 ) -> ir.Table:
+    """The points of `typhoon_track`, without their wind force."""
     n = utc(now)
     t = upto(con.table("typhoon_tracks"), "issued_ts", n)
     observed = upto(t.filter(t.kind == "observed"), "ts", n)
@@ -209,11 +188,13 @@ def typhoon_track_expr(
     return out.order_by([ibis.cases((out.kind == "observed", 0), else_=1), out.ts])
 
 
+@query("emergency", ttl_s=10)
 def typhoon_track(
     con: Any, *, now: datetime, lookback: timedelta = timedelta(days=2)
 ) -> pd.DataFrame:
-    """The active storm's observed track up to `now` and its latest forecast (empty: no storm)."""
-    frame = run(typhoon_track_expr, con, now=now, lookback=lookback)
+    """The active storm's observed track up to `now` and its latest forecast (empty: no storm),
+    with the Beaufort force of each point's wind."""
+    frame: pd.DataFrame = _typhoon_points(con, now=now, lookback=lookback)
     frame["force"] = pd.Series(
         [beaufort_force(float(w)) for w in frame["wind_ms"]], index=frame.index, dtype="int64"
     )

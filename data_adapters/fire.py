@@ -13,45 +13,33 @@ from typing import Any
 
 import ibis
 import ibis.expr.types as ir
-import pandas as pd
 from ibis import _
 
 from brain.standards import FIRE_RESPONSE_STANDARD_S
-from data_adapters.compiled import run
-from data_adapters.query import latest_per_key, table_upto, table_window, upto, utc, window
+from data_adapters.declare import query
+from data_adapters.query import latest_per_key, upto, utc, window
 
 __all__ = [
     "alarms",
-    "alarms_expr",
     "fault_rates",
-    "fault_rates_expr",
     "incidents",
-    "incidents_expr",
     "live_alarms",
-    "live_alarms_expr",
     "response_summary",
-    "response_summary_expr",
     "response_times",
-    "response_times_expr",
     "stations",
-    "stations_expr",
     "units",
-    "units_expr",
 ]
 
 
-def stations_expr(con: Any, *, adcode: str | None = None) -> ir.Table:
+@query("fire", ttl_s=300)
+def stations(con: Any, *, adcode: str | None = None) -> ir.Table:
+    """Fire and rescue stations."""
     t = con.table("fire_stations")
     if adcode is not None:
         t = t.filter(t.adcode == adcode)
     return t.select("station_id", "name", "kind", "adcode", "lon", "lat", "engines").order_by(
         "station_id"
     )
-
-
-def stations(con: Any, *, adcode: str | None = None) -> pd.DataFrame:
-    """Fire and rescue stations."""
-    return run(stations_expr, con, adcode=adcode)
 
 
 def _units(con: Any, adcode: str | None) -> ir.Table:
@@ -61,13 +49,10 @@ def _units(con: Any, adcode: str | None) -> ir.Table:
     return t.select("unit_id", "name", "category", "adcode", "lon", "lat", "devices")
 
 
-def units_expr(con: Any, *, adcode: str | None = None) -> ir.Table:
-    return _units(con, adcode).order_by("unit_id")
-
-
-def units(con: Any, *, adcode: str | None = None) -> pd.DataFrame:
+@query("fire", ttl_s=300)
+def units(con: Any, *, adcode: str | None = None) -> ir.Table:
     """Key fire-safety units with their number of connected devices."""
-    return run(units_expr, con, adcode=adcode)
+    return _units(con, adcode).order_by("unit_id")
 
 
 def _events(con: Any, adcode: str | None, events: ir.Table) -> ir.Table:
@@ -78,8 +63,10 @@ def _events(con: Any, adcode: str | None, events: ir.Table) -> ir.Table:
     return events.semi_join(u, events.unit_id == u._uid)
 
 
-def alarms_expr(con: Any, *, start: datetime, end: datetime, adcode: str | None = None) -> ir.Table:
-    e = _events(con, adcode, table_window(con, "fire_device_events", "ts", start, end))
+@query("fire", ttl_s=10)
+def alarms(con: Any, *, start: datetime, end: datetime, adcode: str | None = None) -> ir.Table:
+    """Device events in `[start, end)` counted by kind and verification."""
+    e = _events(con, adcode, window(con.table("fire_device_events"), "ts", start, end))
     return (
         e.group_by(["kind", "confirmed"])
         .aggregate(events=_.count())
@@ -87,15 +74,12 @@ def alarms_expr(con: Any, *, start: datetime, end: datetime, adcode: str | None 
     )
 
 
-def alarms(con: Any, *, start: datetime, end: datetime, adcode: str | None = None) -> pd.DataFrame:
-    """Device events in `[start, end)` counted by kind and verification."""
-    return run(alarms_expr, con, start=start, end=end, adcode=adcode)
-
-
-def live_alarms_expr(
+@query("fire", ttl_s=10)
+def live_alarms(
     con: Any, *, now: datetime, adcode: str | None = None, lookback: timedelta = timedelta(hours=1)
 ) -> ir.Table:
-    e = _events(con, adcode, table_upto(con, "fire_device_events", "ts", now, lookback))
+    """Alarms still up at `now` (unverified or confirmed), with their unit, newest first."""
+    e = _events(con, adcode, upto(con.table("fire_device_events"), "ts", now, lookback))
     e = latest_per_key(e, ["device_id"])
     e = e.filter((e.kind == "alarm") & (e.confirmed.isnull() | e.confirmed))
     u = _units(con, adcode).rename(unit_name="name", _uid="unit_id")
@@ -105,17 +89,10 @@ def live_alarms_expr(
     ).order_by([ibis.desc("ts"), "device_id"])
 
 
-def live_alarms(
-    con: Any, *, now: datetime, adcode: str | None = None, lookback: timedelta = timedelta(hours=1)
-) -> pd.DataFrame:
-    """Alarms still up at `now` (unverified or confirmed), with their unit, newest first."""
-    return run(live_alarms_expr, con, now=now, adcode=adcode, lookback=lookback)
-
-
-def fault_rates_expr(
-    con: Any, *, start: datetime, end: datetime, adcode: str | None = None
-) -> ir.Table:
-    e = _events(con, adcode, table_window(con, "fire_device_events", "ts", start, end))
+@query("fire", ttl_s=10)
+def fault_rates(con: Any, *, start: datetime, end: datetime, adcode: str | None = None) -> ir.Table:
+    """Per unit: devices with a fault or offline event in `[start, end)` and the share (0-1)."""
+    e = _events(con, adcode, window(con.table("fire_device_events"), "ts", start, end))
     broken = e.kind.isin(["fault", "offline"])
     per = (
         e.group_by("unit_id")
@@ -144,13 +121,6 @@ def fault_rates_expr(
     return out.order_by([ibis.desc("fault_rate"), ibis.desc("faults"), "unit_id"])
 
 
-def fault_rates(
-    con: Any, *, start: datetime, end: datetime, adcode: str | None = None
-) -> pd.DataFrame:
-    """Per unit: devices with a fault or offline event in `[start, end)` and the share (0-1)."""
-    return run(fault_rates_expr, con, start=start, end=end, adcode=adcode)
-
-
 def _responses(con: Any, start: datetime, end: datetime, adcode: str | None) -> ir.Table:
     t = window(con.table("fire_incidents"), "call_ts", start, end)
     if adcode is not None:
@@ -160,9 +130,11 @@ def _responses(con: Any, start: datetime, end: datetime, adcode: str | None) -> 
     return t.mutate(response_s=t.arrival_ts.epoch_seconds() - t.dispatch_ts.epoch_seconds())
 
 
-def response_times_expr(
+@query("fire", ttl_s=10)
+def response_times(
     con: Any, *, start: datetime, end: datetime, adcode: str | None = None
 ) -> ir.Table:
+    """Incidents called in `[start, end)` with an arrival: dispatch → arrival seconds."""
     r = _responses(con, start, end, adcode)
     s = con.table("fire_stations").select(_sid=_.station_id, station_name=_.name)
     j = r.left_join(s, r.station_id == s._sid)
@@ -180,16 +152,11 @@ def response_times_expr(
     ).order_by(["call_ts", "incident_id"])
 
 
-def response_times(
-    con: Any, *, start: datetime, end: datetime, adcode: str | None = None
-) -> pd.DataFrame:
-    """Incidents called in `[start, end)` with an arrival: dispatch → arrival seconds."""
-    return run(response_times_expr, con, start=start, end=end, adcode=adcode)
-
-
-def response_summary_expr(
+@query("fire", ttl_s=10)
+def response_summary(
     con: Any, *, start: datetime, end: datetime, adcode: str | None = None
 ) -> ir.Table:
+    """One row: incidents, median and 90th percentile response (s), share within 300 s."""
     r = _responses(con, start, end, adcode)
     secs = r.response_s.cast("float64")
     within = ibis.ifelse(r.response_s <= FIRE_RESPONSE_STANDARD_S, 1.0, 0.0)
@@ -201,14 +168,8 @@ def response_summary_expr(
     )
 
 
-def response_summary(
-    con: Any, *, start: datetime, end: datetime, adcode: str | None = None
-) -> pd.DataFrame:
-    """One row: incidents, median and 90th percentile response (s), share within 300 s."""
-    return run(response_summary_expr, con, start=start, end=end, adcode=adcode)
-
-
-def incidents_expr(
+@query("fire", ttl_s=10)
+def incidents(
     con: Any,
     *,
     now: datetime,
@@ -216,6 +177,7 @@ def incidents_expr(
     active_only: bool = True,
     lookback: timedelta = timedelta(hours=24),
 ) -> ir.Table:
+    """119 incidents in their state at `now`: active ones (and, unless `active_only`, recent)."""
     n = utc(now)
     t = upto(con.table("fire_incidents"), "ts", n)
     if adcode is not None:
@@ -237,17 +199,3 @@ def incidents_expr(
         "unit_id",
         "status",
     ).order_by([ibis.desc("call_ts"), "incident_id"])
-
-
-def incidents(
-    con: Any,
-    *,
-    now: datetime,
-    adcode: str | None = None,
-    active_only: bool = True,
-    lookback: timedelta = timedelta(hours=24),
-) -> pd.DataFrame:
-    """119 incidents in their state at `now`: active ones (and, unless `active_only`, recent)."""
-    return run(
-        incidents_expr, con, now=now, adcode=adcode, active_only=active_only, lookback=lookback
-    )

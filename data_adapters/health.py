@@ -15,12 +15,13 @@ from typing import Any
 
 import duckdb
 import ibis
+import ibis.expr.types as ir
 import pandas as pd
 import psycopg
 from ibis.common.exceptions import IbisError, TableNotFound
 
-from data_adapters.compiled import run
-from data_adapters.query import table_upto, utc
+from data_adapters.declare import query
+from data_adapters.query import upto, utc
 from data_adapters.schema import DOMAINS, Domain, Table, table, tables_of
 
 __all__ = ["QUERY_ERRORS", "STATUSES", "freshness", "report"]
@@ -40,18 +41,19 @@ def _facts(domain: Domain) -> list[Table]:
     return [t for t in tables_of(domain) if t.fact and t.ts]
 
 
-def _stats_of_expr(con: Any, *, now: datetime, tables: tuple[str, ...], recent: bool) -> Any:
+@query("health", ttl_s=5)
+def _stats_of(con: Any, *, now: datetime, tables: tuple[str, ...], recent: bool) -> ir.Table:
     """Rows and newest time of `tables` up to `now`: over their whole history, or (`recent`)
     within twice their freshness limit only, which reads a few row groups of the newest files."""
     parts = []
     for name in tables:
         t = table(name)
         lookback = timedelta(seconds=2 * t.freshness_s) if recent else None
-        rel = table_upto(con, t.name, str(t.ts), now, lookback)
+        rel = upto(con.table(t.name), str(t.ts), now, lookback)
         parts.append(
             rel.aggregate(table=ibis.literal(t.name), rows=rel.count(), newest=rel[str(t.ts)].max())
         )
-    return ibis.union(*parts) if len(parts) > 1 else parts[0]
+    return (ibis.union(*parts) if len(parts) > 1 else parts[0]).order_by("table")
 
 
 def _status(rows: int, newest: Any, limit_s: int, now: datetime) -> tuple[str, float | None]:
@@ -67,11 +69,11 @@ def _best(statuses: list[str]) -> str:
 
 def _stats(con: Any, facts: list[Table], now: datetime, counts: bool) -> dict[str, Any]:
     names = tuple(t.name for t in facts)
-    stats = run(_stats_of_expr, con, now=now, tables=names, recent=not counts)
+    stats = _stats_of(con, now=now, tables=names, recent=not counts)
     by_name: dict[str, Any] = {str(r.table): r for r in stats.itertuples(index=False)}
     quiet = tuple(n for n in names if int(by_name[n].rows) == 0)
     if quiet and not counts:  # nothing recent: when did these feeds last deliver?
-        older = run(_stats_of_expr, con, now=now, tables=quiet, recent=False)
+        older = _stats_of(con, now=now, tables=quiet, recent=False)
         by_name |= {str(r.table): r for r in older.itertuples(index=False)}
     return by_name
 
@@ -107,16 +109,18 @@ def _domain(
     return summary, tables
 
 
-def _quarantine_expr(con: Any) -> Any:
+@query("health", ttl_s=5)
+def _quarantine(con: Any) -> ir.Table:
+    """Rows kept in quarantine per domain."""
     q = con.table("quarantine")
-    return q.group_by("domain").aggregate(n=q.count())
+    return q.group_by("domain").aggregate(n=q.count()).order_by("domain")
 
 
 def _quarantined(con: Any) -> dict[str, int]:
     """Rows kept in quarantine per domain (all of them: it is a backlog, not a feed)."""
     counts: Any
     try:
-        counts = run(_quarantine_expr, con)
+        counts = _quarantine(con)
     except QUERY_ERRORS:
         return {}  # each domain reports its own read error below
     return {str(r.domain): int(r.n) for r in counts.itertuples(index=False)}
@@ -152,6 +156,7 @@ def _collect(
     return summaries, details
 
 
+@query("health", ttl_s=60)
 def freshness(con: Any, *, now: datetime, counts: bool = True) -> pd.DataFrame:
     """One row per domain: rows, newest, age_s, status (fresh/stale/down), quarantined, error.
 

@@ -149,13 +149,13 @@ class LakeNode:
             return self._raw
 
     def backend(self) -> Any:
-        """This thread's ibis backend (adapter queries bring the resident copy in step with the
-        lake themselves: `data_adapters.compiled`)."""
+        """This thread's ibis backend (declared queries bring the resident copy in step with the
+        lake themselves: `data_adapters.declare`)."""
         raw = self._connection()
         be = getattr(self._local, "backend", None)
         if be is None or getattr(self._local, "raw", None) is not raw:
             be = ibis.duckdb.from_connection(self.cursor())
-            be.brain_resident = self.resident  # read by data_adapters.compiled
+            be.brain_resident = self.resident  # read by data_adapters.declare and the fast paths
             self._local.backend = be
             self._local.raw = raw
         return be

@@ -16,8 +16,6 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from data_adapters.resident import source
-
 __all__ = [
     "CITY_ADCODE",
     "CITY_NAME_EN",
@@ -32,8 +30,6 @@ __all__ = [
     "polygon_bbox",
     "span",
     "sql",
-    "table_upto",
-    "table_window",
     "upto",
     "utc",
     "window",
@@ -46,7 +42,11 @@ EARTH_RADIUS_KM = 6371.0088
 
 
 def utc(when: datetime) -> datetime:
-    """`when` in UTC; a naive datetime is refused (time must say which clock it is on)."""
+    """`when` in UTC; a naive datetime is refused (time must say which clock it is on). A time
+    given as an ibis value (a declared query being compiled, `data_adapters.compiled`) is
+    already one."""
+    if isinstance(when, ir.Value):
+        return when  # type: ignore[no-any-return]
     if not isinstance(when, datetime):
         raise TypeError(f"expected a datetime, got {type(when).__name__}")
     if when.tzinfo is None or when.utcoffset() is None:
@@ -57,7 +57,7 @@ def utc(when: datetime) -> datetime:
 def span(start: datetime, end: datetime) -> tuple[datetime, datetime]:
     """`start` and `end` of a window in UTC; a window that ends before it starts is refused."""
     s, e = utc(start), utc(end)
-    if e < s:
+    if isinstance(s, datetime) and isinstance(e, datetime) and e < s:
         raise ValueError(f"window ends ({e.isoformat()}) before it starts ({s.isoformat()})")
     return s, e
 
@@ -75,19 +75,6 @@ def upto(t: ir.Table, col: str, now: datetime, lookback: timedelta | None = None
     if lookback is not None:
         cond = cond & (t[col] > n - lookback)
     return t.filter(cond)
-
-
-def table_window(con: Any, name: str, col: str, start: datetime, end: datetime) -> ir.Table:
-    """`window` over table `name` (read from its resident recent rows when they cover it)."""
-    return window(source(con, name, col, utc(start)), col, start, end)
-
-
-def table_upto(
-    con: Any, name: str, col: str, now: datetime, lookback: timedelta | None = None
-) -> ir.Table:
-    """`upto` over table `name` (read from its resident recent rows when they cover it)."""
-    since = utc(now) - lookback if lookback is not None else None
-    return upto(source(con, name, col, since), col, now, lookback)
 
 
 def latest_per_key(t: ir.Table, keys: Sequence[str], order: str = "ts") -> ir.Table:

@@ -9,7 +9,8 @@ Vessels report every few seconds, so the positions, tails, tracks and dark targe
 change at every refresh and no answer can be reused. On the embedded node they are therefore
 taken from the resident copy's time-sorted rows (`resident.time_sorted`) when those reach back far
 enough: a window is a slice, the rest is a few array operations on a thousand rows. Each such
-path answers exactly what its SQL query (`*_expr`, which runs otherwise) answers; tested so.
+path is the query's declared fast path (`data_adapters.declare`), held equal to the plain
+query by a property test.
 """
 
 from __future__ import annotations
@@ -28,15 +29,13 @@ import pyarrow.compute as pc
 from ibis import _
 
 from brain.zones import INTRUSION_COLUMNS, MOVING_KN, RULES, intrusions
-from data_adapters.compiled import run, to_frame
+from data_adapters.compiled import to_frame
+from data_adapters.declare import query
 from data_adapters.query import (
     latest_per_key,
     polygon_bbox,
-    span,
-    table_upto,
-    table_window,
     upto,
-    utc,
+    window,
 )
 from data_adapters.resident import last_of, time_sorted
 
@@ -44,35 +43,25 @@ __all__ = [
     "MOVING_KN",
     "RULES",
     "dark_targets",
-    "dark_targets_expr",
     "positions_from",
     "register",
-    "register_expr",
     "tails",
-    "tails_expr",
     "track",
-    "track_expr",
     "vessel_counts",
-    "vessel_counts_expr",
     "vessel_positions",
-    "vessel_positions_expr",
     "zone_intrusions",
     "zones",
-    "zones_expr",
 ]
 
 _POSITIONS = timedelta(minutes=15)
 
 
-def zones_expr(con: Any) -> ir.Table:
+@query("radar", ttl_s=300)
+def zones(con: Any) -> ir.Table:
+    """Sea zones (anchorages, channels, restricted, aquaculture, port, fishing) with polygons."""
     return (
         con.table("sea_zones").select("zone_id", "name", "kind", "rule", "path").order_by("zone_id")
     )
-
-
-def zones(con: Any) -> pd.DataFrame:
-    """Sea zones (anchorages, channels, restricted, aquaculture, port, fishing) with polygons."""
-    return run(zones_expr, con)
 
 
 _REGISTER = ("name", "vessel_type", "registered", "callsign", "length_m")
@@ -88,18 +77,19 @@ def _register(con: Any, now: datetime) -> ir.Table:
     return v.select(_vm=v.mmsi, **{c: v[c] for c in _REGISTER})
 
 
-def register_expr(con: Any, *, now: datetime) -> ir.Table:
-    reg = _register(con, now)
-    return reg.select(mmsi=reg._vm, **{c: reg[c] for c in _REGISTER}).order_by("mmsi")
-
-
-def register(con: Any, *, now: datetime) -> pd.DataFrame:
-    """The vessel register as of `now`: each MMSI's newest entry at or before `now`."""
+def _register_sorted(con: Any, *, now: datetime) -> pd.DataFrame | None:
     vessels = time_sorted(con, "vessels")
     if vessels is None:
-        return run(register_expr, con, now=now)
-    entries = vessels.latest_upto("mmsi", utc(now))
+        return None
+    entries = vessels.latest_upto("mmsi", now)
     return to_frame(entries.select(list(_ENTRY)), _schema(("vessels", _ENTRY)))
+
+
+@query("radar", ttl_s=5, fast=_register_sorted)
+def register(con: Any, *, now: datetime) -> ir.Table:
+    """The vessel register as of `now`: each MMSI's newest entry at or before `now`."""
+    reg = _register(con, now)
+    return reg.select(mmsi=reg._vm, **{c: reg[c] for c in _REGISTER}).order_by("mmsi")
 
 
 @cache
@@ -125,23 +115,17 @@ def _lookup(known: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 
 def _positions(con: Any, now: datetime, lookback: timedelta) -> ir.Table:
-    a = latest_per_key(table_upto(con, "ais_reports", "ts", now, lookback), ["mmsi"])
+    a = latest_per_key(upto(con.table("ais_reports"), "ts", now, lookback), ["mmsi"])
     reg = _register(con, now)
     j = a.left_join(reg, a.mmsi == reg._vm)
     return j.select(*_REPORTED, *_REGISTER)
 
 
-def vessel_positions_expr(con: Any, *, now: datetime, lookback: timedelta = _POSITIONS) -> ir.Table:
-    return _positions(con, now, lookback).order_by("mmsi")
-
-
-def vessel_positions(con: Any, *, now: datetime, lookback: timedelta = _POSITIONS) -> pd.DataFrame:
-    """Each vessel's latest AIS position in `(now - lookback, now]` with its register details."""
-    now = utc(now)
+def _positions_sorted(con: Any, *, now: datetime, lookback: timedelta) -> pd.DataFrame | None:
     reports = time_sorted(con, "ais_reports", now - lookback)
     vessels = time_sorted(con, "vessels")
     if reports is None or vessels is None:
-        return run(vessel_positions_expr, con, now=now, lookback=lookback)
+        return None
     rows = reports.between(now - lookback, now, "right")
     latest = rows.take(last_of(rows["mmsi"].to_numpy()))
     entries = vessels.latest_upto("mmsi", now)
@@ -150,6 +134,12 @@ def vessel_positions(con: Any, *, now: datetime, lookback: timedelta = _POSITION
     columns = [latest[c] for c in _REPORTED] + [entries[c].take(entry) for c in _REGISTER]
     table = pa.Table.from_arrays(columns, names=[*_REPORTED, *_REGISTER])
     return to_frame(table, _positions_schema())
+
+
+@query("radar", ttl_s=5, fast=_positions_sorted)
+def vessel_positions(con: Any, *, now: datetime, lookback: timedelta = _POSITIONS) -> ir.Table:
+    """Each vessel's latest AIS position in `(now - lookback, now]` with its register details."""
+    return _positions(con, now, lookback).order_by("mmsi")
 
 
 def positions_from(tails: pd.DataFrame, register: pd.DataFrame) -> pd.DataFrame:
@@ -179,31 +169,12 @@ def _positions_schema() -> Any:
     return _schema(("ais_reports", _REPORTED), ("vessels", _REGISTER))
 
 
-def tails_expr(
-    con: Any,
-    *,
-    now: datetime,
-    lookback: timedelta = timedelta(minutes=30),
-    mmsis: Sequence[int] | None = None,
-) -> ir.Table:
-    a = table_upto(con, "ais_reports", "ts", now, lookback)
-    if mmsis is not None:
-        a = a.filter(a.mmsi.isin([int(m) for m in mmsis]))
-    return a.select(*_REPORTED).order_by(["mmsi", "ts"])
-
-
-def tails(
-    con: Any,
-    *,
-    now: datetime,
-    lookback: timedelta = timedelta(minutes=30),
-    mmsis: Sequence[int] | None = None,
-) -> pd.DataFrame:
-    """AIS points of the last `lookback` (all vessels or `mmsis`), by vessel then time."""
-    now = utc(now)
+def _tails_sorted(
+    con: Any, *, now: datetime, lookback: timedelta, mmsis: Sequence[int] | None
+) -> pd.DataFrame | None:
     reports = time_sorted(con, "ais_reports", now - lookback)
     if reports is None:
-        return run(tails_expr, con, now=now, lookback=lookback, mmsis=mmsis)
+        return None
     rows = reports.between(now - lookback, now, "right")
     if mmsis is not None:
         rows = rows.filter(pc.is_in(rows["mmsi"], pa.array([int(m) for m in mmsis], pa.int64())))
@@ -211,41 +182,46 @@ def tails(
     return to_frame(rows.select(list(_REPORTED)).take(order), _schema(("ais_reports", _REPORTED)))
 
 
-def track_expr(con: Any, *, mmsi: int, start: datetime, end: datetime) -> ir.Table:
-    a = table_window(con, "ais_reports", "ts", start, end)
-    return a.filter(a.mmsi == int(mmsi)).select(*_TRACK).order_by("ts")
+@query("radar", ttl_s=5, fast=_tails_sorted)
+def tails(
+    con: Any,
+    *,
+    now: datetime,
+    lookback: timedelta = timedelta(minutes=30),
+    mmsis: tuple[int, ...] | None = None,
+) -> ir.Table:
+    """AIS points of the last `lookback` (all vessels or `mmsis`), by vessel then time."""
+    a = upto(con.table("ais_reports"), "ts", now, lookback)
+    if mmsis is not None:
+        a = a.filter(a.mmsi.isin([int(m) for m in mmsis]))
+    return a.select(*_REPORTED).order_by(["mmsi", "ts"])
 
 
-def track(con: Any, *, mmsi: int, start: datetime, end: datetime) -> pd.DataFrame:
-    """Every AIS point of one vessel in `[start, end)` (replay)."""
-    start, end = span(start, end)
+def _track_sorted(con: Any, *, mmsi: int, start: datetime, end: datetime) -> pd.DataFrame | None:
     reports = time_sorted(con, "ais_reports", start)
     if reports is None:
-        return run(track_expr, con, mmsi=mmsi, start=start, end=end)
+        return None
     rows = reports.between(start, end, "left")
     mine = np.flatnonzero(rows["mmsi"].to_numpy() == int(mmsi))
     return to_frame(rows.select(list(_TRACK)).take(mine), _schema(("ais_reports", _TRACK)))
 
 
+@query("radar", ttl_s=5, fast=_track_sorted)
+def track(con: Any, *, mmsi: int, start: datetime, end: datetime) -> ir.Table:
+    """Every AIS point of one vessel in `[start, end)` (replay)."""
+    a = window(con.table("ais_reports"), "ts", start, end)
+    return a.filter(a.mmsi == int(mmsi)).select(*_TRACK).order_by("ts")
+
+
 def _dark(con: Any, now: datetime, lookback: timedelta) -> ir.Table:
-    t = latest_per_key(table_upto(con, "radar_tracks", "ts", now, lookback), ["track_id"])
+    t = latest_per_key(upto(con.table("radar_tracks"), "ts", now, lookback), ["track_id"])
     return t.filter(t.mmsi.isnull())
 
 
-def dark_targets_expr(
-    con: Any, *, now: datetime, lookback: timedelta = timedelta(minutes=5)
-) -> ir.Table:
-    return _dark(con, now, lookback).select(*_DARK).order_by("track_id")
-
-
-def dark_targets(
-    con: Any, *, now: datetime, lookback: timedelta = timedelta(minutes=5)
-) -> pd.DataFrame:
-    """Radar tracks whose latest plot in `(now - lookback, now]` has no AIS identity."""
-    now = utc(now)
+def _dark_sorted(con: Any, *, now: datetime, lookback: timedelta) -> pd.DataFrame | None:
     plots = time_sorted(con, "radar_tracks", now - lookback)
     if plots is None:
-        return run(dark_targets_expr, con, now=now, lookback=lookback)
+        return None
     rows = plots.between(now - lookback, now, "right")
     ids = pc.dictionary_encode(rows["track_id"]).combine_chunks()
     last = last_of(ids.indices.to_numpy(zero_copy_only=False))  # each track's last plot
@@ -255,40 +231,54 @@ def dark_targets(
     return to_frame(rows.select(list(_DARK)).take(last), _schema(("radar_tracks", _DARK)))
 
 
-def _rule_zones_expr(con: Any) -> ir.Table:
+@query("radar", ttl_s=5, fast=_dark_sorted)
+def dark_targets(
+    con: Any, *, now: datetime, lookback: timedelta = timedelta(minutes=5)
+) -> ir.Table:
+    """Radar tracks whose latest plot in `(now - lookback, now]` has no AIS identity."""
+    return _dark(con, now, lookback).select(*_DARK).order_by("track_id")
+
+
+@query("radar", ttl_s=300)
+def _rule_zones(con: Any) -> ir.Table:
+    """The sea zones that have a rule (`brain.zones.RULES`)."""
     zones = con.table("sea_zones").filter(_.rule.isin(list(RULES)))
     return zones.select("zone_id", "name", "kind", "rule", "path").order_by("zone_id")
 
 
-def _positions_in_expr(
+@query("radar", ttl_s=5)
+def _positions_in(
     con: Any, *, now: datetime, lookback: timedelta, boxes: tuple[tuple[float, ...], ...]
 ) -> ir.Table:
     """Latest positions inside any of the bounding boxes (the engine-side prefilter)."""
     p = _positions(con, now, lookback)
     inside = [p.lon.between(x0, x1) & p.lat.between(y0, y1) for x0, y0, x1, y1 in boxes]
-    return p.filter(ibis.or_(*inside))
+    return p.filter(ibis.or_(*inside)).order_by("mmsi")
 
 
+@query("radar", ttl_s=5)
 def zone_intrusions(con: Any, *, now: datetime, lookback: timedelta = _POSITIONS) -> pd.DataFrame:
     """Vessels whose latest position breaks the rule of the zone it lies in (one row per pair).
 
     The engine returns only the positions inside some rule zone's bounding box; the exact
     point-in-polygon test and the rules run in `brain.zones`.
     """
-    z = run(_rule_zones_expr, con)
+    z = _rule_zones(con)
     if z.empty:
         return pd.DataFrame(columns=INTRUSION_COLUMNS)
     boxes = tuple(polygon_bbox(p) for p in z["path"])
-    return intrusions(run(_positions_in_expr, con, now=now, lookback=lookback, boxes=boxes), z)
+    return intrusions(_positions_in(con, now=now, lookback=lookback, boxes=boxes), z)
 
 
-def vessel_counts_expr(
+@query("radar", ttl_s=5)
+def vessel_counts(
     con: Any,
     *,
     now: datetime,
     lookback: timedelta = _POSITIONS,
     dark_lookback: timedelta = timedelta(minutes=5),
 ) -> ir.Table:
+    """One row: vessels with a position, moving, anchored, dark targets, unregistered."""
     p = _positions(con, now, lookback)
     moving = p.sog.notnull() & (p.sog >= MOVING_KN)
     counts = p.aggregate(
@@ -305,14 +295,3 @@ def vessel_counts_expr(
         dark=j.dark,
         unregistered=j.unregistered.fill_null(0),
     )
-
-
-def vessel_counts(
-    con: Any,
-    *,
-    now: datetime,
-    lookback: timedelta = _POSITIONS,
-    dark_lookback: timedelta = timedelta(minutes=5),
-) -> pd.DataFrame:
-    """One row: vessels with a position, moving, anchored, dark targets, unregistered."""
-    return run(vessel_counts_expr, con, now=now, lookback=lookback, dark_lookback=dark_lookback)

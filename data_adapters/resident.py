@@ -41,16 +41,12 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
 import duckdb
-import ibis.expr.types as ir
 import numpy as np
 import pyarrow as pa
 
@@ -59,15 +55,10 @@ from data_adapters.schema import TABLES, Table, table
 __all__ = [
     "HOT",
     "RECENT",
-    "RECENT_SUFFIX",
     "SORTED",
-    "Plan",
     "Resident",
     "TimeSorted",
     "last_of",
-    "planning",
-    "recent_name",
-    "source",
     "time_sorted",
 ]
 
@@ -86,55 +77,8 @@ _CHUNKS = 64  # appended chunks of a sorted copy merged into one beyond this
 _LATEST = 32  # latest-per-key answers kept per sorted copy
 
 
-RECENT_SUFFIX = "__recent"
-
-
-def recent_name(name: str) -> str:
-    """The in-memory view of the recent rows of the large table `name`."""
-    return f"{name}{RECENT_SUFFIX}"
-
-
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
-
-
-@dataclass
-class Plan:
-    """What the query being built reads from large tables: (table, since) pairs; `hot` says
-    whether `source` hands out the resident recent copies."""
-
-    hot: bool
-    needs: list[tuple[str, datetime]] = field(default_factory=list)
-
-
-_PLAN: ContextVar[Plan | None] = ContextVar("brain_resident_plan", default=None)
-
-
-@contextmanager
-def planning(hot: bool) -> Iterator[Plan]:
-    """Record the large-table reads of the expressions built inside (see `source`)."""
-    plan = Plan(hot)
-    token = _PLAN.set(plan)
-    try:
-        yield plan
-    finally:
-        _PLAN.reset(token)
-
-
-def source(con: Any, name: str, col: str, since: datetime | None) -> ir.Table:
-    """Table `name`, for a query that reads only its rows with `col >= since` (None: all rows).
-
-    The caller still filters. For a large resident table filtered on its time column, while a
-    plan is being recorded, the read is noted and — in a plan for the resident copy — the
-    in-memory recent rows are returned instead of the lake's table."""
-    plan = _PLAN.get()
-    t = table(name)
-    if plan is None or since is None or t.resident != "recent" or col != t.ts:
-        return con.table(name)
-    plan.needs.append((name, since))
-    if plan.hot:
-        return con.table(recent_name(name), database=con.brain_resident.alias)
-    return con.table(name)
 
 
 @dataclass
@@ -270,7 +214,22 @@ class Resident:
         return f'{self.alias}.main."_rows_{name}"'
 
     def _view(self, t: Table) -> str:
-        return f'{self.alias}.main."{t.name if t.resident == "all" else recent_name(t.name)}"'
+        return f'{self.alias}.main."{t.name}"'
+
+    def _define(self, s: _State) -> None:
+        """(Re)define the view that shadows the catalog's: the rows held, and for a recent table
+        the lake's rows before the horizon, so that every query reads the same rows as on the
+        lake (the engine drops the lake's part of a query that reads only recent rows)."""
+        t = s.t
+        cols = ", ".join(f'"{c}"' for c in t.column_names)
+        body = f"SELECT {cols} FROM {self.rows(t.name)}"
+        if t.resident == "recent" and s.horizon is not None:
+            at = f"TIMESTAMPTZ '{s.horizon.isoformat()}'"
+            body = (
+                f'{body} WHERE "{t.ts}" >= {at} UNION ALL SELECT {cols} '
+                f'FROM {self.catalog}.main."{t.name}" WHERE "{t.ts}" < {at}'
+            )
+        self._cur.execute(f"CREATE OR REPLACE VIEW {self._view(t)} AS {body}")
 
     def _unshadow(self, s: _State) -> None:
         """Stop answering for `s` from memory (its queries go to the lake)."""
@@ -344,10 +303,7 @@ class Resident:
         s.files = files
         s.mtime_ns = mtime if settled else -1
         if not s.live:
-            cols = ", ".join(f'"{c}"' for c in s.t.column_names)
-            self._cur.execute(
-                f"CREATE VIEW {self._view(s.t)} AS SELECT {cols} FROM {self.rows(s.t.name)}"
-            )
+            self._define(s)
             self._index(s, set(), rebuild=False)  # answering again: its index is current
             s.live = True
 
@@ -467,6 +423,8 @@ class Resident:
         if newest - s.horizon > self.recent * 1.5:
             s.horizon = newest - self.recent
             s.purge = (s.horizon, time.monotonic() + _GRACE_S)
+            if s.live:
+                self._define(s)
 
     def versions(self, names: tuple[str, ...]) -> tuple[int, ...] | None:
         """The versions of the copies of `names`; None when one is not answering from memory."""

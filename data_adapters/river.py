@@ -12,34 +12,24 @@ from typing import Any
 
 import ibis
 import ibis.expr.types as ir
-import pandas as pd
 from ibis import _
 
 from brain.standards import WATER_LIMITS
-from data_adapters.compiled import run
+from data_adapters.declare import query
 from data_adapters.query import by_district, latest_per_key, upto, utc, window
 from data_adapters.schema import WATER_CLASSES
 
 __all__ = [
     "class_rank_of",
     "compliance",
-    "compliance_expr",
     "patrol_coverage",
-    "patrol_coverage_expr",
     "problem_summary",
-    "problem_summary_expr",
     "problems",
-    "problems_expr",
     "reaches",
-    "reaches_expr",
     "station_history",
-    "station_history_expr",
     "stations",
-    "stations_expr",
     "stations_latest",
-    "stations_latest_expr",
     "worst_sections",
-    "worst_sections_expr",
 ]
 
 PARAMETERS = ("do", "codmn", "cod", "bod5", "nh3n", "tp")  # columns, in WATER_LIMITS order
@@ -83,7 +73,9 @@ def _reaches(con: Any, adcode: str | None) -> ir.Table:
     return t if adcode is None else t.filter(t.adcode == adcode)
 
 
-def reaches_expr(con: Any, *, adcode: str | None = None) -> ir.Table:
+@query("river", ttl_s=300)
+def reaches(con: Any, *, adcode: str | None = None) -> ir.Table:
+    """River reaches with their river chief and geometry."""
     return (
         _reaches(con, adcode)
         .select(
@@ -100,11 +92,6 @@ def reaches_expr(con: Any, *, adcode: str | None = None) -> ir.Table:
     )
 
 
-def reaches(con: Any, *, adcode: str | None = None) -> pd.DataFrame:
-    """River reaches with their river chief and geometry."""
-    return run(reaches_expr, con, adcode=adcode)
-
-
 def _stations(con: Any, adcode: str | None) -> ir.Table:
     s = con.table("river_stations")
     r = _reaches(con, adcode).select(
@@ -118,7 +105,9 @@ def _stations(con: Any, adcode: str | None) -> ir.Table:
     return s.inner_join(r, s.reach_id == r._rid).drop("_rid")
 
 
-def stations_expr(con: Any, *, adcode: str | None = None) -> ir.Table:
+@query("river", ttl_s=300)
+def stations(con: Any, *, adcode: str | None = None) -> ir.Table:
+    """Monitoring stations (断面) with their reach and target class."""
     return (
         _stations(con, adcode)
         .select(
@@ -134,11 +123,6 @@ def stations_expr(con: Any, *, adcode: str | None = None) -> ir.Table:
         )
         .order_by("station_id")
     )
-
-
-def stations(con: Any, *, adcode: str | None = None) -> pd.DataFrame:
-    """Monitoring stations (断面) with their reach and target class."""
-    return run(stations_expr, con, adcode=adcode)
 
 
 def _latest(con: Any, now: datetime, adcode: str | None, lookback: timedelta) -> ir.Table:
@@ -169,17 +153,12 @@ def _latest(con: Any, now: datetime, adcode: str | None, lookback: timedelta) ->
     )
 
 
-def stations_latest_expr(
-    con: Any, *, now: datetime, adcode: str | None = None, lookback: timedelta = LOOKBACK
-) -> ir.Table:
-    return _latest(con, now, adcode, lookback).order_by("station_id")
-
-
+@query("river", ttl_s=60)
 def stations_latest(
     con: Any, *, now: datetime, adcode: str | None = None, lookback: timedelta = LOOKBACK
-) -> pd.DataFrame:
+) -> ir.Table:
     """Each station's latest reading in `(now - lookback, now]` with its class and target."""
-    return run(stations_latest_expr, con, now=now, adcode=adcode, lookback=lookback)
+    return _latest(con, now, adcode, lookback).order_by("station_id")
 
 
 def _compliance(t: ir.Table) -> dict[str, Any]:
@@ -193,34 +172,16 @@ def _compliance(t: ir.Table) -> dict[str, Any]:
     )
 
 
-def compliance_expr(
+@query("river", ttl_s=60)
+def compliance(
     con: Any, *, now: datetime, adcode: str | None = None, lookback: timedelta = LOOKBACK
 ) -> ir.Table:
+    """Share of sections at or better than their target: the city (440800) and each district."""
     latest = _latest(con, now, adcode, lookback)
     return by_district(con, latest, _compliance, adcode is None).order_by("adcode")
 
 
-def compliance(
-    con: Any, *, now: datetime, adcode: str | None = None, lookback: timedelta = LOOKBACK
-) -> pd.DataFrame:
-    """Share of sections at or better than their target: the city (440800) and each district."""
-    return run(compliance_expr, con, now=now, adcode=adcode, lookback=lookback)
-
-
-def worst_sections_expr(
-    con: Any,
-    *,
-    now: datetime,
-    n: int = 5,
-    adcode: str | None = None,
-    lookback: timedelta = LOOKBACK,
-) -> ir.Table:
-    t = _latest(con, now, adcode, lookback)
-    return t.order_by(
-        [ibis.desc(t.class_rank), ibis.desc(t.class_rank - t.target_rank), t.station_id]
-    ).limit(int(n))
-
-
+@query("river", ttl_s=60)
 def worst_sections(
     con: Any,
     *,
@@ -228,23 +189,23 @@ def worst_sections(
     n: int = 5,
     adcode: str | None = None,
     lookback: timedelta = LOOKBACK,
-) -> pd.DataFrame:
+) -> ir.Table:
     """The `n` sections with the worst class now (then the largest gap to target)."""
-    return run(worst_sections_expr, con, now=now, n=n, adcode=adcode, lookback=lookback)
+    t = _latest(con, now, adcode, lookback)
+    return t.order_by(
+        [ibis.desc(t.class_rank), ibis.desc(t.class_rank - t.target_rank), t.station_id]
+    ).limit(int(n))
 
 
-def station_history_expr(con: Any, *, station_id: str, start: datetime, end: datetime) -> ir.Table:
+@query("river", ttl_s=60)
+def station_history(con: Any, *, station_id: str, start: datetime, end: datetime) -> ir.Table:
+    """Readings of one station in `[start, end)` with their class."""
     r = window(con.table("river_readings"), "ts", start, end)
     r = r.filter(r.station_id == station_id)
     rank = class_rank_of(r).nullif(0)
     return r.select("ts", *PARAMETERS, water_class=_class_name(rank), class_rank=rank).order_by(
         "ts"
     )
-
-
-def station_history(con: Any, *, station_id: str, start: datetime, end: datetime) -> pd.DataFrame:
-    """Readings of one station in `[start, end)` with their class."""
-    return run(station_history_expr, con, station_id=station_id, start=start, end=end)
 
 
 def _problems(con: Any, now: datetime, adcode: str | None) -> ir.Table:
@@ -259,7 +220,8 @@ def _problems(con: Any, now: datetime, adcode: str | None) -> ir.Table:
     return p.inner_join(r, p.reach_id == r._rid).drop("_rid")
 
 
-def problems_expr(
+@query("river", ttl_s=60)
+def problems(
     con: Any,
     *,
     now: datetime,
@@ -267,6 +229,7 @@ def problems_expr(
     open_only: bool = False,
     lookback: timedelta = timedelta(days=30),
 ) -> ir.Table:
+    """Problems in their state at `now`: open ones and (unless `open_only`) recent ones."""
     p = _problems(con, now, adcode)
     still_open = p.status != "closed"
     p = p.filter(still_open if open_only else still_open | (p.reported_ts > utc(now) - lookback))
@@ -285,21 +248,11 @@ def problems_expr(
     ).order_by([ibis.desc("reported_ts"), "problem_id"])
 
 
-def problems(
-    con: Any,
-    *,
-    now: datetime,
-    adcode: str | None = None,
-    open_only: bool = False,
-    lookback: timedelta = timedelta(days=30),
-) -> pd.DataFrame:
-    """Problems in their state at `now`: open ones and (unless `open_only`) recent ones."""
-    return run(problems_expr, con, now=now, adcode=adcode, open_only=open_only, lookback=lookback)
-
-
-def problem_summary_expr(
+@query("river", ttl_s=60)
+def problem_summary(
     con: Any, *, now: datetime, adcode: str | None = None, lookback: timedelta = timedelta(days=30)
 ) -> ir.Table:
+    """One row over problems reported in `(now - lookback, now]`: closed, open, closure rate."""
     p = _problems(con, now, adcode)
     p = p.filter(p.reported_ts > utc(now) - lookback)
     closed = ibis.ifelse(p.status == "closed", 1, 0).sum()
@@ -310,13 +263,6 @@ def problem_summary_expr(
         open=reported - closed,
         closure_rate=closed.cast("float64") / reported.nullif(0).cast("float64"),
     )
-
-
-def problem_summary(
-    con: Any, *, now: datetime, adcode: str | None = None, lookback: timedelta = timedelta(days=30)
-) -> pd.DataFrame:
-    """One row over problems reported in `(now - lookback, now]`: closed, open, closure rate."""
-    return run(problem_summary_expr, con, now=now, adcode=adcode, lookback=lookback)
 
 
 def _coverage(t: ir.Table) -> dict[str, Any]:
@@ -331,19 +277,14 @@ def _coverage(t: ir.Table) -> dict[str, Any]:
     )
 
 
-def patrol_coverage_expr(
+@query("river", ttl_s=60)
+def patrol_coverage(
     con: Any, *, start: datetime, end: datetime, adcode: str | None = None
 ) -> ir.Table:
+    """Reaches with a patrol starting in `[start, end)`: the city (440800) and each district."""
     p = window(con.table("river_patrols"), "ts", start, end)
     per = p.group_by("reach_id").aggregate(_n=_.count(), _km=_.distance_km.sum())
     r = _reaches(con, adcode).select("reach_id", "adcode")
     j = r.left_join(per, r.reach_id == per.reach_id)
     j = j.select("adcode", patrols=j._n.fill_null(0), distance_km=j._km.fill_null(0.0))
     return by_district(con, j, _coverage, adcode is None).order_by("adcode")
-
-
-def patrol_coverage(
-    con: Any, *, start: datetime, end: datetime, adcode: str | None = None
-) -> pd.DataFrame:
-    """Reaches with a patrol starting in `[start, end)`: the city (440800) and each district."""
-    return run(patrol_coverage_expr, con, start=start, end=end, adcode=adcode)

@@ -19,33 +19,24 @@ from ibis import _
 
 from brain.standards import ROAD_CLASS_WEIGHTS, TPI_DELAY_BREAKPOINTS
 from brain.traffic import CLASS_ORDER
-from data_adapters.compiled import run
+from data_adapters.declare import query
 from data_adapters.query import (
     by_district,
     latest_per_key,
-    table_upto,
-    table_window,
     upto,
     utc,
+    window,
 )
 
 __all__ = [
     "district_tpi",
-    "district_tpi_expr",
     "incidents",
-    "incidents_expr",
     "segment_history",
-    "segment_history_expr",
     "segment_state",
-    "segment_state_expr",
     "segments",
-    "segments_expr",
     "tpi_profile",
-    "tpi_profile_expr",
     "tpi_series",
-    "tpi_series_expr",
     "worst_roads",
-    "worst_roads_expr",
 ]
 
 LOOKBACK = timedelta(minutes=15)
@@ -143,18 +134,15 @@ def _segments(con: Any, adcode: str | None) -> ir.Table:
     )
 
 
-def segments_expr(con: Any, *, adcode: str | None = None) -> ir.Table:
-    return _segments(con, adcode).order_by("segment_id")
-
-
-def segments(con: Any, *, adcode: str | None = None) -> pd.DataFrame:
+@query("traffic", ttl_s=300)
+def segments(con: Any, *, adcode: str | None = None) -> ir.Table:
     """Road segments with their geometry."""
-    return run(segments_expr, con, adcode=adcode)
+    return _segments(con, adcode).order_by("segment_id")
 
 
 def _state(con: Any, now: datetime, adcode: str | None, lookback: timedelta) -> ir.Table:
     seg = _segments(con, adcode)
-    r = table_upto(con, "traffic_readings", "ts", now, lookback)
+    r = upto(con.table("traffic_readings"), "ts", now, lookback)
     r = latest_per_key(r, ["segment_id"]).select(
         _sid=_.segment_id, ts=_.ts, speed_kmh=_.speed_kmh, volume=_.volume
     )
@@ -177,22 +165,19 @@ def _state(con: Any, now: datetime, adcode: str | None, lookback: timedelta) -> 
     )
 
 
-def segment_state_expr(
+@query("traffic", ttl_s=5)
+def segment_state(
     con: Any, *, now: datetime, adcode: str | None = None, lookback: timedelta = LOOKBACK
 ) -> ir.Table:
+    """Every segment with its latest reading in `(now - lookback, now]`, delay ratio and TPI."""
     return _state(con, now, adcode, lookback).order_by("segment_id")
 
 
-def segment_state(
-    con: Any, *, now: datetime, adcode: str | None = None, lookback: timedelta = LOOKBACK
-) -> pd.DataFrame:
-    """Every segment with its latest reading in `(now - lookback, now]`, delay ratio and TPI."""
-    return run(segment_state_expr, con, now=now, adcode=adcode, lookback=lookback)
-
-
-def district_tpi_expr(
+@query("traffic", ttl_s=5)
+def district_tpi(
     con: Any, *, now: datetime, adcode: str | None = None, lookback: timedelta = LOOKBACK
 ) -> ir.Table:
+    """City TPI (adcode 440800, when `adcode` is None) and the TPI of each district."""
     out = by_district(con, _state(con, now, adcode, lookback), _network, adcode is None)
     return out.select(
         "adcode",
@@ -205,15 +190,8 @@ def district_tpi_expr(
     ).order_by("adcode")
 
 
-def district_tpi(
-    con: Any, *, now: datetime, adcode: str | None = None, lookback: timedelta = LOOKBACK
-) -> pd.DataFrame:
-    """City TPI (adcode 440800, when `adcode` is None) and the TPI of each district."""
-    return run(district_tpi_expr, con, now=now, adcode=adcode, lookback=lookback)
-
-
 def _readings(con: Any, start: datetime, end: datetime, adcode: str | None) -> ir.Table:
-    r = table_window(con, "traffic_readings", "ts", start, end)
+    r = window(con.table("traffic_readings"), "ts", start, end)
     seg = con.table("traffic_segments")
     if adcode is not None:
         seg = seg.filter(seg.adcode == adcode)
@@ -228,9 +206,11 @@ def _readings(con: Any, start: datetime, end: datetime, adcode: str | None) -> i
     )
 
 
-def tpi_series_expr(
+@query("traffic", ttl_s=60)
+def _tpi_buckets(
     con: Any, *, start: datetime, end: datetime, adcode: str | None = None, bucket_minutes: int = 15
 ) -> ir.Table:
+    """`tpi_series` with each bucket's start as epoch seconds (portable across engines)."""
     r = _readings(con, start, end, adcode)
     size = int(bucket_minutes) * 60
     r = r.mutate(_bucket=(r._epoch / size).floor() * size)
@@ -240,21 +220,24 @@ def tpi_series_expr(
     ).order_by("_bucket")
 
 
+@query("traffic", ttl_s=60)
 def tpi_series(
     con: Any, *, start: datetime, end: datetime, adcode: str | None = None, bucket_minutes: int = 15
 ) -> pd.DataFrame:
     """Network TPI per time bucket of `[start, end)`; `ts` is the bucket start (UTC)."""
-    frame = run(
-        tpi_series_expr, con, start=start, end=end, adcode=adcode, bucket_minutes=bucket_minutes
+    frame: pd.DataFrame = _tpi_buckets(
+        con, start=start, end=end, adcode=adcode, bucket_minutes=bucket_minutes
     )
     ts = pd.to_datetime(frame.pop("_bucket").astype("int64"), unit="s", utc=True)
     frame.insert(0, "ts", ts)
     return frame
 
 
-def tpi_profile_expr(
+@query("traffic", ttl_s=300)
+def tpi_profile(
     con: Any, *, start: datetime, end: datetime, adcode: str | None = None, bucket_minutes: int = 15
 ) -> ir.Table:
+    """Network TPI by time of day (Asia/Shanghai), over the readings of `[start, end)`."""
     r = _readings(con, start, end, adcode)
     size = int(bucket_minutes) * 60
     local_s = (r._epoch + _LOCAL_OFFSET_S) % 86400
@@ -265,16 +248,8 @@ def tpi_profile_expr(
     ).order_by("minute_of_day")
 
 
-def tpi_profile(
-    con: Any, *, start: datetime, end: datetime, adcode: str | None = None, bucket_minutes: int = 15
-) -> pd.DataFrame:
-    """Network TPI by time of day (Asia/Shanghai), over the readings of `[start, end)`."""
-    return run(
-        tpi_profile_expr, con, start=start, end=end, adcode=adcode, bucket_minutes=bucket_minutes
-    )
-
-
-def worst_roads_expr(
+@query("traffic", ttl_s=5)
+def worst_roads(
     con: Any,
     *,
     now: datetime,
@@ -282,6 +257,7 @@ def worst_roads_expr(
     adcode: str | None = None,
     lookback: timedelta = LOOKBACK,
 ) -> ir.Table:
+    """The `n` roads with the highest TPI now (roads with no reading are left out)."""
     s = _state(con, now, adcode, lookback)
     agg = s.group_by("road_name").aggregate(_rank=_class_rank(s.road_class).min(), **_network(s))
     agg = agg.filter(agg.tpi.notnull())
@@ -301,19 +277,8 @@ def worst_roads_expr(
     )
 
 
-def worst_roads(
-    con: Any,
-    *,
-    now: datetime,
-    n: int = 5,
-    adcode: str | None = None,
-    lookback: timedelta = LOOKBACK,
-) -> pd.DataFrame:
-    """The `n` roads with the highest TPI now (roads with no reading are left out)."""
-    return run(worst_roads_expr, con, now=now, n=n, adcode=adcode, lookback=lookback)
-
-
-def incidents_expr(
+@query("traffic", ttl_s=5)
+def incidents(
     con: Any,
     *,
     now: datetime,
@@ -321,6 +286,9 @@ def incidents_expr(
     open_only: bool = True,
     lookback: timedelta = timedelta(hours=24),
 ) -> ir.Table:
+    """Incidents in their state at `now`: open ones (and, unless `open_only`, recent cleared).
+    How long one has lasted is `now - reported_ts`, worked out where it is shown: the answer
+    itself then stays the same from one report to the next (and is reused in between)."""
     n = utc(now)
     t = upto(con.table("traffic_incidents"), "ts", n)
     if adcode is not None:
@@ -346,22 +314,10 @@ def incidents_expr(
     ).order_by([ibis.desc("severity"), ibis.desc("reported_ts"), "incident_id"])
 
 
-def incidents(
-    con: Any,
-    *,
-    now: datetime,
-    adcode: str | None = None,
-    open_only: bool = True,
-    lookback: timedelta = timedelta(hours=24),
-) -> pd.DataFrame:
-    """Incidents in their state at `now`: open ones (and, unless `open_only`, recent cleared).
-    How long one has lasted is `now - reported_ts`, worked out where it is shown: the answer
-    itself then stays the same from one report to the next (and is reused in between)."""
-    return run(incidents_expr, con, now=now, adcode=adcode, open_only=open_only, lookback=lookback)
-
-
-def segment_history_expr(con: Any, *, segment_id: str, start: datetime, end: datetime) -> ir.Table:
-    r = table_window(con, "traffic_readings", "ts", start, end)
+@query("traffic", ttl_s=5)
+def segment_history(con: Any, *, segment_id: str, start: datetime, end: datetime) -> ir.Table:
+    """Readings of one segment in `[start, end)` with delay ratio and TPI (drill-down)."""
+    r = window(con.table("traffic_readings"), "ts", start, end)
     r = r.filter(r.segment_id == segment_id)
     seg = con.table("traffic_segments").select(_sid=_.segment_id, free=_.free_speed_kmh)
     j = r.inner_join(seg, r.segment_id == seg._sid)
@@ -374,8 +330,3 @@ def segment_history_expr(con: Any, *, segment_id: str, start: datetime, end: dat
         tpi=tpi,
         level=level_of(tpi),
     ).order_by("ts")
-
-
-def segment_history(con: Any, *, segment_id: str, start: datetime, end: datetime) -> pd.DataFrame:
-    """Readings of one segment in `[start, end)` with delay ratio and TPI (drill-down)."""
-    return run(segment_history_expr, con, segment_id=segment_id, start=start, end=end)

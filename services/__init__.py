@@ -3,7 +3,7 @@
 Callbacks, the CLI and the benchmark ask `DataService` for data; only adapters touch the node.
 """
 
-from services.cache import TIMEOUTS, BrainCache, cache_config, flask_cache, make_cache
+from services.cache import BrainCache, cache_config, flask_cache, make_cache
 from services.data import DataService
 
-__all__ = ["TIMEOUTS", "BrainCache", "DataService", "cache_config", "flask_cache", "make_cache"]
+__all__ = ["BrainCache", "DataService", "cache_config", "flask_cache", "make_cache"]

@@ -35,7 +35,6 @@ import queue
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -52,44 +51,15 @@ from services.quiet import quiet
 
 __all__ = [
     "KEY_PREFIX",
-    "QUERY_TIMEOUTS",
-    "TIMEOUTS",
     "BrainCache",
     "cache_config",
     "flask_cache",
     "make_cache",
-    "timeout_for",
 ]
 
 log = logging.getLogger(__name__)
 
 KEY_PREFIX = "brain:"
-# Seconds an entry lives, per domain: about one refresh of the panels that show it.
-TIMEOUTS: Mapping[str, int] = {
-    "traffic": 5,
-    "radar": 5,
-    "fire": 10,
-    "emergency": 10,
-    "river": 60,
-    "economy": 600,
-    "health": 5,
-}
-# Queries whose answer moves more slowly than their domain's live figures.
-QUERY_TIMEOUTS: Mapping[str, int] = {
-    "traffic.tpi_series": 60,  # a day in 15-minute buckets: a new point every 15 minutes
-    "traffic.tpi_profile": 300,
-    # feeds go stale after 10 minutes or more (Table.freshness_s): a check a minute is a tenth
-    # of the shortest limit; a failing query is caught at once by the panels' own queries
-    "health.freshness": 60,
-    # reference data: changes when the register is edited, not between two refreshes
-    "traffic.segments": 300,
-    "emergency.resources": 300,
-    "fire.stations": 300,
-    "fire.units": 300,
-    "river.reaches": 300,
-    "river.stations": 300,
-    "radar.zones": 300,
-}
 _DEFAULT_TIMEOUT = 30
 _LOCAL_ENTRIES = 1024  # entries each process keeps in front of the shared backend
 _LOCAL_MAX_S = 600  # write-once entries are answered from memory this long at most
@@ -108,11 +78,6 @@ _CACHE_ERRORS = (
     ImportError,
     ValueError,
 )
-
-
-def timeout_for(domain: str, name: str = "") -> int:
-    """Cache timeout (s) of a domain's queries (or of one of them, `name`)."""
-    return QUERY_TIMEOUTS.get(f"{domain}.{name}") or TIMEOUTS.get(domain, _DEFAULT_TIMEOUT)
 
 
 def _kind(url: str) -> str:

@@ -1,13 +1,14 @@
 """The data service: adapters through the cache, failures turned into values.
 
-`DataService.get(domain, name, fn, **params)` is what callbacks, the CLI and the benchmark call
-instead of an adapter. It floors the time parameters (`now`, `start`, `end`) to the domain's
-cache timeout, so every viewer within one refresh shares one entry and one query. Each query's
-steps are offset by a phase of its own (a stable hash of its name), so the entries of many
-queries with one timeout do not all expire at the same refresh and make it the slow one; it never
-raises: a failing adapter gives `Result.failed(error, last=…)` with the last good value and its
-`as_of` for the same question (kept in the cache, so other workers have it too, and in memory,
-so it survives a dead cache).
+`DataService.call(query, **params)` is what callbacks, the CLI and the benchmark call instead of
+an adapter; it takes only declared queries (`data_adapters.declare`). It floors the query's time
+parameters to its declared lifetime (`ttl_s`), so every viewer within one refresh shares one
+entry and one query, and keys the entry by the query's identity and every parameter's value
+(defaults included). Each query's steps are offset by a phase of its own (a stable hash of its
+name), so the entries of many queries with one lifetime do not all expire at the same refresh
+and make it the slow one. It never raises: a failing query gives `Result.failed(error, last=…)`
+with the last good value and its `as_of` for the same question (kept in the cache, so other
+workers have it too, and in memory, so it survives a dead cache).
 
 The cache holds each distinct answer once, under its content key (`blob:<key>`, see
 `brain.memo.content_key`, for `_BLOB_S`); a question's entry only names that key. An answer that
@@ -19,28 +20,28 @@ few short entries.
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import inspect
 import json
 import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any, NamedTuple
 
 from brain.memo import Kept, content_key
+from data_adapters.declare import Query
 from data_adapters.result import Result
-from services.cache import BrainCache, timeout_for
+from services.cache import BrainCache
 from services.quiet import quiet
 
 __all__ = [
     "LAST_GOOD_S",
-    "TIME_PARAMS",
     "DataService",
     "finish_background",
     "floor_time",
@@ -49,7 +50,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-TIME_PARAMS = ("now", "start", "end")
 LAST_GOOD_S = 86400  # how long the last good value of a question is remembered
 _MEMORY = 512  # last good values kept in process memory
 _STORED = 4096  # content keys this process remembers having stored
@@ -90,11 +90,12 @@ class _Good(NamedTuple):
 class _Question:
     """One adapter call as the cache knows it: parameters floored to its step, and its keys."""
 
-    name: str  # domain.adapter
+    query: Query
     step: int  # seconds
     params: dict[str, Any]
     key: str  # this step's answer
     last_key: str  # the question's last good answer, whatever the step
+    keyed: bool  # False: the query's identity is unknown, so its answers are never kept
 
 
 def floor_time(when: datetime, step_s: int, phase_s: int = 0) -> datetime:
@@ -148,20 +149,14 @@ def _node_id(node: Any) -> str:
     return hashlib.sha1("|".join(parts).encode()).hexdigest()[:10]
 
 
-def _without_defaults(fn: Callable[..., Any], params: dict[str, Any]) -> dict[str, Any]:
-    """`params` less those equal to the function's own defaults (same call, same cache key)."""
-    defaults = _defaults(fn)
-    return {k: v for k, v in params.items() if k not in defaults or defaults[k] != v}
-
-
-@lru_cache(maxsize=512)
-def _defaults(fn: Callable[..., Any]) -> dict[str, Any]:
-    """The default values of a function's parameters (none for a callable without a signature)."""
-    try:
-        parameters = inspect.signature(fn).parameters.items()
-    except (TypeError, ValueError):
-        return {}
-    return {k: p.default for k, p in parameters if p.default is not inspect.Parameter.empty}
+def _declared(fn: Any, params: dict[str, Any]) -> tuple[Query, dict[str, Any]]:
+    """The declared query of a call and its parameters (a `functools.partial` of a query gives
+    its keywords); TypeError for anything else."""
+    if isinstance(fn, functools.partial) and isinstance(fn.func, Query) and not fn.args:
+        return fn.func, {**fn.keywords, **params}
+    if not isinstance(fn, Query):
+        raise TypeError(f"{fn!r} is not a declared query (see data_adapters.declare.query)")
+    return fn, params
 
 
 class DataService:
@@ -178,6 +173,7 @@ class DataService:
         return f"DataService({self.node!r}, {self.cache!r})"
 
     def _as_of(self, params: Mapping[str, Any]) -> datetime | None:
+        """The time an answer is as of: its `now`, or the end of its window."""
         for name in ("now", "end"):
             value = params.get(name)
             if isinstance(value, datetime):
@@ -216,39 +212,30 @@ class DataService:
         mine = self._last.get(key)  # missing, not ours, or its answer gone: this process's own
         return None if mine is None else mine.result()
 
-    def _question(
-        self,
-        fn: Callable[..., Any],
-        params: dict[str, Any],
-        domain: str | None = None,
-        name: str | None = None,
-    ) -> _Question | Result[Any]:
-        """The call's parameters floored to its step, and its cache keys; a failed result for a
-        naive time. Domain and name default to the adapter's module and function names."""
-        domain = domain or fn.__module__.rsplit(".", 1)[-1]
-        name = name or fn.__name__
-        step = timeout_for(domain, name)
-        phase = phase_of(f"{domain}.{name}", step)
-        params = _without_defaults(fn, params)  # f(now=t) and f(now=t, adcode=None) share a key
+    def _question(self, fn: Any, params: dict[str, Any]) -> _Question | Result[Any]:
+        """The call's parameters (defaults filled in, times floored to its step) and its cache
+        keys; a failed result for a call the query refuses (an unknown parameter, a naive
+        time, a window that ends before it starts)."""
+        q, params = _declared(fn, params)
+        step = q.ttl_s
+        phase = phase_of(q.key, step)
         try:
-            params = {
-                k: (
-                    floor_time(v, step, phase)
-                    if k in TIME_PARAMS and isinstance(v, datetime)
-                    else v
-                )
-                for k, v in params.items()
+            bound = q.bind(params)
+            bound = {
+                k: floor_time(v, step, phase) if k in q.times and v is not None else v
+                for k, v in bound.items()
             }
-        except ValueError as err:
-            return Result.failed(f"ValueError: {err}")
-        others = {k: v for k, v in params.items() if k not in TIME_PARAMS}
-        base = f"{self._node_id}:{domain}:{name}"
+        except (TypeError, ValueError) as err:
+            return Result.failed(f"{type(err).__name__}: {err}")
+        others = {k: v for k, v in bound.items() if k not in q.times}
+        base = f"{self._node_id}:{q.key}:{q.identity}"
         return _Question(
-            f"{domain}.{name}",
+            q,
             step,
-            params,
-            f"data:{base}:{_digest(params)}",
+            bound,
+            f"data:{base}:{_digest(bound)}",
             f"last:{base}:{_digest(others)}",
+            q.identity is not None,
         )
 
     def _cached(self, q: _Question) -> Result[Any] | None:
@@ -263,19 +250,20 @@ class DataService:
                 return Result.good(value, as_of, content)
         return None
 
-    def _ask(self, fn: Callable[..., Any], q: _Question) -> Result[Any]:
-        """Run the adapter and store its answer (or its failure)."""
+    def _ask(self, q: _Question) -> Result[Any]:
+        """Run the query and store its answer (or its failure)."""
         try:
-            value = fn(self.node.backend(), **q.params)
+            value = q.query(self.node.backend(), **q.params)
         except Exception as err:  # the one broad except: a failing source (any engine, driver
             # or adapter error) must become a value, so one dead feed cannot blank the wall;
             # the error text and the last good data go to the panel instead.
             error = f"{type(err).__name__}: {err}"[:500]
-            log.warning("%s failed: %s", q.name, error)
-            # one retry per refresh, not per viewer
-            self.cache.set(q.key, (None, None, error), q.step, once=True)
-            return Result.failed(error, last=self._last_good(q.last_key))
-        as_of, content = self._as_of(q.params), content_key(value)
+            log.warning("%s failed: %s", q.query.key, error)
+            if q.keyed:  # one retry per refresh, not per viewer
+                self.cache.set(q.key, (None, None, error), q.step, once=True)
+            return Result.failed(error, last=self._last_good(q.last_key) if q.keyed else None)
+        as_of = self._as_of(q.params)
+        content = content_key(value) if q.keyed else None
         if content is None:  # not picklable, so not storable either: this viewer only
             return Result.good(value, as_of)
         self._store(content, value)
@@ -283,50 +271,48 @@ class DataService:
         self._remember(q.last_key, value, as_of, content)
         return Result.good(value, as_of, content)
 
-    def _through(self, fn: Callable[..., Any], q: _Question | Result[Any]) -> Result[Any]:
+    def _through(self, q: _Question | Result[Any]) -> Result[Any]:
         if isinstance(q, Result):
             return q
-        return self._cached(q) or self._ask(fn, q)
+        return (self._cached(q) if q.keyed else None) or self._ask(q)
 
-    def get(self, domain: str, name: str, fn: Callable[..., Any], /, **params: Any) -> Result[Any]:
-        """`fn(node.backend(), **params)` through the cache; never raises."""
-        return self._through(fn, self._question(fn, params, domain, name))
+    def call(self, query: Query, /, **params: Any) -> Result[Any]:
+        """The answer of a declared query through the cache (`svc.call(traffic.district_tpi,
+        now=now)`); never raises: a failure is a `Result` with the last good value."""
+        return self._through(self._question(query, params))
 
-    def call(self, fn: Callable[..., Any], /, **params: Any) -> Result[Any]:
-        """`get` with the domain taken from the adapter's module and the name from the function:
-        `svc.call(traffic.district_tpi, now=now)`."""
-        return self._through(fn, self._question(fn, params))
+    def peek(self, query: Query, /, **params: Any) -> Result[Any] | None:
+        """`call`'s result when the cache has it (None when it would ask the query)."""
+        q = self._question(query, params)
+        if isinstance(q, Result):
+            return q
+        return self._cached(q) if q.keyed else None
 
-    def peek(self, fn: Callable[..., Any], /, **params: Any) -> Result[Any] | None:
-        """`call`'s result when the cache has it (None when it would ask the adapter)."""
-        q = self._question(fn, params)
-        return q if isinstance(q, Result) else self._cached(q)
-
-    def behind(self, fn: Callable[..., Any], /, **params: Any) -> Result[Any]:
+    def behind(self, query: Query, /, **params: Any) -> Result[Any]:
         """`call` for a check whose step is much longer than a refresh (the feed health): when
         this step's answer is not in yet but this process has the previous step's, that one
         now, and this step's asked in the background, so no refresh waits for the check. A
         step's answer is then at most one refresh late; anything older is asked at once."""
-        q = self._question(fn, params)
-        if isinstance(q, Result):
-            return q
+        q = self._question(query, params)
+        if isinstance(q, Result) or not q.keyed:
+            return self._through(q)
         found = self._cached(q)
         if found is not None:
             return found
         mine = self._last.get(q.last_key)
         if mine is None or _apart(mine.as_of, self._as_of(q.params)) > q.step:
-            return self._ask(fn, q)
+            return self._ask(q)
         with _behind_lock:
             first = q.key not in _behind_keys
             _behind_keys.add(q.key)
         if first:
-            _background().submit(self._ask_behind, fn, q)
+            _background().submit(self._ask_behind, q)
         return mine.result()
 
-    def _ask_behind(self, fn: Callable[..., Any], q: _Question) -> None:
+    def _ask_behind(self, q: _Question) -> None:
         quiet()  # between refreshes, not during the one that asked
         try:
-            self._ask(fn, q)
+            self._ask(q)
         finally:
             with _behind_lock:
                 _behind_keys.discard(q.key)

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
@@ -782,39 +783,36 @@ SAMPLE_PARAMS: dict[str, Any] = {
 }
 
 
-def sample_call(fn: Any, con: Any) -> Any:
-    """`fn(con, ...)` with SAMPLE_PARAMS for its required keyword parameters."""
-    sig = inspect.signature(fn)
-    kwargs = {
-        name: SAMPLE_PARAMS[name]
-        for name, p in sig.parameters.items()
-        if p.kind is p.KEYWORD_ONLY and p.default is p.empty
-    }
-    return fn(con, **kwargs)
+def sample_call(q: Any, con: Any) -> Any:
+    """The expression of declared query `q` with SAMPLE_PARAMS for its required parameters
+    (None for a query that makes its value in Python)."""
+    kwargs = {name: SAMPLE_PARAMS[name] for name in q.required}
+    out = q.fn(con, **q.bind(kwargs))
+    return out if isinstance(out, ir.Table) else None
 
 
 def public_functions(module: Any) -> list[str]:
-    """Names in `module.__all__` that are functions."""
+    """Names in `module.__all__` that are functions (expression helpers)."""
     return [n for n in module.__all__ if inspect.isfunction(getattr(module, n))]
 
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "adapters.md"
-NO_EXPR = {"typhoon_signal_now", "zone_intrusions"}  # finish in Python (documented)
 
 
 def check_surface(module: Any, con: Any) -> None:
-    """Every public adapter is documented and has an `_expr` twin that compiles for a
-    scale-out engine (ClickHouse) too, not only for the two engines the tests execute on."""
+    """Every public declared query of the module is registered, documented, and (when it is
+    an expression) compiles for a scale-out engine (ClickHouse) too, not only for the two
+    engines the tests execute on; every public helper is documented."""
+    from data_adapters.declare import REGISTRY, Query
+
     text = DOCS.read_text(encoding="utf-8")
-    names = public_functions(module)
-    for name in names:
-        first = next(iter(inspect.signature(getattr(module, name)).parameters))
-        if first != "con":  # an expression helper, not an adapter
+    for name in module.__all__:
+        obj = getattr(module, name)
+        if isinstance(obj, Query):
+            assert REGISTRY[obj.key] is obj, f"{obj.key} is not registered"
+            assert f"`{name}(" in text, f"{obj.key} is not in docs/adapters.md"
+            expr = sample_call(obj, con)
+            if expr is not None:
+                assert sql(expr, "clickhouse")
+        elif inspect.isfunction(obj):
             assert f"`{name}(" in text, f"{module.__name__}.{name} is not in docs/adapters.md"
-        elif name.endswith("_expr"):
-            assert name.removesuffix("_expr") in names, f"{name} has no adapter"
-            assert sql(sample_call(getattr(module, name), con), "clickhouse")
-        else:
-            assert f"`{name}(" in text, f"{module.__name__}.{name} is not in docs/adapters.md"
-            if name not in NO_EXPR:
-                assert f"{name}_expr" in names, f"{module.__name__}.{name} has no _expr twin"

@@ -1,4 +1,4 @@
-"""Compiled-query templates give exactly what a fresh compilation gives, at any time."""
+"""Compiled templates: built once per shape, written with each call's times, typed exactly."""
 
 from __future__ import annotations
 
@@ -12,92 +12,38 @@ import pyarrow as pa
 import pytest
 from adapter_fixtures import NOW
 
-from data_adapters import compiled, economy, fire, radar, river, traffic
-from data_adapters.query import execute
-
-CASES = [
-    (traffic.district_tpi_expr, {"lookback": timedelta(minutes=15)}),
-    (traffic.worst_roads_expr, {"n": 5}),
-    (river.stations_latest_expr, {}),
-    (radar.vessel_positions_expr, {}),
-    (fire.live_alarms_expr, {}),
-]
+from data_adapters import compiled, traffic
+from data_adapters.schema import table
 
 
-@pytest.mark.parametrize("fn,extra", CASES, ids=lambda c: getattr(c, "__name__", ""))
-def test_template_matches_fresh_compilation(con: Any, fn: Any, extra: dict[str, Any]) -> None:
-    compiled.clear()
-    for shift in (timedelta(0), timedelta(minutes=-7, seconds=-3), timedelta(hours=-2)):
-        now = NOW + shift
-        got = compiled.run(fn, con, now=now, **extra)
-        want = execute(fn(con, now=now, **extra))
-        pd.testing.assert_frame_equal(got, want, check_like=False)
-    assert compiled.stats()["hits"] == 2
-    assert compiled.stats()["compiles"] == 1
-
-
-def test_windows_of_another_length_share_the_template(con: Any) -> None:
-    """Each literal follows its own time parameter (`start` from midnight, `end` now, say)."""
-    compiled.clear()
-    for hours in (1, 3, 30):
-        start, end = NOW - timedelta(hours=hours), NOW
-        got = compiled.run(fire.response_times_expr, con, start=start, end=end)
-        pd.testing.assert_frame_equal(
-            got, execute(fire.response_times_expr(con, start=start, end=end))
-        )
-    assert compiled.stats()["compiles"] == 1
-
-
-def test_calendar_arithmetic_is_never_templated(con: Any) -> None:
-    def month_start(con: Any, *, now: Any) -> Any:
-        first = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        return con.table("economy_observations").filter(ibis._.ts >= first)
-
-    compiled.clear()
-    compiled.run(month_start, con, now=NOW)
-    assert compiled.stats()["unshiftable"] == 1
-    later = NOW + timedelta(days=40)
-    got = compiled.run(month_start, con, now=later)
-    pd.testing.assert_frame_equal(got, execute(month_start(con, now=later)))
-
-
-def test_naive_time_is_refused(con: Any) -> None:
-    with pytest.raises(ValueError, match="naive"):
-        compiled.run(economy.latest_expr, con, now=NOW.replace(tzinfo=None))
-
-
-def test_prepared_statements_see_rows_appended_after_them(empty_lake: Any) -> None:
-    from data_adapters.ingest import ingest
-
-    compiled.clear()
+def test_a_template_sees_rows_appended_after_it_was_built(empty_lake: Any) -> None:
     con = empty_lake.backend()
-
-    def report(minute: int) -> pd.DataFrame:
-        return pd.DataFrame(
-            {
-                "ts": [NOW - timedelta(minutes=minute)],
-                "mmsi": [412440001],
-                "msg_type": [1],
-                "lon": [110.41],
-                "lat": [21.19],
-                "sog": [8.0],
-                "cog": [90.0],
-                "heading": [90],
-                "nav_status": [0],
-            }
-        )
-
-    def track() -> pd.DataFrame:
-        return compiled.run(
-            radar.track_expr, con, mmsi=412440001, start=NOW - timedelta(hours=1), end=NOW
-        )
-
-    ingest(empty_lake, "ais_reports", report(9), source="test", now=NOW)
-    first = track()
-    ingest(empty_lake, "ais_reports", report(4), source="test", now=NOW)
-    second = track()
-    assert compiled.stats()["hits"] == 1
-    assert len(first) == 1 and len(second) == 2
+    segments = pd.DataFrame(
+        {
+            "segment_id": ["S1"],
+            "road_name": ["人民大道"],
+            "road_class": ["arterial"],
+            "adcode": ["440802"],
+            "free_speed_kmh": [60.0],
+            "length_m": [1000.0],
+            "path": ["[[110.36, 21.27], [110.37, 21.28]]"],
+        }
+    )
+    empty_lake.replace(table("traffic_segments"), segments)
+    assert traffic.segment_state(con, now=NOW)["speed_kmh"].isna().all()
+    assert compiled.template(traffic.segment_state, con, traffic.segment_state.bind({"now": NOW}))
+    reading = pd.DataFrame(
+        {
+            "ts": [NOW - timedelta(minutes=1)],
+            "segment_id": ["S1"],
+            "speed_kmh": [30.0],
+            "volume": [5],
+        }
+    )
+    empty_lake.append(table("traffic_readings"), reading)
+    state = traffic.segment_state(con, now=NOW)
+    assert state["speed_kmh"].tolist() == [30.0]
+    pd.testing.assert_frame_equal(state, traffic.segment_state.plain(con, now=NOW))
 
 
 def _typed(kind: str, nulls: bool) -> tuple[pa.ChunkedArray, Any]:

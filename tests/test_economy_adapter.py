@@ -87,7 +87,7 @@ def test_naive_time_is_refused(con: Any) -> None:
 
 @pytest.mark.parametrize("dialect", ["duckdb", "postgres"])
 def test_expressions_compile(con: Any, dialect: str) -> None:
-    text = sql(economy.latest_expr(con, now=NOW), dialect)
+    text = sql(economy.latest.expr(con, now=NOW), dialect)
     assert "economy_observations" in text
 
 

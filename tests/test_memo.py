@@ -15,6 +15,7 @@ from test_situation_map import _data, _layer
 
 from brain.memo import Memo, combine, content_key
 from config import Settings
+from data_adapters.declare import Query
 from data_adapters.node import LakeNode
 from layouts.situation_map import build_map
 from services.cache import make_cache
@@ -72,13 +73,13 @@ def test_answers_carry_their_content_key(lake_node: LakeNode, tmp_path: Path) ->
     svc = DataService(lake_node, make_cache(Settings(data_dir=tmp_path)))
     fn = Counter()
     start = floor_time(NOW, 10, phase_of("fire.counter", 10))
-    first = svc.get("fire", "counter", fn, now=start)
-    hit = svc.get("fire", "counter", fn, now=start + timedelta(seconds=1))
+    first = svc.call(fn.as_query("fire", "counter"), now=start)
+    hit = svc.call(fn.as_query("fire", "counter"), now=start + timedelta(seconds=1))
     assert fn.calls == 1 and first.key is not None and hit.key == first.key
-    later = svc.get("fire", "counter", fn, now=start + timedelta(seconds=10))
+    later = svc.call(fn.as_query("fire", "counter"), now=start + timedelta(seconds=10))
     assert later.key is not None and later.key != first.key  # another answer (another row)
     fn.fail = True
-    failed = svc.get("fire", "counter", fn, now=start + timedelta(seconds=20))
+    failed = svc.call(fn.as_query("fire", "counter"), now=start + timedelta(seconds=20))
     assert not failed.ok and failed.value is not None and failed.key is None  # never kept
 
 
@@ -144,34 +145,40 @@ def test_an_answer_is_stored_once_however_often_it_is_asked(
 
     mine.set = noting  # type: ignore[method-assign]
 
-    def same(con: object, *, now: datetime) -> pd.DataFrame:  # an answer that never changes
-        return pd.DataFrame({"v": [1, 2, 3]})
+    answer = {"v": [1, 2, 3]}
+
+    def answering(con: object, *, now: datetime) -> pd.DataFrame:  # an answer that never changes
+        return pd.DataFrame(answer)
+
+    same = Query("fire", "same", answering, 10)
 
     start = floor_time(NOW, 10, phase_of("fire.same", 10))
-    answers = [
-        svc.get("fire", "same", same, now=start + timedelta(seconds=10 * i)) for i in range(5)
-    ]
+    answers = [svc.call(same, now=start + timedelta(seconds=10 * i)) for i in range(5)]
     assert len({a.key for a in answers}) == 1
     mine.flush()
     assert [k for k in written if k.startswith("blob:")] == [f"blob:{answers[0].key}"]
     assert len([k for k in written if k.startswith("data:")]) == 5  # one short entry each
     peer = DataService(lake_node, other)  # another worker reads it without asking the node
-    hit = peer.get("fire", "same", lambda con, now: pd.DataFrame({"v": [0]}), now=start)
+    answer["v"] = [0]  # (what the node would answer now)
+    hit = peer.call(same, now=start)
     assert hit.value["v"].tolist() == [1, 2, 3] and hit.key == answers[0].key
     other.backend.delete(f"blob:{answers[0].key}")  # the answer is gone: asked again
     other._forget()
-    again = peer.get("fire", "same", lambda con, now: pd.DataFrame({"v": [9]}), now=start)
+    answer["v"] = [9]
+    again = peer.call(same, now=start)
     assert again.value["v"].tolist() == [9]
 
 
 def test_an_answer_of_none_is_kept_like_any_other(lake_node: LakeNode, tmp_path: Path) -> None:
     svc, calls = DataService(lake_node, make_cache(Settings(data_dir=tmp_path))), []
 
-    def nothing(con: object, *, now: datetime) -> None:  # e.g. no typhoon signal in force
+    def answer_none(con: object, *, now: datetime) -> None:  # e.g. no typhoon signal in force
         calls.append(now)
 
+    nothing = Query("emergency", "nothing", answer_none, 10)
+
     start = floor_time(NOW, 10, phase_of("emergency.nothing", 10))
-    first = svc.get("emergency", "nothing", nothing, now=start)
-    again = svc.get("emergency", "nothing", nothing, now=start + timedelta(seconds=5))
+    first = svc.call(nothing, now=start)
+    again = svc.call(nothing, now=start + timedelta(seconds=5))
     assert first.ok and again.ok and first.value is None and again.value is None
     assert len(calls) == 1

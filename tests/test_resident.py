@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import data_adapters.resident as resident_mod
-from data_adapters import compiled, radar, traffic
+from data_adapters import radar, traffic
+from data_adapters.declare import sql_of
 from data_adapters.node import LakeNode
-from data_adapters.query import execute
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
@@ -78,6 +79,20 @@ def _alias(node: LakeNode) -> str:
     return node.resident.alias
 
 
+def _reads(node: LakeNode, q: Any, table: str = "traffic_readings", **params: Any) -> set[str]:
+    """Where the engine reads the rows of the large `table` of a call: "memory" (the resident
+    rows), "lake" (its Parquet files), as its plan says."""
+    text = sql_of(q, node.backend(), **params)
+    assert text is not None
+    plan = str(node.cursor().sql(f"EXPLAIN {text}").fetchall())
+    found = set()
+    if f"_rows_{table}" in plan:
+        found.add("memory")
+    if f"lake/{table}/" in plan or "READ_PARQUET" in plan.upper():
+        found.add("lake")
+    return found
+
+
 def _rows(node: LakeNode) -> str:
     assert node.resident is not None
     return node.resident.rows("traffic_readings")
@@ -104,15 +119,13 @@ def test_recent_rows_of_large_tables_and_all_rows_of_small_ones_are_held(lake: P
 def test_queries_inside_the_horizon_run_in_memory_and_agree_with_the_lake(lake: Path) -> None:
     hot, cold = LakeNode(lake), LakeNode(lake, resident=None)
     hot.backend()
-    for fn, params in [
-        (traffic.segment_state_expr, {"now": NOW}),
-        (traffic.district_tpi_expr, {"now": NOW}),
-        (traffic.tpi_series_expr, {"start": NOW - timedelta(days=1), "end": NOW}),
+    for q, params in [
+        (traffic.segment_state, {"now": NOW}),
+        (traffic.district_tpi, {"now": NOW}),
+        (traffic._tpi_buckets, {"start": NOW - timedelta(days=1), "end": NOW}),
     ]:
-        assert _alias(hot) in compiled.sql_as_run(fn, hot.backend(), **params)
-        got = compiled.run(fn, hot.backend(), **params)
-        want = compiled.run(fn, cold.backend(), **params)
-        pd.testing.assert_frame_equal(got, want)
+        assert _reads(hot, q, **params) == {"memory"}
+        pd.testing.assert_frame_equal(q(hot.backend(), **params), q(cold.backend(), **params))
     hot.close()
     cold.close()
 
@@ -121,7 +134,7 @@ def test_a_window_older_than_the_horizon_reads_the_lake(lake: Path) -> None:
     node = LakeNode(lake)
     con = node.backend()
     params = {"start": NOW - timedelta(days=4), "end": NOW - timedelta(days=3)}
-    assert _alias(node) not in compiled.sql_as_run(traffic.tpi_series_expr, con, **params)
+    assert _reads(node, traffic._tpi_buckets, **params) == {"lake"}
     series = traffic.tpi_series(con, **params)
     assert len(series) == 96  # a whole day in 15-minute buckets, from the lake's files
     node.close()
@@ -176,7 +189,7 @@ def test_the_horizon_moves_on_and_old_rows_leave_after_a_grace(
     # a window before the new horizon still reads every row, from the lake
     con = reader.backend()
     window = {"start": first, "end": first + timedelta(hours=1)}
-    assert _alias(reader) not in compiled.sql_as_run(traffic.tpi_series_expr, con, **window)
+    assert "lake" in _reads(reader, traffic._tpi_buckets, **window)
     series = traffic.tpi_series(con, **window)
     pd.testing.assert_frame_equal(series, traffic.tpi_series(writer.backend(), **window))
     assert len(series) == 5  # 09:55 to 10:55 in 15-minute buckets
@@ -210,7 +223,7 @@ def test_a_corrupt_file_fails_queries_until_it_is_gone(lake: Path) -> None:
         traffic.segment_state(con, now=NOW)
     broken.unlink()
     assert len(traffic.segment_state(con, now=NOW)) == 4
-    assert _alias(node) in compiled.sql_as_run(traffic.segment_state_expr, con, now=NOW)
+    assert _reads(node, traffic.segment_state, now=NOW) == {"memory"}
     node.close()
 
 
@@ -229,8 +242,14 @@ def test_two_nodes_on_one_lake_in_one_process_keep_copies_of_their_own(lake: Pat
 def test_radar_tails_read_the_recent_copy(lake: Path) -> None:
     node = LakeNode(lake)
     con = node.backend()
-    text = compiled.sql_as_run(radar.tails_expr, con, now=NOW, lookback=timedelta(minutes=10))
-    assert _alias(node) in text
+    assert node.resident is not None
+    # a table with no rows is held whole, whatever the clock says: its copy covers any time
+    for when in (NOW, datetime(1990, 1, 1, tzinfo=UTC), datetime(2400, 1, 1, tzinfo=UTC)):
+        assert node.resident.covers("ais_reports", when)
+    cold = LakeNode(lake, resident=None)
+    params = {"now": NOW, "lookback": timedelta(minutes=10)}
+    pd.testing.assert_frame_equal(radar.tails(con, **params), radar.tails(cold.backend(), **params))
+    cold.close()
     node.close()
 
 
@@ -303,28 +322,25 @@ def sorted_paths_agree(
         if name in SORTED:
             assert held["sorted_rows"] == held["rows"], name
 
-    with compiled.reusing(False):
-        for now in times:
-            assert time_sorted(con, "ais_reports", now - timedelta(minutes=15))
-            assert time_sorted(con, "radar_tracks", now - timedelta(minutes=5))
-            for lookback in (timedelta(minutes=15), timedelta(minutes=30), timedelta(minutes=40)):
-                got = radar.tails(con, now=now, lookback=lookback)
-                sql = compiled.run(radar.tails_expr, con, now=now, lookback=lookback)
-                pd.testing.assert_frame_equal(got, sql)
-            some = [*vessels, 999]
-            span = {"start": now - timedelta(hours=1), "end": now}
-            at = {"now": now}
-            for got, (expr, params) in [
-                (radar.tails(con, now=now, mmsis=some), (radar.tails_expr, {**at, "mmsis": some})),
-                (radar.vessel_positions(con, now=now), (radar.vessel_positions_expr, at)),
-                (radar.register(con, now=now), (radar.register_expr, at)),
-                (radar.dark_targets(con, now=now), (radar.dark_targets_expr, at)),
-                (
-                    radar.track(con, mmsi=tracked, **span),
-                    (radar.track_expr, {"mmsi": tracked, **span}),
-                ),
-            ]:
-                pd.testing.assert_frame_equal(got, compiled.run(expr, con, **params))
+    for now in times:
+        assert time_sorted(con, "ais_reports", now - timedelta(minutes=15))
+        assert time_sorted(con, "radar_tracks", now - timedelta(minutes=5))
+        some = (*vessels, 999)
+        span = {"start": now - timedelta(hours=1), "end": now}
+        at = {"now": now}
+        calls: list[tuple[Any, dict[str, Any]]] = [
+            (radar.tails, {**at, "lookback": timedelta(minutes=m)}) for m in (15, 30, 40)
+        ]
+        calls += [
+            (radar.tails, {**at, "mmsis": some}),
+            (radar.vessel_positions, at),
+            (radar.register, at),
+            (radar.dark_targets, at),
+            (radar.track, {"mmsi": tracked, **span}),
+        ]
+        for q, params in calls:
+            assert q.fast is not None and q.fast(con, **q.bind(params)) is not None, q.key
+            pd.testing.assert_frame_equal(q(con, **params), q.plain(con, **params))
 
 
 def test_time_sorted_rows_follow_appends_late_rows_compaction_and_the_horizon(
@@ -347,8 +363,8 @@ def test_time_sorted_rows_follow_appends_late_rows_compaction_and_the_horizon(
     # before them is not reused for a time after them (the window starts before any row)
     long = timedelta(hours=3)
     for t in (NOW + timedelta(minutes=10), NOW + timedelta(minutes=20)):
-        got = compiled.run(radar.tails_expr, con, now=t, lookback=long)
-        pd.testing.assert_frame_equal(got, execute(radar.tails_expr(con, now=t, lookback=long)))
+        got = radar.tails(con, now=t, lookback=long)
+        pd.testing.assert_frame_equal(got, radar.tails.plain(con, now=t, lookback=long))
 
     _feed(writer, NOW - timedelta(minutes=50), 5, seed=4)  # late rows: merged into place
     sorted_paths_agree(reader, [NOW - timedelta(minutes=46), NOW - timedelta(minutes=38)])

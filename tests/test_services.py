@@ -21,6 +21,7 @@ from flask import Flask
 import services.cache
 from config import Settings
 from data_adapters import traffic
+from data_adapters.declare import Query
 from data_adapters.node import LakeNode, SqlNode
 from services.cache import BrainCache, flask_cache, make_cache
 from services.data import DataService, floor_time, phase_of
@@ -31,13 +32,24 @@ def _settings(tmp_path: Path, cache_url: str = "") -> Settings:
     return Settings(data_dir=tmp_path, cache_url=cache_url)
 
 
+TTL = {"traffic": 5, "radar": 5, "fire": 10, "emergency": 10, "river": 60, "health": 60}
+
+
 class Counter:
-    """An adapter that counts its calls and can be told to fail (`Counter.of` names it as an
-    adapter of a domain)."""
+    """An adapter that counts its calls and can be told to fail (`as_query` declares it as a
+    query of a domain; `Counter.of` makes one with its query as `q`)."""
 
     def __init__(self) -> None:
         self.calls = 0
         self.fail = False
+        self._queries: dict[tuple[str, str], Query] = {}
+
+    def as_query(self, domain: str, name: str = "counter") -> Query:
+        """This counter declared as the query `domain.name` (the same object each time)."""
+        key = (domain, name)
+        if key not in self._queries:
+            self._queries[key] = Query(domain, name, self.__call__, TTL[domain])
+        return self._queries[key]
 
     def __call__(self, con: Any, *, now: datetime, adcode: str | None = None) -> pd.DataFrame:
         self.calls += 1
@@ -47,9 +59,9 @@ class Counter:
 
     @classmethod
     def of(cls, domain: str, name: str = "counter") -> Any:
-        """A counter that `DataService.call` takes for `data_adapters.<domain>.<name>`."""
+        """A counter with its query `domain.name` as `q`."""
         fn = cls()
-        fn.__module__, fn.__name__, fn.__qualname__ = f"data_adapters.{domain}", name, name  # type: ignore[attr-defined]
+        fn.q = fn.as_query(domain, name)  # type: ignore[attr-defined]
         return fn
 
 
@@ -167,14 +179,16 @@ def test_viewers_in_one_refresh_share_one_query(lake_node: LakeNode, tmp_path: P
     svc = DataService(lake_node, make_cache(_settings(tmp_path)))
     fn = Counter()
     start = floor_time(NOW, 5, phase_of("traffic.counter", 5))  # this query's 5 s refresh
-    a = svc.get("traffic", "counter", fn, now=start + timedelta(seconds=1))
-    b = svc.get("traffic", "counter", fn, now=start + timedelta(seconds=4))
+    a = svc.call(fn.as_query("traffic", "counter"), now=start + timedelta(seconds=1))
+    b = svc.call(fn.as_query("traffic", "counter"), now=start + timedelta(seconds=4))
     assert fn.calls == 1
     assert a.ok and b.ok
     assert a.as_of == b.as_of == start  # floored to the 5 s refresh of traffic
     pd.testing.assert_frame_equal(a.value, b.value)
-    svc.get("traffic", "counter", fn, now=start + timedelta(seconds=6))  # the next refresh
-    svc.get("traffic", "counter", fn, now=start, adcode="440802")  # another question
+    svc.call(
+        fn.as_query("traffic", "counter"), now=start + timedelta(seconds=6)
+    )  # the next refresh
+    svc.call(fn.as_query("traffic", "counter"), now=start, adcode="440802")  # another question
     assert fn.calls == 3
 
 
@@ -190,16 +204,18 @@ def test_call_takes_domain_and_name_from_the_adapter(lake_node: LakeNode, tmp_pa
 def test_failure_returns_the_last_good_value(lake_node: LakeNode, tmp_path: Path) -> None:
     svc = DataService(lake_node, make_cache(_settings(tmp_path)))
     fn = Counter()
-    good = svc.get("fire", "counter", fn, now=NOW)
+    good = svc.call(fn.as_query("fire", "counter"), now=NOW)
     fn.fail = True
     later = NOW + timedelta(minutes=1)
-    bad = svc.get("fire", "counter", fn, now=later)
+    bad = svc.call(fn.as_query("fire", "counter"), now=later)
     assert not bad.ok and "ConnectionError: feed is down" in str(bad.error)
     assert bad.as_of == good.as_of  # the time of the last good data
     pd.testing.assert_frame_equal(bad.value, good.value)
-    again = svc.get("fire", "counter", fn, now=later)  # the failure is cached for the refresh
+    again = svc.call(
+        fn.as_query("fire", "counter"), now=later
+    )  # the failure is cached for the refresh
     assert fn.calls == 2 and not again.ok and again.as_of == good.as_of
-    never = svc.get("fire", "counter", fn, now=later, adcode="440803")
+    never = svc.call(fn.as_query("fire", "counter"), now=later, adcode="440803")
     assert not never.ok and never.value is None and never.as_of is None
 
 
@@ -241,12 +257,12 @@ def test_redis_is_shared_by_workers(lake_node: LakeNode, tmp_path: Path, redis_u
     try:
         fn = Counter()
         start = floor_time(NOW, 60, phase_of("river.counter", 60))  # this query's refresh
-        first = worker_a.get("river", "counter", fn, now=start)
-        second = worker_b.get("river", "counter", fn, now=start + timedelta(seconds=30))
+        first = worker_a.call(fn.as_query("river", "counter"), now=start)
+        second = worker_b.call(fn.as_query("river", "counter"), now=start + timedelta(seconds=30))
         assert fn.calls == 1 and second.ok
         pd.testing.assert_frame_equal(first.value, second.value)
         fn.fail = True
-        bad = worker_b.get("river", "counter", fn, now=NOW + timedelta(minutes=5))
+        bad = worker_b.call(fn.as_query("river", "counter"), now=NOW + timedelta(minutes=5))
         assert not bad.ok and bad.as_of == first.as_of  # worker A's last good value
     finally:
         worker_a.cache.clear()
@@ -257,10 +273,10 @@ def test_a_dead_cache_is_a_miss_not_an_error(lake_node: LakeNode, tmp_path: Path
     assert cache.get("k") is None and cache.set("k", 1, 5) is False
     svc = DataService(lake_node, cache)
     fn = Counter()
-    good = svc.get("radar", "counter", fn, now=NOW)
+    good = svc.call(fn.as_query("radar", "counter"), now=NOW)
     assert good.ok
     fn.fail = True
-    bad = svc.get("radar", "counter", fn, now=NOW + timedelta(minutes=1))
+    bad = svc.call(fn.as_query("radar", "counter"), now=NOW + timedelta(minutes=1))
     assert not bad.ok and bad.as_of == good.as_of  # from process memory
 
 
@@ -280,10 +296,10 @@ def test_a_foreign_cache_entry_is_a_miss(lake_node: LakeNode, tmp_path: Path) ->
     base = make_cache(_settings(tmp_path, "null"))
     svc = DataService(lake_node, GarbageCache(base.backend, "garbage"))
     fn = Counter()
-    good = svc.get("river", "counter", fn, now=NOW)
+    good = svc.call(fn.as_query("river", "counter"), now=NOW)
     assert good.ok
     fn.fail = True
-    bad = svc.get("river", "counter", fn, now=NOW + timedelta(minutes=5))
+    bad = svc.call(fn.as_query("river", "counter"), now=NOW + timedelta(minutes=5))
     assert not bad.ok and bad.as_of == good.as_of  # from process memory
 
 
@@ -295,9 +311,10 @@ def test_explicit_defaults_share_the_cache_entry(lake_node: LakeNode, tmp_path: 
         calls.append({"adcode": adcode})
         return traffic.district_tpi(con, now=now, adcode=adcode)
 
-    a = svc.get("traffic", "district_tpi", counted, now=NOW)
-    b = svc.get("traffic", "district_tpi", counted, now=NOW, adcode=None)
-    c = svc.get("traffic", "district_tpi", counted, now=NOW, adcode="440802")
+    q = Query("traffic", "district_tpi", counted, 5)
+    a = svc.call(q, now=NOW)
+    b = svc.call(q, now=NOW, adcode=None)
+    c = svc.call(q, now=NOW, adcode="440802")
     assert a.ok and b.ok and c.ok
     assert calls == [{"adcode": None}, {"adcode": "440802"}]
 
@@ -310,7 +327,7 @@ def test_a_check_behind_never_keeps_a_refresh_waiting(lake_node: LakeNode, tmp_p
             release[0].wait(10)
         return fn(con, now=now)
 
-    check.__module__, check.__name__ = "data_adapters.health", "freshness"  # asked once a minute
+    check = Query("health", "freshness", check, 60)  # type: ignore[assignment]  # once a minute
     start = floor_time(NOW, 60, phase_of("health.freshness", 60))
     first = svc.behind(check, now=start)  # nothing before it: asked at once
     assert first.ok and fn.calls == 1 and first.as_of == start
@@ -352,9 +369,9 @@ def test_full_collections_wait_for_a_quiet_moment(monkeypatch: pytest.MonkeyPatc
 
 def test_peek_answers_only_from_the_cache(lake_node: LakeNode, tmp_path: Path) -> None:
     svc, fn = DataService(lake_node, make_cache(_settings(tmp_path))), Counter.of("fire")
-    assert svc.peek(fn, now=NOW) is None and fn.calls == 0  # not asked: nothing in the cache
-    asked = svc.call(fn, now=NOW)
-    seen = svc.peek(fn, now=NOW)
+    assert svc.peek(fn.q, now=NOW) is None and fn.calls == 0  # not asked: nothing in the cache
+    asked = svc.call(fn.q, now=NOW)
+    seen = svc.peek(fn.q, now=NOW)
     assert fn.calls == 1 and seen is not None and seen.key == asked.key
     pd.testing.assert_frame_equal(seen.value, asked.value)
 
@@ -404,6 +421,6 @@ def test_a_forked_worker_runs_its_own_query_threads(lake_node: LakeNode, tmp_pat
     from services.wall_panels import fetch
 
     svc, fn = DataService(lake_node, make_cache(_settings(tmp_path))), Counter.of("fire")
-    assert fetch(svc, (fn, {"now": NOW}))[0].ok  # the parent's query threads exist now
+    assert fetch(svc, (fn.q, {"now": NOW}))[0].ok  # the parent's query threads exist now
     # its query threads did not come with the fork
-    assert _in_forked_worker(lambda: fetch(svc, (fn, {"now": NOW + timedelta(minutes=1)}))[0].ok)
+    assert _in_forked_worker(lambda: fetch(svc, (fn.q, {"now": NOW + timedelta(minutes=1)}))[0].ok)
