@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 SYSTEM_PACKAGES := chromium chromium-driver fonts-wqy-microhei
 
-.PHONY: run seed serve simulate test check lint format types pytest system-deps bench clean
+.PHONY: run seed serve simulate test test-ahead check lint format types pytest system-deps bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,10 @@ types: $(VENV)/.test-deps
 
 pytest: $(VENV)/.test-deps
 	$(PY) -m pytest
+
+## test-ahead: the whole suite with the clock moved 120 days ahead (no test may depend on today)
+test-ahead: system-deps $(VENV)/.test-deps
+	BRAIN_TEST_CLOCK_AHEAD_DAYS=120 $(PY) -m pytest
 
 bench: $(VENV)/.run-deps
 	$(PY) -m bench --scale bench --data-dir data/bench

@@ -45,7 +45,8 @@ def _case(
 CASES = (
     _case("traffic.district_tpi", traffic, "district_tpi", _now),
     _case("traffic.worst_roads", traffic, "worst_roads", _now),
-    _case("traffic.tpi_series", traffic, "tpi_series", _day),
+    # tpi_series is its buckets' query and one conversion of their start times in pandas
+    _case("traffic.tpi_series", traffic, "_tpi_buckets", _day),
     _case("radar.vessel_positions", radar, "vessel_positions", _now),
     _case("radar.track", radar, "track", _track),
     _case("radar.dark_targets", radar, "dark_targets", _now),

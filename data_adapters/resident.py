@@ -10,9 +10,10 @@ catalog connection and copies into it:
   every query reads them from memory;
 * tables marked `resident="recent"` (the large time series: traffic readings, AIS reports, radar
   plots, fire device events), for their rows since a horizon (`recent` before the newest row,
-  48 hours by default), as `hot_…."<name>__recent"`. A query reads them only through
-  `source(con, name, col, since)`, and the compiled-query layer runs it on the recent copy only
-  when every `since` of the query is inside the horizon; otherwise on the lake.
+  48 hours by default; a table with no rows yet is held whole). Their view is the rows held from
+  the horizon on and the lake's rows before it, so a query reads exactly the lake's rows
+  whatever its window: the engine drops the lake's part of a query that starts inside the
+  horizon, and reads both parts of one that reaches further back.
 
 The copy follows the lake's files, not a clock: `refresh()` looks at each table's folder (one
 `stat` per folder; a folder is listed again only when it changed) and applies the difference of
@@ -21,17 +22,14 @@ file's path) and rows of new files inserted. Appends by the live feed, compactio
 small files removed) and replacement of reference data all reduce to that, so the copy always
 equals the lake as of the last refresh, and a reader sees either the old or the new state.
 
-Each table's copy has a `version` that moves whenever its rows change, and `quiet` tells whether
-any of its timestamps lies in a span of time (from a sorted index of them, kept in step with
-each change): what `data_adapters.compiled` needs to know that an answer is still the same.
-
 The rows of the tables whose state the wall asks for at every refresh (`SORTED`: AIS reports and
 radar plots, which change every few seconds, so no answer stands from one refresh to the next,
 and the vessel register they are joined with) are also held as Arrow columns sorted by time, kept
-in step with the same changes (their index of timestamps is derived from them). `time_sorted`
-hands them out; a window of them is two binary searches and a zero-copy slice, where the engine
-needs milliseconds to bind and plan even the simplest query (`radar` builds the vessel positions,
-register, tails, tracks and dark targets from them, tested equal to its SQL queries).
+in step with the same changes. `time_sorted` hands them out; a window of them is two binary
+searches and a zero-copy slice, where the engine needs milliseconds to bind and plan even the
+simplest query (`radar` builds the vessel positions, register, tails, tracks and dark targets
+from them: the declared fast paths of those queries, held equal to the plain queries by a
+property test).
 """
 
 from __future__ import annotations
@@ -68,8 +66,8 @@ HOT = "hot"  # prefix of the name of each process's attached in-memory database
 RECENT = timedelta(hours=48)  # rows of large tables kept in memory, back from the newest
 _GRACE_S = 60.0  # rows that left the horizon are deleted this long after, not at once
 _SETTLE_NS = 2_000_000_000  # a folder changed this recently is listed again (coarse mtimes)
-# tables whose rows are also held sorted by time (see the module docstring); their only
-# timestamp column is their time, so their index of timestamps is derived from the sorted rows
+# tables whose rows are also held sorted by time (see the module docstring), by their only
+# timestamp column
 SORTED = frozenset({"ais_reports", "radar_tracks", "vessels"})
 assert all(table(n).timestamps == [table(n).ts] for n in SORTED)
 Closed = Literal["left", "right"]  # which end of a window of time is in it
@@ -90,8 +88,6 @@ class _State:
     horizon: datetime | None = None  # recent tables: rows at or after it are in memory
     purge: tuple[datetime, float] | None = None  # (delete rows before, not before monotonic)
     live: bool = False  # the copy is in step with the lake and answers (its view exists)
-    version: int = 0  # moves on whenever the rows change
-    times: tuple[int, np.ndarray] | None = None  # (version, sorted distinct epoch µs) of its rows
     ordered: TimeSorted | None = None  # SORTED tables: the rows held, sorted by time
 
 
@@ -236,7 +232,6 @@ class Resident:
         if s.live:
             self._cur.execute(f"DROP VIEW {self._view(s.t)}")
         s.live = False
-        s.version += 1
 
     def _drop(self, s: _State) -> None:
         if not s.files and not s.live:
@@ -304,7 +299,6 @@ class Resident:
         s.mtime_ns = mtime if settled else -1
         if not s.live:
             self._define(s)
-            self._index(s, set(), rebuild=False)  # answering again: its index is current
             s.live = True
 
     def _apply(self, s: _State, added: set[str], removed: set[str]) -> None:
@@ -338,33 +332,15 @@ class Resident:
         except BaseException:
             cur.execute("ROLLBACK")
             raise
-        finally:
-            s.version += 1  # (a rolled back change, too: the copy is then unshadowed)
         if t.name in SORTED:
             self._sort(s, added, rebuild=purge or bool(removed))
-        else:
-            self._index(s, added, rebuild=purge or (bool(removed) and not recent))
         if purge:
             s.purge = None
         if recent and added:
             self._advance(s)
 
-    def _index(self, s: _State, added: set[str], *, rebuild: bool) -> None:
-        """Bring the timestamp index of `s` to its new version: the values of the rows just
-        added merged in (values of rows deleted by compaction may stay: a larger index only
-        makes `quiet` say no more often), or built anew when rows left for good."""
-        if rebuild or s.times is None:
-            s.times = (s.version, self._times(s.t))
-            return
-        if added:
-            names = ", ".join(_quote(f) for f in sorted(added))
-            fresh = self._times(s.t, f"_file IN (SELECT hash(f) FROM unnest([{names}]) AS u(f))")
-            s.times = (s.version, np.union1d(s.times[1], fresh))
-        else:
-            s.times = (s.version, s.times[1])
-
     def _sort(self, s: _State, added: set[str], *, rebuild: bool) -> None:
-        """Bring the time-sorted rows of `s` to its new version — the rows just added appended
+        """Bring the time-sorted rows of `s` in step — the rows just added appended
         (merged in when older than the newest held), or all read anew when rows left — and its
         index of timestamps with them."""
         t, held = s.t, s.ordered
@@ -392,9 +368,6 @@ class Resident:
                 if rows.column(0).num_chunks > _CHUNKS:
                     rows = rows.combine_chunks()
                 s.ordered = TimeSorted(rows, both)
-        assert s.ordered is not None
-        us = s.ordered.us  # sorted: its distinct values are where it changes
-        s.times = (s.version, us[np.append(True, us[1:] != us[:-1])] if len(us) else us)
 
     def _first_horizon(self, t: Table, files: set[str]) -> datetime:
         """The horizon of a recent table: `recent` before its newest row. A table with no rows
@@ -425,40 +398,6 @@ class Resident:
             s.purge = (s.horizon, time.monotonic() + _GRACE_S)
             if s.live:
                 self._define(s)
-
-    def versions(self, names: tuple[str, ...]) -> tuple[int, ...] | None:
-        """The versions of the copies of `names`; None when one is not answering from memory."""
-        states = [self._states.get(n) for n in names]
-        if any(s is None or not s.live for s in states):
-            return None
-        return tuple(s.version for s in states if s is not None)
-
-    def quiet(self, name: str, version: int, spans: list[tuple[datetime, datetime]]) -> bool:
-        """Whether no timestamp of the copy of `name` at `version` lies in any of `spans` (ends
-        included); False when the copy is at another version by now."""
-        times = self._states[name].times  # kept in step with every change (`_index`)
-        if times is None or times[0] != version:
-            return False
-        values = times[1]
-        for lo, hi in spans:
-            i = int(np.searchsorted(values, _us(lo), side="left"))
-            if i < len(values) and values[i] <= _us(hi):
-                return False
-        return True
-
-    def _times(self, t: Table, where: str = "TRUE") -> np.ndarray:
-        """Every distinct timestamp (epoch µs) held in any of the timestamp columns of `t`'s rows
-        (those matching `where`)."""
-        cols = t.timestamps
-        if not cols:
-            return np.empty(0, dtype=np.int64)
-        union = " UNION ".join(
-            f'SELECT epoch_us("{c}") AS v FROM {self.rows(t.name)} '
-            f'WHERE "{c}" IS NOT NULL AND {where}'
-            for c in cols
-        )
-        found = self._cur.sql(f"SELECT v FROM ({union}) ORDER BY v").fetchnumpy()["v"]
-        return np.asarray(found, dtype=np.int64)
 
     def stats(self) -> dict[str, dict[str, Any]]:
         """Rows held (and held sorted by time) and horizon per table (for `check-data` and the

@@ -4,6 +4,9 @@ Adapter tests run on both data nodes: `node` is parametrised over "duckdb" (a La
 temporary folder) and "postgres" (a SqlNode in a schema of its own, dropped at the end). Both hold
 the hand-crafted data of tests/adapter_fixtures.py. A server that cannot be reached (PostgreSQL,
 Redis) skips its tests, except under CI=true where it fails them.
+
+`BRAIN_TEST_CLOCK_AHEAD_DAYS=N` runs the whole suite with the clock moved N days ahead
+(`make test-ahead`): no test may depend on the day it runs.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import os
 import socket
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,6 +25,24 @@ import pytest
 
 from data_adapters.node import LakeNode, SqlNode
 
+
+def pytest_configure(config: pytest.Config) -> None:
+    ahead = os.environ.get("BRAIN_TEST_CLOCK_AHEAD_DAYS")
+    if ahead:
+        import time_machine
+
+        moved = datetime.now(UTC) + timedelta(days=float(ahead))
+        config.stash[_TRAVEL] = time_machine.travel(moved, tick=True)
+        config.stash[_TRAVEL].start()
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    if _TRAVEL in config.stash:
+        return f"clock moved ahead to {datetime.now(UTC).isoformat()}"
+    return None
+
+
+_TRAVEL = pytest.StashKey[Any]()
 PG_URL = os.environ.get("BRAIN_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("BRAIN_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
