@@ -33,6 +33,7 @@ import sys
 import typing
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -47,7 +48,8 @@ from data_adapters.query import execute, span, utc
 __all__ = ["REGISTRY", "Query", "declared", "plainly", "query", "sql_of"]
 
 REGISTRY: dict[str, Query] = {}  # "domain.name" → the query declared at module level
-_plain_only = False  # `plainly`: every query answered the plain way
+_plain_only = False  # `plainly`: every query answered the plain way, in every thread
+_PLAIN_HERE: ContextVar[bool] = ContextVar("brain_plain_here", default=False)  # inside `plain`
 _PICKLE_ERRORS = (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError)
 
 
@@ -117,8 +119,13 @@ class Query:
         return out
 
     def plain(self, con: Any, /, **params: Any) -> Any:
-        """The answer made the plain way: the expression run in the engine, never a fast path."""
-        return self._plain(con, self.bind(params))
+        """The answer made the plain way: the expression built and run afresh, never a fast
+        path or a template (nor for the queries a query made in Python asks)."""
+        token = _PLAIN_HERE.set(True)
+        try:
+            return self._plain(con, self.bind(params))
+        finally:
+            _PLAIN_HERE.reset(token)
 
     def _plain(self, con: Any, bound: dict[str, Any]) -> Any:
         resident = getattr(con, "brain_resident", None)
@@ -131,7 +138,7 @@ class Query:
         """The answer on `con`: from the fast path when there is one and it can answer here,
         else from the query's compiled template (`data_adapters.compiled`), else plain."""
         bound = self.bind(params)
-        if _plain_only:
+        if _plain_only or _PLAIN_HERE.get():
             return self._plain(con, bound)
         if self.fast is not None:
             found = self.fast(con, **bound)

@@ -34,6 +34,9 @@ __all__ = [
     "warnings_in_force",
 ]
 
+# Events, warnings and storm positions change every few minutes at most.
+_LIVE_S = 30
+
 _LEVEL_RANK = {str(level): level.rank for level in WarningLevel}
 
 
@@ -44,7 +47,7 @@ def _level_rank(level: ir.StringValue) -> ir.IntegerValue:
     return result
 
 
-@query("emergency", ttl_s=10)
+@query("emergency", ttl_s=_LIVE_S)
 def events(
     con: Any,
     *,
@@ -92,7 +95,7 @@ def _in_force(con: Any, now: datetime, adcode: str | None) -> ir.Table:
     return t
 
 
-@query("emergency", ttl_s=10)
+@query("emergency", ttl_s=_LIVE_S)
 def warnings_in_force(con: Any, *, now: datetime, adcode: str | None = None) -> ir.Table:
     """Warnings in force at `now` (optionally covering one district), level I first."""
     t = _in_force(con, now, adcode)
@@ -115,7 +118,7 @@ def warnings_in_force(con: Any, *, now: datetime, adcode: str | None = None) -> 
     ).order_by([_level_rank(t.level), ibis.desc(t.sent), t.identifier])
 
 
-@query("emergency", ttl_s=10)
+@query("emergency", ttl_s=_LIVE_S)
 def _typhoon_rank(con: Any, *, now: datetime, adcode: str | None = None) -> ir.Table:
     """The rank in `TYPHOON_SIGNALS` of the highest typhoon signal in force (-1 or null: none)."""
     t = _in_force(con, now, adcode)
@@ -124,7 +127,7 @@ def _typhoon_rank(con: Any, *, now: datetime, adcode: str | None = None) -> ir.T
     return t.aggregate(best=rank.max())
 
 
-@query("emergency", ttl_s=10)
+@query("emergency", ttl_s=_LIVE_S)
 def typhoon_signal_now(con: Any, *, now: datetime, adcode: str | None = None) -> str | None:
     """The highest typhoon signal in force at `now` (white < blue < yellow < orange < red)."""
     best = _typhoon_rank(con, now=now, adcode=adcode)["best"].iloc[0]
@@ -146,7 +149,7 @@ def resources(con: Any, *, adcode: str | None = None, kind: str | None = None) -
     )
 
 
-@query("emergency", ttl_s=10)
+@query("emergency", ttl_s=_LIVE_S)
 def nearest_resources(
     con: Any, *, lon: float, lat: float, n: int = 5, kind: str | None = None
 ) -> ir.Table:
@@ -156,7 +159,7 @@ def nearest_resources(
     return t.order_by(["distance_km", "resource_id"]).limit(int(n))
 
 
-@query("emergency", ttl_s=10)
+@query("emergency", ttl_s=_LIVE_S)
 def _typhoon_points(
     con: Any, *, now: datetime, lookback: timedelta = timedelta(days=2)
 ) -> ir.Table:
@@ -188,7 +191,7 @@ def _typhoon_points(
     return out.order_by([ibis.cases((out.kind == "observed", 0), else_=1), out.ts])
 
 
-@query("emergency", ttl_s=10)
+@query("emergency", ttl_s=_LIVE_S)
 def typhoon_track(
     con: Any, *, now: datetime, lookback: timedelta = timedelta(days=2)
 ) -> pd.DataFrame:

@@ -30,6 +30,11 @@ __all__ = [
     "units",
 ]
 
+# Device alarms arrive every few seconds (10 s); 119 incidents every few minutes; response
+# statistics over weeks move by one incident at a time.
+_CASES_S = 30
+_MONTH_S = 60
+
 
 @query("fire", ttl_s=300)
 def stations(con: Any, *, adcode: str | None = None) -> ir.Table:
@@ -89,7 +94,7 @@ def live_alarms(
     ).order_by([ibis.desc("ts"), "device_id"])
 
 
-@query("fire", ttl_s=10)
+@query("fire", ttl_s=_MONTH_S)
 def fault_rates(con: Any, *, start: datetime, end: datetime, adcode: str | None = None) -> ir.Table:
     """Per unit: devices with a fault or offline event in `[start, end)` and the share (0-1)."""
     e = _events(con, adcode, window(con.table("fire_device_events"), "ts", start, end))
@@ -130,7 +135,7 @@ def _responses(con: Any, start: datetime, end: datetime, adcode: str | None) -> 
     return t.mutate(response_s=t.arrival_ts.epoch_seconds() - t.dispatch_ts.epoch_seconds())
 
 
-@query("fire", ttl_s=10)
+@query("fire", ttl_s=_MONTH_S)
 def response_times(
     con: Any, *, start: datetime, end: datetime, adcode: str | None = None
 ) -> ir.Table:
@@ -152,7 +157,7 @@ def response_times(
     ).order_by(["call_ts", "incident_id"])
 
 
-@query("fire", ttl_s=10)
+@query("fire", ttl_s=_MONTH_S)
 def response_summary(
     con: Any, *, start: datetime, end: datetime, adcode: str | None = None
 ) -> ir.Table:
@@ -168,7 +173,7 @@ def response_summary(
     )
 
 
-@query("fire", ttl_s=10)
+@query("fire", ttl_s=_CASES_S)
 def incidents(
     con: Any,
     *,

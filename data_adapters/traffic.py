@@ -39,6 +39,9 @@ __all__ = [
     "worst_roads",
 ]
 
+# A segment reports every 1-5 minutes: the network's state may be kept half a minute.
+_LIVE_S = 30
+
 LOOKBACK = timedelta(minutes=15)
 _LOCAL_OFFSET_S = 8 * 3600  # Asia/Shanghai has no daylight saving time
 
@@ -165,7 +168,7 @@ def _state(con: Any, now: datetime, adcode: str | None, lookback: timedelta) -> 
     )
 
 
-@query("traffic", ttl_s=5)
+@query("traffic", ttl_s=_LIVE_S)
 def segment_state(
     con: Any, *, now: datetime, adcode: str | None = None, lookback: timedelta = LOOKBACK
 ) -> ir.Table:
@@ -173,7 +176,7 @@ def segment_state(
     return _state(con, now, adcode, lookback).order_by("segment_id")
 
 
-@query("traffic", ttl_s=5)
+@query("traffic", ttl_s=_LIVE_S)
 def district_tpi(
     con: Any, *, now: datetime, adcode: str | None = None, lookback: timedelta = LOOKBACK
 ) -> ir.Table:
@@ -248,7 +251,7 @@ def tpi_profile(
     ).order_by("minute_of_day")
 
 
-@query("traffic", ttl_s=5)
+@query("traffic", ttl_s=_LIVE_S)
 def worst_roads(
     con: Any,
     *,
@@ -277,7 +280,7 @@ def worst_roads(
     )
 
 
-@query("traffic", ttl_s=5)
+@query("traffic", ttl_s=_LIVE_S)
 def incidents(
     con: Any,
     *,
@@ -314,7 +317,7 @@ def incidents(
     ).order_by([ibis.desc("severity"), ibis.desc("reported_ts"), "incident_id"])
 
 
-@query("traffic", ttl_s=5)
+@query("traffic", ttl_s=_LIVE_S)
 def segment_history(con: Any, *, segment_id: str, start: datetime, end: datetime) -> ir.Table:
     """Readings of one segment in `[start, end)` with delay ratio and TPI (drill-down)."""
     r = window(con.table("traffic_readings"), "ts", start, end)

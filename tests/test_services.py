@@ -192,11 +192,12 @@ def test_viewers_in_one_refresh_share_one_query(lake_node: LakeNode, tmp_path: P
     assert fn.calls == 3
 
 
-def test_call_takes_domain_and_name_from_the_adapter(lake_node: LakeNode, tmp_path: Path) -> None:
+def test_call_floors_times_to_the_declared_lifetime(lake_node: LakeNode, tmp_path: Path) -> None:
     svc = DataService(lake_node, make_cache(_settings(tmp_path)))
-    now = NOW + timedelta(seconds=8)
+    step = traffic.district_tpi.ttl_s
+    now = NOW + timedelta(seconds=step + 8)
     r = svc.call(traffic.district_tpi, now=now)
-    assert r.ok and r.as_of == floor_time(now, 5, phase_of("traffic.district_tpi", 5))
+    assert r.ok and r.as_of == floor_time(now, step, phase_of("traffic.district_tpi", step))
     assert NOW <= r.as_of <= now
     assert r.value.iloc[0]["tpi"] == pytest.approx(31000 / 8500)
 
