@@ -11,6 +11,8 @@ from __future__ import annotations
 import atexit
 import functools
 import gc
+import logging
+import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +30,7 @@ from services.quiet import collect_between_refreshes
 __all__ = ["create_app", "server"]
 
 ROOT = Path(__file__).resolve().parent
+log = logging.getLogger(__name__)
 
 
 def _csp(app: dash.Dash) -> str:
@@ -83,6 +86,18 @@ def _register_pages(app: dash.Dash, settings: Settings) -> None:
     )
 
 
+def _secret_key(settings: Settings) -> str:
+    """The key that signs session cookies: `BRAIN_SECRET_KEY` (or its `_FILE`), else a random
+    one for this process only."""
+    if settings.secret_key:
+        return settings.secret_key
+    log.warning(
+        "BRAIN_SECRET_KEY is not set: session cookies are signed with a random key of this "
+        "process, so sessions will not survive a restart or be shared between workers"
+    )
+    return secrets.token_urlsafe(32)
+
+
 def _data_service(settings: Settings) -> Any:
     from data_adapters.node import open_node
     from services.cache import make_cache
@@ -125,6 +140,7 @@ def create_app(
         dev_tools_disable_version_check=True,
         dev_tools_hot_reload=False,
     )
+    app.server.secret_key = _secret_key(settings)
     app.server.config["BRAIN_SETTINGS"] = settings
     app.server.extensions["brain.data"] = _data_service(settings)
     app.server.extensions["brain.clock"] = clock

@@ -32,7 +32,10 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "cache: empty for the file system under BRAIN_DATA_DIR/cache, "
         "redis://host:port/db for a shared Redis cache, 'null' to disable",
     ),
-    "BRAIN_SECRET_KEY": ("", "secret that signs session cookies (random per start when empty)"),
+    "BRAIN_SECRET_KEY": (
+        "",
+        "Flask secret_key that signs session cookies (random per process when empty)",
+    ),
     "BRAIN_HOST": ("127.0.0.1", "address the development server listens on"),
     "BRAIN_PORT": ("8050", "port the development server listens on"),
     "BRAIN_SIM_INTERVAL": ("5", "seconds between two ticks of the live feed"),

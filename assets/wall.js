@@ -2,30 +2,40 @@
  *
  * The wall is laid out on a fixed design canvas, 1920×1080 for 16:9 screens and 3840×1080 for
  * 32:9 ones, and scaled with a CSS transform to fill the window, so text keeps its size relative
- * to the wall at any resolution and nothing ever scrolls. Nothing here talks to any host but the
+ * to the wall at any resolution and nothing ever scrolls; a window slightly short of the canvas's
+ * shape shortens the canvas instead of shrinking it (see SLACK). Nothing here talks to any host but the
  * app's own.
  */
 (function () {
   "use strict";
 
   var WIDE_ASPECT = 2.6; // at or above this width/height the 32:9 canvas fits better
+  // A window up to this share smaller than the canvas's shape (a browser's title bar, a taskbar,
+  // a scrollbar) keeps its scale: the canvas gives up that much width or height, its panels
+  // share what is left, and text stays the size it was designed at instead of shrinking.
+  var SLACK = 0.05;
   var root = document.documentElement;
   var nativeRatio = window.devicePixelRatio || 1;
-  var state = { mode: null, scale: 1 };
+  var state = { mode: null, scale: 1, w: 0, h: 0 };
 
   function fit() {
     var w = window.innerWidth, h = window.innerHeight;
     var mode = w / h >= WIDE_ASPECT ? "32x9" : "16x9";
     var cw = mode === "32x9" ? 3840 : 1920, ch = 1080;
-    var scale = Math.min(w / cw, h / ch);
+    var scale = Math.min(Math.max(w / cw, h / ch), w / (cw * (1 - SLACK)), h / (ch * (1 - SLACK)));
+    cw = Math.min(cw, w / scale);
+    ch = Math.min(ch, h / scale);
     var x = Math.max(0, (w - cw * scale) / 2), y = Math.max(0, (h - ch * scale) / 2);
     root.style.setProperty("--wall-w", cw + "px");
+    root.style.setProperty("--wall-h", ch + "px");
     root.style.setProperty("--wall-scale", String(scale));
     root.style.setProperty("--wall-x", x + "px");
     root.style.setProperty("--wall-y", y + "px");
-    var changed = mode !== state.mode;
+    var changed = mode !== state.mode || cw !== state.w || ch !== state.h;
     state.mode = mode;
     state.scale = scale;
+    state.w = cw;
+    state.h = ch;
     root.setAttribute("data-wall-aspect", mode);
     if (changed) {
       // plotly and deck.gl size themselves from their boxes: tell them the boxes changed

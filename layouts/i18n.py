@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Final
+
+from brain.timezone import TZ
 
 __all__ = [
     "DEFAULT_LANG",
@@ -33,7 +35,6 @@ __all__ = [
 LOCALES: Final = Path(__file__).resolve().parent.parent / "locales"
 LANGS: Final = ("zh", "en")
 DEFAULT_LANG: Final = "zh"
-TZ: Final = timezone(timedelta(hours=8), "Asia/Shanghai")  # China has one time zone, no DST
 
 
 @cache

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Final
 
+import brain.domains
+
 __all__ = [
     "ASPECT",
     "CANVAS",
@@ -51,7 +53,7 @@ __all__ = [
     "text",
 ]
 
-DOMAINS: Final = ("economy", "traffic", "emergency", "fire", "river", "radar")
+DOMAINS: Final = tuple(str(d) for d in brain.domains.DOMAINS)  # listed once, in brain/
 
 # ── page structure ──────────────────────────────────────────────────────────────────────────
 VIEWPORT: Final = "wall-viewport"

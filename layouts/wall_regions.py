@@ -151,45 +151,31 @@ def weather_badge(title: Mapping[str, Any], lang: str) -> html.Span:
     )
 
 
-def _ticker_fields(item: Mapping[str, Any], lang: str) -> dict[str, Any]:
-    """The fields the ticker sentence of one kind of alert needs."""
-    kind, get = str(item.get("kind")), item.get
-    if kind == "warning":
-        return {
-            "event": get("event") or "",
-            "hazard": t(f"hazard.{get('hazard')}", lang),
-            "signal": t(f"signal.{get('signal')}", lang),
-        }
-    if kind == "event":
-        return {"title": get("title") or "", "level": get("level")}
-    if kind == "congestion":
-        return {
-            "road": get("road_name") or "",
-            "tpi": fmt_num(get("tpi"), 1),
-            "level": t(f"tpi.level.{get('level')}", lang),
-        }
-    if kind in ("fire", "alarm"):
-        return {"unit": get("unit_name") or ""}
-    if kind == "water":
-        return {
-            "name": get("name") or "",
-            "cls": t(f"water.{get('water_class')}", lang),
-            "target": t(f"water.{get('target_class')}", lang),
-        }
-    if kind == "intrusion":
-        return {
-            "vessel": get("name") or get("mmsi"),
-            "zone": get("zone_name") or "",
-            "rule": t(f"rule.{get('rule')}", lang),
-        }
-    if kind == "dark":
-        return {"n": get("count")}
-    return {}
+# Alert parameters that are codes, translated through the catalogue entries under these
+# prefixes (`hazard.typhoon` …); the other parameters are shown as they are.
+_TERMS: Mapping[str, str] = {
+    "hazard": "hazard",
+    "signal": "signal",
+    "rule": "rule",
+    "tpi_level": "tpi.level",
+    "water_class": "water",
+    "target_class": "water",
+}
+
+
+def _param(name: str, value: object, lang: str) -> object:
+    if name in _TERMS:
+        return t(f"{_TERMS[name]}.{value}", lang)
+    if isinstance(value, float):
+        return fmt_num(value, 1)
+    return "" if value is None else value
 
 
 def ticker_text(item: Mapping[str, Any], lang: str) -> str:
-    """One alert of the ticker as a sentence."""
-    return t(f"ticker.{item.get('kind')}", lang, **_ticker_fields(item, lang))
+    """One alert of the ticker as a sentence: its message (`alert.<kind>`) with its parameters."""
+    params = item.get("params") or {}
+    fields = {k: _param(k, v, lang) for k, v in params.items()}
+    return t(str(item.get("message")), lang, **fields)
 
 
 def ticker_items(items: Sequence[Mapping[str, Any]], lang: str) -> list[Any]:

@@ -9,32 +9,25 @@ to show it is `down`. One dead feed never stops the others.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from functools import cache
-from typing import Any, TypeVar
+from typing import Any
 
 import pandas as pd
 
+from brain.alerts import Alert, ranked
+from brain.districts import CITY_SEAT
+from brain.geo import haversine_km
 from brain.memo import content_key
-from brain.standards import WaterClass
+from brain.situation import MapData
 from data_adapters import emergency, fire, health, radar, river, traffic
 from data_adapters.result import Result
-from layouts.map_spec import MapData
+from services import domains
+from services.fetch import DERIVED, Call, DataLike, fetch, records
+from services.geography import district_list
+from services.radar import POSITIONS, positions, zone_intrusions
 from services.wall_detail import detail
-from services.wall_panels import (
-    DERIVED,
-    PANELS,
-    POSITIONS,
-    Call,
-    DataLike,
-    fetch,
-    panel_values,
-    positions,
-    records,
-    zone_intrusions,
-)
+from services.wall_panels import ASKED, PANELS, panel
 
 __all__ = [
     "DOMAINS",
@@ -45,38 +38,11 @@ __all__ = [
     "map_tick",
     "panel_status",
     "tick",
+    "ticker",
 ]
 
-log = logging.getLogger(__name__)
-
-DOMAINS: tuple[str, ...] = tuple(PANELS)  # the panels, in their order on the wall
-# the order their calls go out in: the feeds that move every refresh first, so their queries
-# start while the cache answers the others
-_MOVING = ("radar", "traffic", "fire")
-_ASKED = (*_MOVING, *(d for d in DOMAINS if d not in _MOVING))
+DOMAINS: tuple[str, ...] = tuple(str(d) for d in PANELS)  # the panels, in their order
 TICKER_ITEMS = 14
-T = TypeVar("T")
-PanelParts = tuple[dict[str, Any], list[Result[Any]]]
-_CITY_SEAT = "440802"  # 赤坎区, seat of the municipal government: the city's reference point
-_LEVEL_SEVERITY = {"I": 4, "II": 3, "III": 2, "IV": 1}
-
-
-@cache
-def district_list() -> tuple[dict[str, Any], ...]:
-    """The nine county-level divisions: adcode, names and centroid (for chips and the map);
-    built once, shared by every caller (read only)."""
-    from simulator.geography import districts  # reference boundaries shipped with the project
-
-    return tuple(
-        {
-            "adcode": d.adcode,
-            "name_zh": d.name_zh,
-            "name_en": d.name_en,
-            "lon": d.centroid[0],
-            "lat": d.centroid[1],
-        }
-        for d in districts()
-    )
 
 
 def panel_status(
@@ -100,28 +66,20 @@ def panel_status(
     return "stale", newest
 
 
-def _panel(domain: str, results: Sequence[Result[Any]], district: str | None) -> PanelParts:
-    try:
-        return panel_values(domain, results, district), list(results)
-    except Exception:
-        log.exception("wall panel %s failed", domain)
-        return {}, [Result.failed("panel failed")]
-
-
 def tick(data: DataLike, now: datetime, district: str | None = None) -> dict[str, Any]:
     """Everything the wall shows at `now` for the city (`district` None) or one district.
 
     Every adapter call of the refresh (title, all panels) goes out in one batch, so the queries
     the cache does not answer run side by side; the figures are then derived from the answers,
-    once per distinct answer (`services.wall_panels.DERIVED`). The feed check, once a minute,
+    once per distinct answer (`services.fetch.DERIVED`). The feed check, once a minute,
     is never waited for (`DataService.behind`): a panel whose own query fails is marked at once
     (`_feed_with_panel`)."""
     now = now.astimezone(UTC)
     checked = data.behind(health.freshness, now=now, counts=False)
     plan: list[Call] = []
     spans: dict[str, slice] = {}
-    for domain in _ASKED:
-        calls = PANELS[domain].calls(now, district)
+    for domain in ASKED:
+        calls = domains.SERVICES[domain].calls(now, district)
         spans[domain] = slice(len(plan), len(plan) + len(calls))
         plan += calls
     plan += [
@@ -132,8 +90,8 @@ def tick(data: DataLike, now: datetime, district: str | None = None) -> dict[str
     feeds = _feeds(checked)
     title = _title(signal, track, district)
     panels: dict[str, dict[str, Any]] = {}
-    for domain in DOMAINS:
-        values, used = _panel(domain, results[spans[domain]], district)
+    for domain in PANELS:
+        values, used = panel(domain, results[spans[domain]], district)
         status, as_of = panel_status(used, feeds.get(domain))
         panels[domain] = {"status": status, "as_of": as_of, "data": values}
         feeds[domain] = _feed_with_panel(feeds[domain], status, as_of)
@@ -145,7 +103,7 @@ def tick(data: DataLike, now: datetime, district: str | None = None) -> dict[str
         "district": district,
         "title": title,
         "panels": panels,
-        "ticker": _ticker(panels),
+        "ticker": ticker({d: p["data"] for d, p in panels.items()}),
         "feeds": feeds,
     }
 
@@ -198,40 +156,28 @@ def _typhoon(track: pd.DataFrame | None, district: str | None) -> dict[str, Any]
         observed.sort_values("ts").tail(1),
         ("storm_id", "name_zh", "name_en", "ts", "lon", "lat", "wind_ms", "force"),
     )[0]
-    from brain.geo import haversine_km
-
-    ref = next(d for d in district_list() if d["adcode"] == (district or _CITY_SEAT))
+    ref = next(d for d in district_list() if d["adcode"] == (district or CITY_SEAT))
     last["distance_km"] = float(haversine_km(last["lon"], last["lat"], ref["lon"], ref["lat"]))
     return last
 
 
-def _ticker(panels: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """The alert ticker: what is wrong right now across the domains, most severe first."""
-    d = {k: v["data"] for k, v in panels.items()}
-    items: list[dict[str, Any]] = []
+def ticker(figures: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The alert ticker: the alert candidates of the domains' figures (`brain.alerts`), most
+    severe first, as plain data; `sev` is 4 (I 红) … 1 (IV 蓝)."""
+    return [_item(a) for a in ranked(domains.alerts(figures), TICKER_ITEMS)]
 
-    def add(kind: str, sev: int, row: Mapping[str, Any]) -> None:
-        items.append({**row, "kind": kind, "sev": sev})
 
-    for w in d["emergency"].get("warnings", []):
-        add("warning", _LEVEL_SEVERITY.get(w["level"], 1), w)
-    for e in d["emergency"].get("top", []):
-        if e.get("level") in ("I", "II"):
-            add("event", _LEVEL_SEVERITY[e["level"]], e)
-    for r in d["traffic"].get("worst", []):
-        if (r.get("level") or 0) >= 4:
-            add("congestion", r["level"] - 2, r)
-    for a in d["fire"].get("live", []):
-        add("fire" if a.get("confirmed") else "alarm", 3 if a.get("confirmed") else 1, a)
-    for s in d["river"].get("worst", []):
-        if s.get("meets_target") is False:
-            add("water", 2 if s["water_class"] == WaterClass.WORSE_THAN_V else 1, s)
-    for i in d["radar"].get("intrusion_list", []):
-        add("intrusion", 2, i)
-    if d["radar"].get("dark"):
-        add("dark", 1, {"count": d["radar"]["dark"]})
-    items.sort(key=lambda x: -int(x["sev"]))
-    return items[:TICKER_ITEMS]
+def _item(alert: Alert) -> dict[str, Any]:
+    return {
+        "domain": str(alert.domain),
+        "kind": str(alert.kind),
+        "severity": str(alert.severity),
+        "sev": 5 - alert.severity.rank,
+        "entity": alert.entity,
+        "adcode": alert.adcode,
+        "message": alert.message,
+        "params": dict(alert.params),
+    }
 
 
 TAIL = timedelta(minutes=10)  # "short track tails"

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from data_adapters import emergency, fire, radar, river, traffic
-from services.wall_panels import DataLike, records
+from services.fetch import DataLike, records
 
 __all__ = ["KINDS", "detail"]
 

@@ -1,8 +1,11 @@
 """The river chief system (河长制) of the simulated city: water quality, patrols, problems.
 
 The rivers, reaches, chiefs and monitoring stations are in `simulator.river_network`. Sections
-(国控/省控/市控) report every 4 hours around their per-river baselines; the rainy season (Apr-Sep)
-and the typhoon's first flush worsen them. Chiefs patrol at the statutory frequency (市 quarterly,
+(国控/省控/市控) report every 4 hours around their dry-season baselines: in the dry season most
+meet their target class (about 85 %), all but a few chronic offenders (`chronic_offenders`). Runoff
+lowers DO and raises NH3-N, TP and COD: in the rainy season (Apr-Sep in western Guangdong), for a
+few days after each heavy rain, and sharply for two or three days after the typhoon, so that about
+70 % meet their target in the rainy season. Chiefs patrol at the statutory frequency (市 quarterly,
 县 monthly, 镇 every ten days, 村 weekly), a few miss some; problems go reported → disposing →
 closed (about 90 % closed). A patrol is recorded when it ends, so its row is emitted by the window
 that holds its `end_ts`.
@@ -22,7 +25,7 @@ import pandas as pd
 from simulator.base import SimContext, emitted, from_rows, rng_for, typed
 from simulator.river_network import RIVERS, network
 
-__all__ = ["PROBLEM_LOOKBACK", "READING_LOOKBACK", "facts", "reference"]
+__all__ = ["PROBLEM_LOOKBACK", "READING_LOOKBACK", "chronic_offenders", "facts", "reference"]
 
 READING_LOOKBACK = timedelta(days=30)
 PROBLEM_LOOKBACK = timedelta(days=90)  # problems and patrols kept before ctx.start
@@ -56,14 +59,95 @@ def reference(ctx: SimContext) -> dict[str, pd.DataFrame]:
     }
 
 
-def _worsening(t: np.ndarray, ctx: SimContext) -> tuple[np.ndarray, np.ndarray]:
-    """(rainy-season and storm worsening in class steps) at times `t` (datetime64[s], UTC)."""
-    doy = (t + np.timedelta64(8, "h")).astype("datetime64[D]")
-    doy = (doy - doy.astype("datetime64[Y]")).astype(int) + 1
-    season = 0.6 * np.clip(np.sin(np.pi * (doy - 90) / 183.0), 0.0, None) * (doy >= 90)
+# Each parameter's value at the upper edge of class k sits at class position k + 0.5 (DO: its
+# lower edge); values between are interpolated on a log scale. COD and BOD5 have one limit for
+# classes I and II, so their class I edge is placed below it.
+_POSITIONS = np.array([0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 8.0])
+_EDGES = {
+    "do": (9.0, 7.5, 6.0, 5.0, 3.0, 2.0, 1.0, 0.5),
+    "codmn": (1.2, 2.0, 4.0, 6.0, 10.0, 15.0, 22.0, 40.0),
+    "cod": (8.0, 12.0, 15.0, 20.0, 30.0, 40.0, 60.0, 110.0),
+    "bod5": (1.5, 2.4, 3.0, 4.0, 6.0, 10.0, 15.0, 27.0),
+    "nh3n": (0.07, 0.15, 0.5, 1.0, 1.5, 2.0, 3.5, 6.0),
+    "tp": (0.01, 0.02, 0.1, 0.2, 0.3, 0.4, 0.6, 1.0),
+}
+# How close each parameter runs to the section's class (NH3-N and TP usually set it in western
+# Guangdong), and how strongly runoff moves it: rain washes in ammonia, phosphorus and organic
+# matter and lowers dissolved oxygen.
+_OFFSET = {"do": -0.25, "codmn": -0.55, "cod": -0.2, "bod5": -0.45, "nh3n": 0.0, "tp": -0.1}
+_RUNOFF = {"do": 1.0, "codmn": 0.7, "cod": 0.9, "bod5": 0.6, "nh3n": 1.0, "tp": 1.1}
+_LIMITS = {
+    "do": (0.2, 14.0),
+    "codmn": (0.3, 100),
+    "cod": (3.0, 500),
+    "bod5": (0.5, 200),
+    "nh3n": (0.02, 50),
+    "tp": (0.005, 10),
+}
+_SEASON = 0.6  # class steps at the height of the rainy season (Apr-Sep)
+_RAIN_DAYS = 7  # a heavy rain still shows this many days later
+_RAIN_TAU_H = 36.0
+_RAIN_MAX = 0.5  # class steps of several heavy rains in a row
+_STORM = 1.2  # class steps of the typhoon's first flush at its height, 12 h after landfall
+_STORM_TAU_H = 36.0
+
+
+def chronic_offenders(ctx: SimContext) -> pd.DataFrame:
+    """The sections kept below their target most of the time (station_id, name, target_class)."""
+    _, stations = network(ctx)
+    cols = ["station_id", "name", "target_class"]
+    return stations.loc[stations["offender"], cols].reset_index(drop=True)
+
+
+def _value(key: str, position: np.ndarray) -> np.ndarray:
+    edges = np.log(np.asarray(_EDGES[key]))
+    return np.asarray(np.exp(np.interp(np.clip(position, 0.5, 8.0), _POSITIONS, edges)))
+
+
+def _doy(t: np.ndarray) -> np.ndarray:
+    local = (t + np.timedelta64(8, "h")).astype("datetime64[D]")
+    return np.asarray((local - local.astype("datetime64[Y]")).astype(int) + 1)
+
+
+def _season(t: np.ndarray) -> np.ndarray:
+    """0 (dry season) … 1 (the height of the rainy season, around the end of June)."""
+    doy = _doy(t)
+    return np.clip(np.sin(np.pi * (doy - 90) / 183.0), 0.0, None) * (doy >= 90)
+
+
+@lru_cache(maxsize=2048)
+def _rain(ctx: SimContext, day: int) -> float:
+    """Class steps a heavy rain at noon (UTC+8) of one UTC day adds, 0 when none fell."""
+    rng = rng_for(ctx, "river", "rain", day)
+    t = np.array([_midnight(day)])
+    chance = 0.03 + 0.25 * float(_season(t)[0])
+    return float(rng.uniform(0.25, 0.6)) if rng.random() < chance else 0.0
+
+
+def _midnight(day: int) -> np.datetime64:
+    return np.datetime64(day * 86400, "s")
+
+
+def _storm(t: np.ndarray, ctx: SimContext) -> np.ndarray:
+    """Class steps the typhoon's first flush adds: rising from 6 h before landfall, at its
+    height 12 h after, then washing out over a few days."""
     h = ctx.scenario.hours_from_landfall(t.astype("datetime64[us]"))
-    storm = np.where(h > -6.0, 1.3 * np.exp(-np.clip(h, 0.0, None) / 48.0), 0.0)
-    return season, storm
+    rise = np.clip((h + 6.0) / 18.0, 0.0, 1.0)
+    return _STORM * np.where(h < 12.0, rise, np.exp(-(h - 12.0) / _STORM_TAU_H))
+
+
+def _runoff(t: np.ndarray, ctx: SimContext, day: int) -> np.ndarray:
+    """Class steps of worsening at times `t` (datetime64[s], UTC) of one day: the rainy season,
+    heavy rains of the past days and the typhoon."""
+    noon = np.timedelta64(4 * 3600, "s")  # 12:00 UTC+8
+    rain = np.zeros(len(t))
+    for d in range(day - _RAIN_DAYS, day + 1):
+        size = _rain(ctx, d)
+        if size:
+            h = (t - (_midnight(d) + noon)) / np.timedelta64(1, "h")
+            rain += np.where(h >= 0, size * np.exp(-np.clip(h, 0, None) / _RAIN_TAU_H), 0.0)
+    rain = _RAIN_MAX * np.tanh(rain / _RAIN_MAX)  # rains on rains: the soil is already wet
+    return np.asarray(_SEASON * _season(t) + rain + _storm(t, ctx))
 
 
 @lru_cache(maxsize=1024)
@@ -77,40 +161,20 @@ def _reading_day(ctx: SimContext, day: int) -> pd.DataFrame:
         + np.timedelta64(day * 86400, "s")
         + (np.arange(6) * np.timedelta64(4 * 3600, "s"))
     )
-    season, storm = _worsening(t, ctx)
-    q = (
-        st["quality"].to_numpy()[:, None]
-        + season[None, :]
-        + storm[None, :]
-        + rng.normal(0.0, 0.2, (n, 1))
-    )
+    runoff = _runoff(t, ctx, day)[None, :]
+    q = st["quality"].to_numpy()[:, None] + rng.normal(0.0, 0.15, (n, 1))
     hour = ((np.arange(6) * 4 + 8) % 24)[None, :]
     shape = (n, 6)
-    values = {
-        "do": 8.2
-        - 1.15 * (q - 1)
-        + 0.5 * np.sin(2 * np.pi * (hour - 9) / 24)
-        + rng.normal(0.0, 0.3, shape),
-        "codmn": 1.7 * 1.5 ** (q - 1) * rng.lognormal(0.0, 0.12, shape),
-        "cod": 10.0 * 1.38 ** (q - 1) * rng.lognormal(0.0, 0.12, shape),
-        "bod5": 1.8 * 1.42 ** (q - 1) * rng.lognormal(0.0, 0.15, shape),
-        "nh3n": 0.10 * 1.95 ** (q - 1) * rng.lognormal(0.0, 0.2, shape),
-        "tp": 0.028 * 1.65 ** (q - 1) * rng.lognormal(0.0, 0.18, shape),
-    }
-    limits = {
-        "do": (0.2, 14.0),
-        "codmn": (0.3, 100),
-        "cod": (3.0, 500),
-        "bod5": (0.5, 200),
-        "nh3n": (0.02, 50),
-        "tp": (0.005, 10),
-    }
     cols: dict[str, Any] = {
         "ts": np.repeat(t[None, :], n, axis=0).ravel(),
         "station_id": np.repeat(st["station_id"].to_numpy(), 6),
     }
-    for key, v in values.items():
-        v = np.round(np.clip(v, *limits[key]), 3).ravel()
+    for key, offset in _OFFSET.items():
+        position = q + offset + _RUNOFF[key] * runoff + rng.normal(0.0, 0.12, shape)
+        v = _value(key, position)
+        if key == "do":  # photosynthesis: highest in the afternoon
+            v = v + 0.4 * np.sin(2 * np.pi * (hour - 9) / 24)
+        v = np.round(np.clip(v, *_LIMITS[key]), 3).ravel()
         cols[key] = np.where(rng.random(v.size) < 0.015, np.nan, v)  # sensor maintenance
     frame = pd.DataFrame(cols)
     return frame[rng.random(len(frame)) >= 0.005]  # a few readings never arrive
@@ -151,8 +215,9 @@ def _problem_day(ctx: SimContext, day: int) -> tuple[tuple[Any, ...], ...]:
     reaches, _ = network(ctx)
     rng = rng_for(ctx, "river", "problems", day)
     d0 = _EPOCH + day * _DAY
-    season, storm = _worsening(np.array([np.datetime64(d0.replace(tzinfo=None), "s")]), ctx)
-    n = int(rng.poisson(3.4 * (1 + season[0] / 2) + 6.0 * storm[0]))
+    t0 = np.array([np.datetime64(d0.replace(tzinfo=None), "s")])
+    season, storm = _season(t0)[0], _storm(t0, ctx)[0]
+    n = int(rng.poisson(3.4 * (1 + 0.3 * season) + 7.0 * storm))
     kinds = np.array([RIVERS[i][1] for i in reaches["river"]])
     w = reaches["length_km"].to_numpy() * np.where(kinds == "urban", 4.0, 1.0)
     w = w * (reaches["chief_level"] != "市").to_numpy()  # problems go to the local reach

@@ -5,7 +5,11 @@ general geography, clipped to land): 鉴江, 九洲江, 南渡河, 遂溪河, �
 and the urban 南柳河, 南桥河, 南调河. Each river is split by district into county reaches
 (县级河长), long ones into town reaches (镇级), urban ones into community reaches (村级); the major
 rivers also have a city-level reach (市级). Chiefs are invented people. Monitoring sections
-(国控/省控/市控) carry per-river baselines of water quality (鉴江 mostly II-III, 南柳河 IV-劣V).
+(国控/省控/市控) carry per-river baselines of water quality in the dry season, as a class position
+(1 = class I … 6 = 劣V; a section is in class k while its position is below k + 0.5): most meet
+their target class (鉴江 mostly II-III, the urban 南柳河 IV-V against a target of V). A few
+sections on urban rivers or small tributaries, chosen from the seed, are chronic offenders
+(`offender`): sewage overflows or farm and aquaculture runoff keep them a class below target.
 """
 
 from __future__ import annotations
@@ -25,30 +29,31 @@ from simulator.places import towns
 
 __all__ = ["RIVERS", "network"]
 
-# name, kind (major | river | urban), quality (1 = class I … 6 = 劣V), target class, waypoints
+# name, kind (major | river | urban), dry-season class position (1 = class I … 6 = 劣V), target
+# class, waypoints
 # fmt: off
 RIVERS: tuple[tuple[str, str, float, str, tuple[tuple[float, float], ...]], ...] = (
     ("鉴江", "major", 2.3, "III", ((110.655, 21.62), (110.645, 21.55), (110.632, 21.47),
         (110.63, 21.43), (110.625, 21.37), (110.635, 21.31), (110.64, 21.245))),
-    ("九洲江", "major", 3.0, "III", ((110.335, 21.86), (110.3, 21.76), (110.27, 21.72),
+    ("九洲江", "major", 2.6, "III", ((110.335, 21.86), (110.3, 21.76), (110.27, 21.72),
         (110.2, 21.69), (110.1, 21.64), (110.02, 21.57), (109.95, 21.5), (109.9, 21.47),
         (109.8, 21.47))),
-    ("南渡河", "major", 3.2, "III", ((109.93, 21.08), (109.98, 21.02), (110.03, 20.97),
+    ("南渡河", "major", 2.7, "III", ((109.93, 21.08), (109.98, 21.02), (110.03, 20.97),
         (110.08, 20.935), (110.12, 20.915), (110.17, 20.905), (110.2, 20.9))),
-    ("雷州青年运河", "major", 2.1, "II", ((110.3, 21.71), (110.29, 21.62), (110.27, 21.53),
+    ("雷州青年运河", "major", 1.7, "II", ((110.3, 21.71), (110.29, 21.62), (110.27, 21.53),
         (110.26, 21.45), (110.25, 21.39), (110.24, 21.3), (110.22, 21.2), (110.16, 21.08),
         (110.1, 20.98))),
-    ("遂溪河", "river", 3.9, "IV", ((110.1, 21.42), (110.18, 21.4), (110.25, 21.375),
+    ("遂溪河", "river", 3.4, "IV", ((110.1, 21.42), (110.18, 21.4), (110.25, 21.375),
         (110.29, 21.34), (110.32, 21.31), (110.35, 21.3))),
-    ("袂花江", "river", 3.3, "III", ((110.9, 21.52), (110.83, 21.46), (110.78, 21.425),
+    ("袂花江", "river", 2.7, "III", ((110.9, 21.52), (110.83, 21.46), (110.78, 21.425),
         (110.72, 21.36), (110.66, 21.3))),
-    ("大水桥河", "river", 2.3, "II", ((110.07, 20.42), (110.12, 20.37), (110.17, 20.32),
+    ("大水桥河", "river", 1.7, "II", ((110.07, 20.42), (110.12, 20.37), (110.17, 20.32),
         (110.21, 20.285), (110.225, 20.265))),
-    ("南柳河", "urban", 5.4, "V", ((110.3, 21.215), (110.33, 21.21), (110.36, 21.205),
+    ("南柳河", "urban", 4.5, "V", ((110.3, 21.215), (110.33, 21.21), (110.36, 21.205),
         (110.385, 21.195), (110.4, 21.19))),
-    ("南桥河", "urban", 4.6, "IV", ((110.3, 21.285), (110.33, 21.28), (110.35, 21.272),
+    ("南桥河", "urban", 3.5, "IV", ((110.3, 21.285), (110.33, 21.28), (110.35, 21.272),
         (110.37, 21.268), (110.385, 21.27))),
-    ("南调河", "urban", 4.2, "IV", ((110.47, 21.29), (110.46, 21.265), (110.455, 21.245),
+    ("南调河", "urban", 3.4, "IV", ((110.47, 21.29), (110.46, 21.265), (110.455, 21.245),
         (110.45, 21.235))),
 )
 # fmt: on
@@ -155,10 +160,32 @@ def network(ctx: SimContext) -> tuple[pd.DataFrame, pd.DataFrame]:
                         "lon": round(at.x, 5),
                         "lat": round(at.y, 5),
                         "target_class": target,
-                        "quality": quality + float(rng.normal(0.0, 0.2)),
+                        "quality": quality + float(rng.normal(0.0, 0.12)),
+                        "kind": kind,
                     }
                 )
-    return pd.DataFrame(reaches), pd.DataFrame(stations)
+    return pd.DataFrame(reaches), _offenders(ctx, pd.DataFrame(stations))
+
+
+# How many sections are chronic offenders, and how far below target they sit (class steps).
+_OFFENDERS = 3
+_OFFENCE = (0.65, 1.0)
+_TARGET_RANK = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5}
+
+
+def _offenders(ctx: SimContext, stations: pd.DataFrame) -> pd.DataFrame:
+    """Stations with `offender` set on a few sections of urban rivers and small tributaries, whose
+    quality then sits a class below their target; every other section's dry-season quality is
+    kept inside its target class."""
+    rng = rng_for(ctx, "river", "offenders")
+    candidates = np.flatnonzero(stations["kind"].isin(["urban", "river"]).to_numpy())
+    chosen = rng.choice(candidates, size=min(_OFFENDERS, len(candidates)), replace=False)
+    offender = np.zeros(len(stations), dtype=bool)
+    offender[chosen] = True
+    target = stations["target_class"].map(_TARGET_RANK).to_numpy(dtype=float)
+    quality = np.minimum(stations["quality"].to_numpy(dtype=float), target - 0.15)
+    quality[chosen] = target[chosen] + rng.uniform(*_OFFENCE, len(chosen))
+    return stations.assign(quality=quality, offender=offender)
 
 
 def _main_district(line: LineString) -> str:

@@ -20,6 +20,7 @@ from types import ModuleType
 
 import pandas as pd
 
+from brain.domains import DOMAINS
 from data_adapters.ingest import ingest
 from data_adapters.node import DataNode
 from data_adapters.schema import TABLES
@@ -31,7 +32,7 @@ __all__ = ["Manifest", "SeedReport", "live_tick", "load_manifest", "run_live", "
 
 log = logging.getLogger(__name__)
 
-DOMAIN_MODULES = ("economy", "traffic", "emergency", "fire", "river", "radar")
+DOMAIN_MODULES = tuple(str(d) for d in DOMAINS)  # one generator module per domain
 _STEP = timedelta(minutes=5)
 MAX_BACKFILL = timedelta(hours=6)  # a live feed restarted after a long pause fills at most this
 

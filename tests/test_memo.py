@@ -111,7 +111,7 @@ def test_a_tick_with_kept_figures_equals_one_derived_afresh(
     lake_node: LakeNode, tmp_path: Path
 ) -> None:
     from services import wall as wall_service
-    from services.wall_panels import DERIVED
+    from services.fetch import DERIVED
 
     svc = DataService(lake_node, make_cache(Settings(data_dir=tmp_path)))
     now = datetime(NOW.year, NOW.month, NOW.day, NOW.hour, tzinfo=UTC)

@@ -419,7 +419,7 @@ def _in_forked_worker(check: Callable[[], bool]) -> bool:
 
 
 def test_a_forked_worker_runs_its_own_query_threads(lake_node: LakeNode, tmp_path: Path) -> None:
-    from services.wall_panels import fetch
+    from services.fetch import fetch
 
     svc, fn = DataService(lake_node, make_cache(_settings(tmp_path))), Counter.of("fire")
     assert fetch(svc, (fn.q, {"now": NOW}))[0].ok  # the parent's query threads exist now

@@ -16,6 +16,7 @@ from data_adapters.validate import check_rows
 from simulator import river
 from simulator.base import Scale, SimContext
 from simulator.geography import is_land
+from simulator.river_network import RIVERS, network
 from simulator.scenario import Scenario
 
 ANCHOR = datetime(2025, 11, 24, 13, 0, tzinfo=UTC)
@@ -128,3 +129,80 @@ def test_chunks_and_seeds() -> None:
         )
     other = _collect(SimContext(10, ANCHOR, Scale.TEST, CTX.scenario), start, end)
     assert not other["river_readings"]["cod"].equals(whole["river_readings"]["cod"])
+
+
+# ── water quality by season and section ─────────────────────────────────────────────────
+QUIET = SimContext(9, ANCHOR, Scale.TEST, Scenario(datetime(2024, 10, 1, tzinfo=UTC)))
+DRY = (datetime(2025, 1, 5, tzinfo=UTC), datetime(2025, 2, 16, tzinfo=UTC))
+RAINY = (datetime(2025, 6, 1, tzinfo=UTC), datetime(2025, 8, 31, tzinfo=UTC))
+_TARGET = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5}
+
+
+def _at_target(ctx: SimContext, span: tuple[datetime, datetime]) -> pd.DataFrame:
+    """The readings of `span` with `ok`: the section's class at or better than its target."""
+    readings = _collect(ctx, *span)["river_readings"]
+    stations = river.reference(ctx)["river_stations"].set_index("station_id")
+    target = readings["station_id"].map(stations["target_class"]).map(_TARGET)
+    return readings.assign(ok=(_ranks(readings) <= target).to_numpy())
+
+
+@pytest.fixture(scope="module")
+def dry() -> pd.DataFrame:
+    return _at_target(QUIET, DRY)
+
+
+@pytest.fixture(scope="module")
+def rainy() -> pd.DataFrame:
+    return _at_target(QUIET, RAINY)
+
+
+def test_most_sections_meet_their_target_fewer_in_the_rainy_season(
+    dry: pd.DataFrame, rainy: pd.DataFrame
+) -> None:
+    assert 0.78 <= dry["ok"].mean() <= 0.95, dry["ok"].mean()
+    assert 0.55 <= rainy["ok"].mean() <= 0.82, rainy["ok"].mean()
+    assert rainy["ok"].mean() < dry["ok"].mean() - 0.08
+    # what the wall shows at any moment of the dry season: the share of one round of readings
+    rounds = dry.groupby("ts")["ok"].mean()
+    assert rounds.min() >= 0.7, rounds.min()
+    # rainy-season runoff: lower DO, more ammonia and phosphorus
+    assert rainy["do"].mean() < dry["do"].mean() - 0.3
+    assert rainy["nh3n"].median() > dry["nh3n"].median() * 1.2
+    assert rainy["tp"].median() > dry["tp"].median() * 1.2
+
+
+def test_a_few_chronic_offenders_stay_below_target(dry: pd.DataFrame, rainy: pd.DataFrame) -> None:
+    offenders = river.chronic_offenders(QUIET)
+    assert 2 <= len(offenders) <= 4
+    kinds = {name: kind for name, kind, *_ in RIVERS}
+    rivers = [next(r for r in kinds if n.startswith(r)) for n in offenders["name"]]
+    assert {kinds[r] for r in rivers} <= {"urban", "river"}  # urban reaches, small tributaries
+    for frame, least in ((dry, 0.8), (rainy, 0.9)):
+        share = frame.groupby("station_id")["ok"].mean()
+        bad = share[share.index.isin(offenders["station_id"])]
+        assert len(bad) == len(offenders) and (1 - bad).min() >= least, bad
+    good = dry.groupby("station_id")["ok"].mean().drop(offenders["station_id"])
+    assert good.min() >= 0.9, good.sort_values().head()
+
+
+def test_the_typhoon_worsens_the_rivers_for_some_days() -> None:
+    landfall = datetime(2025, 1, 20, 6, 10, tzinfo=UTC)
+    ctx = SimContext(9, ANCHOR, Scale.TEST, Scenario(landfall))
+    readings = _at_target(ctx, (landfall - timedelta(days=7), landfall + timedelta(days=10)))
+    h = (readings["ts"] - pd.Timestamp(landfall)).dt.total_seconds() / 3600
+    before = readings.loc[h < -6, "ok"].mean()
+    assert readings.loc[(h >= 6) & (h < 36), "ok"].mean() < before - 0.3
+    assert readings.loc[(h >= 36) & (h < 60), "ok"].mean() < before - 0.03
+    assert readings.loc[h >= 24 * 6, "ok"].mean() > before - 0.05  # washed out within a week
+
+
+def test_quality_is_deterministic_for_a_seed() -> None:
+    span = (datetime(2025, 7, 1, tzinfo=UTC), datetime(2025, 7, 8, tzinfo=UTC))
+    first = _collect(QUIET, *span)["river_readings"]
+    offenders = river.chronic_offenders(QUIET)
+    for cached in (river._reading_day, river._rain, network):
+        cached.cache_clear()  # computed afresh from the seed, not remembered
+    pd.testing.assert_frame_equal(first, _collect(QUIET, *span)["river_readings"])
+    pd.testing.assert_frame_equal(offenders, river.chronic_offenders(QUIET))
+    other = SimContext(10, ANCHOR, Scale.TEST, QUIET.scenario)
+    assert not _collect(other, *span)["river_readings"]["nh3n"].equals(first["nh3n"])

@@ -20,6 +20,7 @@ REFRESH_S = 3
 DOMAINS = ("economy", "traffic", "emergency", "fire", "river", "radar")
 SIZES = [(1920, 1080), (3840, 2160), (3840, 1080), (7680, 2160)]
 CASES = [(*size, "zh") for size in SIZES] + [(1920, 1080, "en"), (3840, 1080, "en")]
+CASES += [(*size, "zh") for size in [(1920, 1056), (3840, 1056)]]
 # A broken Parquet file in a table's folder makes every read of that table fail, as a corrupt
 # or half-written source would; removing it restores the table.
 BROKEN = "zz-broken.parquet"
@@ -78,6 +79,43 @@ LAYOUT_JS = """() => {
       .map(c => [c.width, c.height, c.clientWidth]),
   };
 }"""
+
+
+# Every visible text node's size as drawn: its computed font-size times the scale of every CSS
+# transform above it (the canvas scaling, SVG transforms inside plotly charts).
+TEXT_JS = """() => {
+  const scaleOf = el => {
+    let s = 1;
+    for (let e = el; e; e = e.parentElement) {
+      const t = getComputedStyle(e).transform;
+      if (t && t !== 'none') { const m = new DOMMatrixReadOnly(t); s *= Math.hypot(m.a, m.b); }
+    }
+    return s;
+  };
+  const shown = el => {
+    for (let e = el; e; e = e.parentElement) {
+      const cs = getComputedStyle(e);
+      if (cs.display === 'none' || cs.visibility === 'hidden' || parseFloat(cs.opacity) === 0)
+        return false;
+    }
+    return true;
+  };
+  const sizes = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode, text = node.textContent.trim(), el = node.parentElement;
+    if (!text || !el || el.closest('script, style')) continue;
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    if (![...range.getClientRects()].some(r => r.width > 0 && r.height > 0) || !shown(el)) continue;
+    const px = parseFloat(getComputedStyle(el).fontSize) * scaleOf(el);
+    sizes.push([Math.round(px * 100) / 100, text.slice(0, 24), el instanceof SVGElement]);
+  }
+  sizes.sort((a, b) => a[0] - b[0]);
+  return {smallest: sizes.slice(0, 5), svg: sizes.filter(s => s[2]).length, count: sizes.length};
+}"""
+# A window a browser's title bar (24 px) short of its screen keeps the canvas's scale.
+SHORT = [(1920, 1056), (3840, 1056)]
 
 
 @pytest.fixture(scope="module")
@@ -353,3 +391,21 @@ def test_kiosk_has_no_chrome_and_english_toggle(app: AppServer, chromium: Any) -
     shot(page, "wall_english")
     page.close()
     assert watch.errors == [] and watch.foreign == []
+
+
+@pytest.mark.parametrize("path", ["/kiosk", "/wall"])
+@pytest.mark.parametrize("size", SIZES + SHORT, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_smallest_text_as_drawn(
+    app: AppServer, chromium: Any, path: str, size: tuple[int, int]
+) -> None:
+    page, _ = _open(chromium, app.url + path, size)
+    page.wait_for_timeout(1000)  # the trend's first drawing
+    report = page.evaluate(TEXT_JS)
+    if size in SHORT:
+        shot(page, f"text{path.replace('/', '_')}_{size[0]}x{size[1]}")
+    page.close()
+    assert report["count"] > 50, report
+    smallest = report["smallest"][0]
+    assert smallest[0] >= 18, f"text drawn under 18 px at {size}: {report['smallest']}"
+    if size[0] / size[1] > 2.6:  # the 32:9 wall shows the traffic trend: plotly's SVG text
+        assert report["svg"] > 0, report
