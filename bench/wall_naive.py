@@ -29,7 +29,7 @@ from brain.standards import FIRE_RESPONSE_STANDARD_S, TYPHOON_SIGNALS, class_ran
 from brain.zones import intrusions
 from data_adapters.schema import TABLES
 from layouts.i18n import TZ
-from services.wall_panels import TREND_HOURS
+from services.traffic import TREND_HOURS
 
 __all__ = ["load", "naive_tick"]
 

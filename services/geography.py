@@ -1,30 +1,18 @@
-"""The city's divisions for the app: read once from `reference/` (the boundaries shipped with the
-project, WGS-84; see reference/PROVENANCE.md) and placed with `brain.districts`.
+"""The city's divisions for the app (`data_adapters.reference`), and rows placed in them with
+`brain.districts`.
 """
 
 from __future__ import annotations
 
-import csv
-import json
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from brain.districts import District, district_of, parse_districts
+from brain.districts import district_of
+from data_adapters.reference import districts
 
-__all__ = ["REFERENCE", "adcodes_of", "district_list", "districts", "in_district"]
-
-REFERENCE = Path(__file__).resolve().parent.parent / "reference"
-
-
-@cache
-def districts() -> tuple[District, ...]:
-    """The nine county-level divisions with their boundaries (read once per process)."""
-    geo = json.loads((REFERENCE / "geo" / "zhanjiang_districts.geojson").read_text("utf-8"))
-    with (REFERENCE / "zhanjiang_divisions.csv").open(encoding="utf-8") as fh:
-        return parse_districts(list(csv.DictReader(fh)), geo["features"])
+__all__ = ["adcodes_of", "district_list", "districts", "in_district"]
 
 
 @cache
