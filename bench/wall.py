@@ -66,6 +66,12 @@ class _Recorder:
         self.calls.append((fn, params))
         return self.inner.behind(fn, **params)
 
+    def late(self, fn: Any, /, **params: Any) -> Any:
+        found = self.inner.late(fn, **params)
+        if found is not None:
+            self.calls.append((fn, params))
+        return found
+
 
 to_json: Callable[[Any], str] = _to_json  # untyped in Dash
 

@@ -296,12 +296,22 @@ class DataService:
         q = self._question(query, params)
         if isinstance(q, Result) or not q.keyed:
             return self._through(q)
+        return self._late(q) or self._ask(q)
+
+    def late(self, query: Query, /, **params: Any) -> Result[Any] | None:
+        """`behind`'s answer when it has one without asking the query now (None: it would)."""
+        q = self._question(query, params)
+        if isinstance(q, Result):
+            return q
+        return self._late(q) if q.keyed else None
+
+    def _late(self, q: _Question) -> Result[Any] | None:
         found = self._cached(q)
         if found is not None:
             return found
         mine = self._last.get(q.last_key)
         if mine is None or _apart(mine.as_of, self._as_of(q.params)) > q.step:
-            return self._ask(q)
+            return None
         with _behind_lock:
             first = q.key not in _behind_keys
             _behind_keys.add(q.key)

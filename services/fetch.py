@@ -55,6 +55,8 @@ class DataLike(Protocol):
 
     def behind(self, fn: Callable[..., T], /, **params: Any) -> Result[T]: ...
 
+    def late(self, fn: Callable[..., T], /, **params: Any) -> Result[T] | None: ...
+
 
 @cache
 def _lanes() -> tuple[ThreadPoolExecutor, ...]:
@@ -83,13 +85,21 @@ def _lane(call: Call) -> ThreadPoolExecutor:
     return lanes[lane]
 
 
+BEHIND_S = 30  # answers kept at least this long may be one step late on the wall
+
+
 def fetch(data: DataLike, *calls: Call) -> list[Result[Any]]:
     """The results of independent adapter calls: those the cache has at once, the others run
     side by side (a refresh is mostly waiting on small queries, and the engine releases the GIL
-    while it works), each sent off as soon as it is known to be needed."""
+    while it works), each sent off as soon as it is known to be needed. A query whose answers
+    are kept `BEHIND_S` or longer (data that moves every few minutes) is not waited for when
+    this process has its answer of the step before: that one now, with its own `as_of`, and
+    this step's asked between refreshes (`DataService.late`)."""
     out: list[Result[Any] | Future[Result[Any]]] = []
     for fn, params in calls:
         found = data.peek(fn, **params)
+        if found is None and getattr(fn, "ttl_s", 0) >= BEHIND_S:
+            found = data.late(fn, **params)
         out.append(
             found if found is not None else _lane((fn, params)).submit(data.call, fn, **params)
         )

@@ -425,3 +425,20 @@ def test_a_forked_worker_runs_its_own_query_threads(lake_node: LakeNode, tmp_pat
     assert fetch(svc, (fn.q, {"now": NOW}))[0].ok  # the parent's query threads exist now
     # its query threads did not come with the fork
     assert _in_forked_worker(lambda: fetch(svc, (fn.q, {"now": NOW + timedelta(minutes=1)}))[0].ok)
+
+
+def test_late_answers_the_step_before_and_asks_this_one_between_refreshes(
+    lake_node: LakeNode, tmp_path: Path
+) -> None:
+    svc, fn = DataService(lake_node, make_cache(_settings(tmp_path))), Counter.of("river")
+    step = fn.q.ttl_s
+    start = floor_time(NOW, step, phase_of("river.counter", step))
+    assert svc.late(fn.q, now=start) is None and fn.calls == 0  # nothing yet: ask it now
+    first = svc.call(fn.q, now=start)
+    following = svc.late(fn.q, now=start + timedelta(seconds=step))  # the next step
+    assert following is not None and following.as_of == first.as_of  # the one before, as such
+    services.data.finish_background()
+    assert fn.calls == 2  # and this step's asked in the background
+    fresh = svc.late(fn.q, now=start + timedelta(seconds=step))
+    assert fresh is not None and fresh.as_of == start + timedelta(seconds=step)
+    assert svc.late(fn.q, now=start + timedelta(seconds=5 * step)) is None  # too old: ask now

@@ -150,6 +150,9 @@ class _Failing:
     def behind(self, fn: Any, /, **params: Any) -> Result[Any]:
         return self.call(fn, **params)
 
+    def late(self, fn: Any, /, **params: Any) -> Result[Any] | None:
+        return None
+
 
 @pytest.mark.parametrize("remember", [True, False])
 def test_a_dead_feed_goes_stale_alone(svc: DataService, remember: bool) -> None:
