@@ -71,7 +71,7 @@ def quarantine(
             "received_ts": pd.Series([pd.Timestamp(now)] * len(rejected)).astype(
                 "datetime64[us, UTC]"
             ),
-            "domain": pd.Series([t.domain.value] * len(rejected), dtype="string"),
+            "domain": pd.Series([str(t.domain)] * len(rejected), dtype="string"),
             "table_name": pd.Series([t.name] * len(rejected), dtype="string"),
             "source": pd.Series([source[:60]] * len(rejected), dtype="string"),
             "reason": rejected["reason"].astype("string").str.slice(0, 2000).reset_index(drop=True),

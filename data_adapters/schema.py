@@ -18,16 +18,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
-from typing import Any
+from typing import Any, Final, Literal
 
 import ibis.expr.datatypes as dt
 import pandera.pandas as pa
 
+from brain.domains import DOMAINS, Domain
 from brain.standards import TYPHOON_SIGNALS, WarningLevel, WaterClass
 from brain.traffic import CLASS_ORDER
 
 __all__ = [
     "DOMAINS",
+    "HEALTH",
     "PANDAS_DTYPES",
     "TABLES",
     "Column",
@@ -46,17 +48,9 @@ _LAT = (15.0, 26.0)
 _ADCODE = r"^4408\d{2}$"
 
 
-class Domain(StrEnum):
-    ECONOMY = "economy"
-    TRAFFIC = "traffic"
-    EMERGENCY = "emergency"
-    FIRE = "fire"
-    RIVER = "river"
-    RADAR = "radar"
-    HEALTH = "health"
-
-
-DOMAINS: tuple[Domain, ...] = tuple(d for d in Domain if d is not Domain.HEALTH)
+# The data node's own tables (the divisions it places rows in, the quarantine) belong to no
+# product domain (`brain.domains`, the one list of them): they are the node's health.
+HEALTH: Final = "health"
 
 
 class Kind(StrEnum):
@@ -90,7 +84,7 @@ class Table:
     """One table of the data node."""
 
     name: str
-    domain: Domain
+    domain: Domain | Literal["health"]
     doc: str
     columns: tuple[Column, ...]
     key: tuple[str, ...]
@@ -167,7 +161,7 @@ TABLES: tuple[Table, ...] = (
     # ── shared reference ──────────────────────────────────────────────────────────────
     Table(
         "districts",
-        Domain.HEALTH,
+        HEALTH,
         "The nine county-level divisions of Zhanjiang.",
         (
             _adcode(),
@@ -713,11 +707,11 @@ TABLES: tuple[Table, ...] = (
     # ── data health ───────────────────────────────────────────────────────────────────
     Table(
         "quarantine",
-        Domain.HEALTH,
+        HEALTH,
         "Rejected input, kept with its reason and raw payload.",
         (
             _t("received_ts", "when it arrived"),
-            _s("domain", "domain", isin=tuple(Domain)),
+            _s("domain", "domain", isin=(*DOMAINS, HEALTH)),
             _s("table_name", "target table", max_len=60),
             _s("source", "ingest path", max_len=60),
             _s("reason", "why it was rejected", max_len=2000),
@@ -742,7 +736,7 @@ def table(name: str) -> Table:
 
 
 def tables_of(domain: Domain | str) -> list[Table]:
-    return [t for t in TABLES if t.domain == Domain(domain)]
+    return [t for t in TABLES if t.domain == domain]
 
 
 _IBIS = {

@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from data_adapters.schema import TABLES, Domain, Kind, Table
+from data_adapters.schema import DOMAINS, HEALTH, TABLES, Kind, Table
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "data-contract.md"
 
@@ -93,10 +93,10 @@ def _table(t: Table) -> str:
 
 def render() -> str:
     out = [_HEAD]
-    for d in Domain:
-        tables = [t for t in TABLES if t.domain is d]
+    for d in (*DOMAINS, HEALTH):
+        tables = [t for t in TABLES if t.domain == d]
         if tables:
-            out.append(f"\n## {d.value}\n")
+            out.append(f"\n## {d}\n")
             out.extend("\n" + _table(t) for t in tables)
     return "".join(out)
 
