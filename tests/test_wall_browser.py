@@ -294,6 +294,8 @@ def _click_map(page: Any, info: dict[str, Any]) -> None:
 
 
 def _a_vessel(app: AppServer) -> tuple[int, str]:
+    """A named vessel on the wall: one with a position as of the city's newest AIS report (the
+    app's clock, which need not be this process's)."""
     from datetime import UTC, datetime
 
     from data_adapters import radar
@@ -301,7 +303,9 @@ def _a_vessel(app: AppServer) -> tuple[int, str]:
 
     node = LakeNode(app.data_dir)
     try:
-        ships = radar.vessel_positions(node.backend(), now=datetime.now(UTC))
+        newest = node.sql("SELECT epoch_us(max(ts)) AS us FROM ais_reports")["us"].iloc[0]
+        now = datetime.fromtimestamp(int(newest) / 1e6, UTC)
+        ships = radar.vessel_positions(node.backend(), now=now)
     finally:
         node.close()
     row = ships.dropna(subset=["name"]).iloc[0]
