@@ -256,7 +256,9 @@ def test_dead_feed_turns_stale_and_recovers(app: AppServer, chromium: Any) -> No
         assert "badge--ok" in _badge(page, "economy"), "one dead feed must not stain the others"
     finally:
         broken.unlink()
-    wait_for(lambda: "badge--ok" in _badge(page, "radar"), 30, "the badge to clear")
+    # the feed check runs once a minute (health.freshness, asked behind the refreshes): the
+    # badge clears at its next step at the latest
+    wait_for(lambda: "badge--ok" in _badge(page, "radar"), 75, "the badge to clear")
     page.close()
     print(f"stale badge after {took:.1f} s (refresh every {REFRESH_S} s)")
     assert watch.errors == [] and watch.foreign == []
