@@ -62,6 +62,7 @@ class Query:
     fn: Callable[..., Any] = field(repr=False)
     ttl_s: int
     fast: Callable[..., Any] | None = field(default=None, repr=False)
+    params: tuple[str, ...] = field(init=False)  # its parameter names, in declaration order
     times: tuple[str, ...] = field(init=False)
     defaults: Mapping[str, Any] = field(init=False, repr=False)
     required: frozenset[str] = field(init=False, repr=False)
@@ -76,6 +77,7 @@ class Query:
         times = tuple(p.name for p in params if _is_time(hints.get(p.name)))
         empty = inspect.Parameter.empty
         set_ = functools.partial(object.__setattr__, self)
+        set_("params", tuple(p.name for p in params))
         set_("times", times)
         set_("expression", hints.get("return") is ir.Table)
         set_("defaults", {p.name: p.default for p in params if p.default is not empty})
@@ -88,11 +90,6 @@ class Query:
     def key(self) -> str:
         """`domain.name`: how people, logs and the registry name the query."""
         return f"{self.domain}.{self.name}"
-
-    @property
-    def params(self) -> tuple[str, ...]:
-        """The query's parameter names, in declaration order."""
-        return tuple(list(inspect.signature(self.fn).parameters)[1:])
 
     def bind(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """Every parameter's value (defaults filled in), times in UTC; a clear TypeError for an
@@ -123,14 +120,12 @@ class Query:
         path or a template (nor for the queries a query made in Python asks)."""
         token = _PLAIN_HERE.set(True)
         try:
+            _refresh(con)
             return self._plain(con, self.bind(params))
         finally:
             _PLAIN_HERE.reset(token)
 
     def _plain(self, con: Any, bound: dict[str, Any]) -> Any:
-        resident = getattr(con, "brain_resident", None)
-        if resident is not None:
-            resident.refresh()  # rows the lake gained since count from this query on
         out = self.fn(con, **bound)
         return execute(out) if isinstance(out, ir.Table) else out
 
@@ -138,19 +133,25 @@ class Query:
         """The answer on `con`: from the fast path when there is one and it can answer here,
         else from the query's compiled template (`data_adapters.compiled`), else plain."""
         bound = self.bind(params)
+        _refresh(con)
         if _plain_only or _PLAIN_HERE.get():
             return self._plain(con, bound)
         if self.fast is not None:
             found = self.fast(con, **bound)
             if found is not None:
                 return found
-        resident = getattr(con, "brain_resident", None)
-        if resident is not None:
-            resident.refresh()  # rows the lake gained since count from this query on
         t = compiled.template(self, con, bound)
         if t is None:
             return self._plain(con, bound)
         return compiled.run(t, con, bound)
+
+
+def _refresh(con: Any) -> None:
+    """Bring the resident copy `con` reads in step with the lake, once per call: rows the lake
+    gained since count from this query on."""
+    resident = getattr(con, "brain_resident", None)
+    if resident is not None:
+        resident.refresh()
 
 
 def query(
