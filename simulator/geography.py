@@ -1,14 +1,11 @@
 """Real geography of Zhanjiang for the simulated city: districts, land and sea.
 
-Boundaries come from `reference/geo/` (WGS-84; see reference/PROVENANCE.md).
+Boundaries come from `data_adapters.reference` (WGS-84; see reference/PROVENANCE.md).
 """
 
 from __future__ import annotations
 
-import csv
-import json
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 import shapely
@@ -16,18 +13,9 @@ from shapely.geometry.base import BaseGeometry
 
 from brain import districts as _districts
 from brain.districts import District
+from data_adapters.reference import districts
 
 __all__ = ["District", "district_of", "districts", "is_land", "land", "sample_in_district"]
-
-REFERENCE = Path(__file__).resolve().parent.parent / "reference"
-
-
-@cache
-def districts() -> tuple[District, ...]:
-    """The nine county-level divisions with their boundaries."""
-    geo = json.loads((REFERENCE / "geo" / "zhanjiang_districts.geojson").read_text("utf-8"))
-    with (REFERENCE / "zhanjiang_divisions.csv").open(encoding="utf-8") as fh:
-        return _districts.parse_districts(list(csv.DictReader(fh)), geo["features"])
 
 
 @cache
