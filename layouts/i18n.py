@@ -1,6 +1,7 @@
 """Message catalogs: Simplified Chinese by default, English on request.
 
-Every piece of UI text lives in `locales/<lang>.json` (flat keys such as `wall.title`); layouts ask
+Every piece of UI text lives in `locales/<lang>.json` and, one file per page, in
+`locales/<lang>/<page>.json` (flat keys such as `wall.title`, `economy.title`); layouts ask
 for it with `t(key, lang, **fields)`. A missing key falls back to Chinese, then to the key itself,
 so a gap in a catalog shows up on screen instead of crashing a callback (a test keeps the two
 catalogs in step).
@@ -39,13 +40,14 @@ DEFAULT_LANG: Final = "zh"
 
 @cache
 def catalog(lang: str) -> Mapping[str, str]:
-    """The message catalog of `lang` (read once per process): `locales/<lang>.json` and the map's
-    `map.…` messages."""
+    """The message catalog of `lang` (read once per process): `locales/<lang>.json`, the pages'
+    `locales/<lang>/*.json` and the map's `map.…` messages."""
     from layouts.map_i18n import MESSAGES  # the situational map's own catalog
 
     code = lang_of(lang)
     data: dict[str, str] = {k: pair[LANGS.index(code)] for k, pair in MESSAGES.items()}
-    data.update(json.loads((LOCALES / f"{code}.json").read_text(encoding="utf-8")))
+    for path in (LOCALES / f"{code}.json", *sorted((LOCALES / code).glob("*.json"))):
+        data.update(json.loads(path.read_text(encoding="utf-8")))
     return data
 
 

@@ -37,6 +37,14 @@ def test_both_catalogs_have_the_same_keys() -> None:
     assert set(catalog("zh")) == set(catalog("en"))  # with the map's own messages merged in
 
 
+def test_every_page_catalog_exists_in_both_languages_with_the_same_keys() -> None:
+    pages = {lang: {p.name for p in (LOCALES / lang).glob("*.json")} for lang in LANGS}
+    assert pages["zh"] == pages["en"]
+    for name in pages["zh"]:
+        keys = [set(json.loads((LOCALES / lang / name).read_text("utf-8"))) for lang in LANGS]
+        assert keys[0] == keys[1], name
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_every_message_formats(lang: str) -> None:
     names = {n for text in catalog("zh").values() for n in _fields(text)}
