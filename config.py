@@ -36,6 +36,28 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "",
         "Flask secret_key that signs session cookies (random per process when empty)",
     ),
+    "BRAIN_STORE_URL": (
+        "",
+        "SQL store of accounts, display tokens, audit log and alerts: empty for SQLite at "
+        "BRAIN_DATA_DIR/store.db, or postgresql://user@host:port/db",
+    ),
+    "BRAIN_ENV": ("development", "development or production (production requires a secret key)"),
+    "BRAIN_SECURE_COOKIES": (
+        "",
+        "1: session cookies only over HTTPS (Secure); empty: on in production, off otherwise",
+    ),
+    "BRAIN_LOGIN_MAX_FAILURES": (
+        "5",
+        "failed sign-ins per account or per address within 15 minutes before sign-in is refused",
+    ),
+    "BRAIN_OIDC_ISSUER": ("", "OIDC issuer URL of the identity service (empty: OIDC off)"),
+    "BRAIN_OIDC_CLIENT_ID": ("", "OIDC client id of this app"),
+    "BRAIN_OIDC_CLIENT_SECRET": ("", "OIDC client secret of this app"),
+    "BRAIN_OIDC_ROLE_CLAIM": ("roles", "ID token claim holding the user's roles"),
+    "BRAIN_OIDC_ROLE_MAP": (
+        "",
+        "claim value → role, e.g. 'zj-leaders=leader,zj-duty=duty' (unmapped values: no access)",
+    ),
     "BRAIN_HOST": ("127.0.0.1", "address the development server listens on"),
     "BRAIN_PORT": ("8050", "port the development server listens on"),
     "BRAIN_SIM_INTERVAL": ("5", "seconds between two ticks of the live feed"),
@@ -53,6 +75,15 @@ class Settings:
     data_schema: str = ""
     cache_url: str = ""
     secret_key: str = field(default="", repr=False)
+    store_url: str = field(default="", repr=False)  # may hold a password
+    env: str = "development"
+    secure_cookies: bool = False
+    login_max_failures: int = 5
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = field(default="", repr=False)
+    oidc_role_claim: str = "roles"
+    oidc_role_map: str = ""
     host: str = "127.0.0.1"
     port: int = 8050
     sim_interval_s: float = 5.0
@@ -65,6 +96,15 @@ class Settings:
     def embedded(self) -> bool:
         """True when the data node is the embedded DuckDB node."""
         return not self.data_url
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def store_database_url(self) -> str:
+        """SQLAlchemy URL of the SQL store: `store_url`, else SQLite at data_dir/store.db."""
+        return self.store_url or f"sqlite:///{self.data_dir / 'store.db'}"
 
     @property
     def lake_dir(self) -> Path:
@@ -82,6 +122,13 @@ def _get(env: Mapping[str, str], name: str) -> str:
     return env.get(name, SETTINGS[name][0])
 
 
+def _secure_cookies(env: Mapping[str, str]) -> bool:
+    value = _get(env, "BRAIN_SECURE_COOKIES").strip().lower()
+    if not value:
+        return _get(env, "BRAIN_ENV") == "production"
+    return value not in ("0", "false", "no")
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Settings from `env` (the process environment by default)."""
     env = os.environ if env is None else env
@@ -94,6 +141,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         data_schema=_get(env, "BRAIN_DATA_SCHEMA"),
         cache_url=_get(env, "BRAIN_CACHE_URL"),
         secret_key=_get(env, "BRAIN_SECRET_KEY"),
+        store_url=_get(env, "BRAIN_STORE_URL"),
+        env=_get(env, "BRAIN_ENV"),
+        secure_cookies=_secure_cookies(env),
+        login_max_failures=int(_get(env, "BRAIN_LOGIN_MAX_FAILURES")),
+        oidc_issuer=_get(env, "BRAIN_OIDC_ISSUER"),
+        oidc_client_id=_get(env, "BRAIN_OIDC_CLIENT_ID"),
+        oidc_client_secret=_get(env, "BRAIN_OIDC_CLIENT_SECRET"),
+        oidc_role_claim=_get(env, "BRAIN_OIDC_ROLE_CLAIM"),
+        oidc_role_map=_get(env, "BRAIN_OIDC_ROLE_MAP"),
         host=_get(env, "BRAIN_HOST"),
         port=int(_get(env, "BRAIN_PORT")),
         sim_interval_s=float(_get(env, "BRAIN_SIM_INTERVAL")),
