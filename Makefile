@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 SYSTEM_PACKAGES := chromium chromium-driver fonts-wqy-microhei
 
-.PHONY: run seed serve simulate test test-ahead check lint format types pytest system-deps bench clean
+.PHONY: run seed serve serve-prod simulate test test-ahead check lint format types pytest system-deps bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,13 @@ seed: $(VENV)/.run-deps
 
 serve: $(VENV)/.run-deps
 	$(PY) -m brain serve
+
+## serve-prod: gunicorn with several workers on app:server; the data node, alert store and cache
+## are the servers named by BRAIN_DATA_URL, BRAIN_STORE_URL and BRAIN_CACHE_URL (see .env.example;
+## a file .env beside this Makefile is read when present)
+serve-prod: $(VENV)/.run-deps
+	@set -a; [ ! -f .env ] || . ./.env; set +a; \
+	  BRAIN_ENV=$${BRAIN_ENV:-production} $(BIN)/gunicorn -c gunicorn.conf.py app:server
 
 simulate: $(VENV)/.run-deps
 	$(PY) -m brain simulate
