@@ -25,6 +25,7 @@ from config import Settings, load_settings
 from layouts import wall
 from layouts.i18n import t
 from layouts.theme import register_template
+from services.ops import register_ops
 from services.quiet import collect_between_refreshes
 
 __all__ = ["create_app", "server"]
@@ -147,6 +148,7 @@ def create_app(
     _register_pages(app, settings)
     app.layout = dash.html.Div(dash.page_container, className="app")
     register_all(app)
+    register_ops(app)
     _security_headers(app)
     _settle_memory()
     return app

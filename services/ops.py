@@ -189,7 +189,7 @@ def _registry(app: Flask) -> CollectorRegistry:
             registry.register(_Default())
         registry.register(_LiveCollector(app))
         app.extensions["brain.metrics"] = registry
-    return registry  # type: ignore[no-any-return]
+    return registry
 
 
 class _Default(Collector):
