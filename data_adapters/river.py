@@ -25,6 +25,8 @@ __all__ = [
     "patrol_coverage",
     "problem_summary",
     "problems",
+    "reach_patrols",
+    "reach_patrols_list",
     "reaches",
     "station_history",
     "stations",
@@ -288,3 +290,37 @@ def patrol_coverage(
     j = r.left_join(per, r.reach_id == per.reach_id)
     j = j.select("adcode", patrols=j._n.fill_null(0), distance_km=j._km.fill_null(0.0))
     return by_district(con, j, _coverage, adcode is None).order_by("adcode")
+
+
+@query("river", ttl_s=60)
+def reach_patrols(
+    con: Any, *, start: datetime, end: datetime, adcode: str | None = None
+) -> ir.Table:
+    """Every reach with its patrols starting in `[start, end)`: `patrols` (0 when none),
+    `distance_km` and the newest patrol's start `last_ts` (null when none)."""
+    p = window(con.table("river_patrols"), "ts", start, end)
+    per = p.group_by("reach_id").aggregate(_n=_.count(), _km=_.distance_km.sum(), _last=_.ts.max())
+    r = _reaches(con, adcode)
+    j = r.left_join(per, r.reach_id == per.reach_id)
+    return j.select(
+        "reach_id",
+        "river_name",
+        "reach_name",
+        "adcode",
+        "chief_name",
+        "chief_level",
+        "length_km",
+        patrols=j._n.fill_null(0),
+        distance_km=j._km.fill_null(0.0),
+        last_ts=j._last,
+    ).order_by("reach_id")
+
+
+@query("river", ttl_s=60)
+def reach_patrols_list(con: Any, *, reach_id: str, start: datetime, end: datetime) -> ir.Table:
+    """The patrols of one reach starting in `[start, end)`, newest first."""
+    p = window(con.table("river_patrols"), "ts", start, end)
+    p = p.filter(p.reach_id == reach_id)
+    return p.select("patrol_id", "reach_id", "chief_name", "ts", "end_ts", "distance_km").order_by(
+        [ibis.desc("ts"), "patrol_id"]
+    )

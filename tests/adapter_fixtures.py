@@ -777,6 +777,7 @@ SAMPLE_PARAMS: dict[str, Any] = {
     "period": "2024-06-01",
     "segment_id": "S1",
     "station_id": "WS1",
+    "reach_id": "RR1",
     "mmsi": 412000001,
     "lon": 110.36,
     "lat": 21.27,

@@ -1,0 +1,136 @@
+"""River page: class bands, the chain of river chiefs, class counts (hand-worked cases), and the
+page's adapter queries on DuckDB and PostgreSQL."""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+from typing import Any
+
+import pandas as pd
+import pytest
+from adapter_fixtures import NOW
+
+from brain.river_page import Band, Chief, chief_chain, class_bands, class_counts
+from data_adapters import river
+
+D = timedelta(days=1)
+
+
+def test_class_bands_of_a_ceiling_parameter() -> None:
+    assert class_bands("NH3N") == [
+        Band("I", 0.0, 0.15),
+        Band("II", 0.15, 0.5),
+        Band("III", 0.5, 1.0),
+        Band("IV", 1.0, 1.5),
+        Band("V", 1.5, 2.0),
+        Band("劣V", 2.0, math.inf),
+    ]
+    assert class_bands("TP", top=1.0)[-1] == Band("劣V", 0.4, 1.0)
+    # a top below the V limit leaves 劣V without a band
+    assert [b.water_class for b in class_bands("TP", top=0.3)] == ["I", "II", "III", "IV", "V"]
+
+
+def test_class_bands_skip_a_shared_limit() -> None:
+    # COD: I and II share 15 mg/L, so class II has no band of its own
+    assert [(b.water_class, b.lo, b.hi) for b in class_bands("COD", top=60)] == [
+        ("I", 0.0, 15.0),
+        ("III", 15.0, 20.0),
+        ("IV", 20.0, 30.0),
+        ("V", 30.0, 40.0),
+        ("劣V", 40.0, 60.0),
+    ]
+
+
+def test_class_bands_of_dissolved_oxygen_run_downwards() -> None:
+    assert class_bands("DO", top=12) == [
+        Band("I", 7.5, 12.0),
+        Band("II", 6.0, 7.5),
+        Band("III", 5.0, 6.0),
+        Band("IV", 3.0, 5.0),
+        Band("V", 2.0, 3.0),
+        Band("劣V", 0.0, 2.0),
+    ]
+    assert class_bands("DO")[0] == Band("I", 7.5, math.inf)
+
+
+def test_class_bands_reject_an_unknown_parameter() -> None:
+    with pytest.raises(ValueError, match="unknown water-quality parameter 'pH'"):
+        class_bands("pH")
+
+
+def _reach(rid: str, river_name: str, adcode: str, level: str, chief: str) -> dict[str, Any]:
+    return dict(
+        reach_id=rid,
+        river_name=river_name,
+        reach_name=f"{river_name}{rid}",
+        adcode=adcode,
+        chief_name=chief,
+        chief_level=level,
+    )
+
+
+def test_chief_chain_from_the_city_down() -> None:
+    rows = [
+        _reach("R1", "鉴江", "440881", "市", "甲"),
+        _reach("R2", "鉴江", "440881", "县", "乙"),
+        _reach("R3", "鉴江", "440881", "镇", "丙"),
+        _reach("R4", "鉴江", "440882", "县", "丁"),
+        _reach("R5", "南柳河", "440802", "县", "戊"),
+        _reach("R6", "南柳河", "440802", "村", "己"),
+        _reach("R7", "南柳河", "440803", "村", "庚"),  # no county reach in its district
+    ]
+    chains = chief_chain(rows)
+    names = {rid: [(c.level, c.name) for c in chain] for rid, chain in chains.items()}
+    assert names == {
+        "R1": [("市", "甲")],
+        "R2": [("市", "甲"), ("县", "乙")],
+        "R3": [("市", "甲"), ("县", "乙"), ("镇", "丙")],
+        "R4": [("市", "甲"), ("县", "丁")],
+        "R5": [("县", "戊")],
+        "R6": [("县", "戊"), ("村", "己")],
+        "R7": [("村", "庚")],
+    }
+    assert chains["R3"][1] == Chief("县", "乙", "R2", "鉴江R2")
+
+
+def test_chief_chain_rejects_an_unknown_level() -> None:
+    with pytest.raises(ValueError, match="R1: chief level '省'"):
+        chief_chain([_reach("R1", "鉴江", "440881", "省", "甲")])
+
+
+def test_class_counts() -> None:
+    assert class_counts(["II", "III", None, "III", "劣V"]) == {
+        "I": 0,
+        "II": 1,
+        "III": 2,
+        "IV": 0,
+        "V": 0,
+        "劣V": 1,
+    }
+    with pytest.raises(ValueError, match="'VI' is not"):
+        class_counts(["VI"])
+
+
+def test_reach_patrols(con: Any) -> None:
+    p = river.reach_patrols(con, start=NOW - 7 * D, end=NOW).set_index("reach_id")
+    assert list(p.index) == ["RR1", "RR2", "RR3"]  # every reach, patrolled or not
+    assert (p.loc["RR1", "patrols"], p.loc["RR1", "distance_km"]) == (2, pytest.approx(7.0))
+    assert p.loc["RR1", "last_ts"] == pd.Timestamp(NOW - D)
+    assert (p.loc["RR2", "patrols"], p.loc["RR2", "distance_km"]) == (0, 0.0)  # 8 days ago
+    assert pd.isna(p.loc["RR2", "last_ts"])
+    assert p.loc["RR1", "chief_level"] == "县"
+    wide = river.reach_patrols(con, start=NOW - 9 * D, end=NOW, adcode="440802")
+    assert list(wide["reach_id"]) == ["RR2"] and int(wide["patrols"].iloc[0]) == 1
+    # the same figures as the district coverage
+    cov = river.patrol_coverage(con, start=NOW - 7 * D, end=NOW).set_index("adcode")
+    assert int(cov.loc["440800", "patrolled"]) == int((p["patrols"] > 0).sum())
+
+
+def test_reach_patrols_list(con: Any) -> None:
+    p = river.reach_patrols_list(con, reach_id="RR1", start=NOW - 7 * D, end=NOW)
+    assert list(p["patrol_id"]) == ["PA2", "PA1"]  # newest first
+    assert list(p["distance_km"]) == [4.0, 3.0]
+    since = NOW - D + timedelta(seconds=1)
+    assert river.reach_patrols_list(con, reach_id="RR1", start=since, end=NOW).empty
+    assert river.reach_patrols_list(con, reach_id="RR9", start=NOW - 7 * D, end=NOW).empty
