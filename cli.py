@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from config import Settings, load_settings
 from data_adapters.node import open_node
@@ -142,10 +143,106 @@ def _feed_ais(args: argparse.Namespace) -> int:
     return 0
 
 
+def _accounts(args: argparse.Namespace) -> Any:
+    from security.accounts import open_accounts
+
+    settings = _settings(args)
+    return open_accounts(settings.store_database_url, max_failures=settings.login_max_failures)
+
+
+def _users(args: argparse.Namespace) -> int:
+    accounts = _accounts(args)
+    try:
+        if args.action == "list":
+            print(f"{'name':<24} {'role':<8} {'source':<6} {'state':<9} created (UTC)")
+            for u in accounts.store.users():
+                state = "disabled" if u.disabled else ("new" if u.must_change else "active")
+                print(
+                    f"{u.name:<24} {u.role:<8} {u.source:<6} {state:<9} "
+                    f"{u.created_at:%Y-%m-%d %H:%M}"
+                )
+            return 0
+        if not args.name:
+            raise ValueError(f"users {args.action} needs --name")
+        if args.action == "create":
+            if args.password_stdin:
+                password, must_change = sys.stdin.readline().rstrip("\n"), False
+            else:
+                from security.accounts import new_password
+
+                password, must_change = new_password(), True
+            accounts.create_user(
+                args.name,
+                args.role,
+                password,
+                now=_now(),
+                actor="cli",
+                must_change=must_change,
+                display_name=args.display_name or "",
+            )
+            if must_change:
+                print(f"one-time password of {args.name}: {password} (to change at first sign-in)")
+            print(f"created {args.name} ({args.role})")
+        elif args.action == "set-role":
+            accounts.set_role(args.name, args.role, now=_now(), actor="cli")
+            print(f"{args.name} is now {args.role}")
+        else:
+            accounts.set_disabled(args.name, args.action == "disable", now=_now(), actor="cli")
+            print(f"{args.name} {args.action}d")
+    except (ValueError, LookupError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    finally:
+        accounts.store.close()
+    return 0
+
+
+def _display_token(args: argparse.Namespace) -> int:
+    accounts = _accounts(args)
+    try:
+        if args.action == "list":
+            print(f"{'name':<24} {'state':<8} created (UTC)")
+            for t in accounts.store.tokens():
+                state = "active" if t.active else "revoked"
+                print(f"{t.name:<24} {state:<8} {t.created_at:%Y-%m-%d %H:%M}")
+            return 0
+        if not args.name:
+            raise ValueError(f"display-token {args.action} needs --name")
+        if args.action == "create":
+            print(accounts.create_token(args.name, now=_now(), actor="cli"))
+        else:
+            accounts.revoke_token(args.name, now=_now(), actor="cli")
+            print(f"revoked {args.name}")
+    except (ValueError, LookupError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    finally:
+        accounts.store.close()
+    return 0
+
+
+def _first_admin(settings: Settings) -> None:
+    """On a store without any account: an admin with a one-time password, printed once."""
+    from security.accounts import open_accounts
+
+    accounts = open_accounts(settings.store_database_url)
+    try:
+        password = accounts.bootstrap_admin(now=_now())
+    finally:
+        accounts.store.close()
+    if password is not None:
+        print(
+            f"first start: created the account 'admin' with the one-time password {password} "
+            "(change it at the first sign-in)",
+            flush=True,
+        )
+
+
 def _serve(args: argparse.Namespace) -> int:
     from app import create_app
 
     settings = _settings(args)
+    _first_admin(settings)
     host = args.host or settings.host
     port = args.port or settings.port
     feed = None
@@ -202,6 +299,25 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--data-dir")
     s.add_argument("--data-url")
     s.set_defaults(run=_feed_ais)
+
+    s = sub.add_parser("users", help="accounts: create, list, disable, enable, set-role")
+    s.add_argument("action", choices=["create", "list", "disable", "enable", "set-role"])
+    s.add_argument("--name")
+    s.add_argument("--role", choices=["leader", "duty", "analyst", "admin"], default="leader")
+    s.add_argument("--display-name")
+    s.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from stdin (else a one-time password is printed)",
+    )
+    s.add_argument("--data-dir")
+    s.set_defaults(run=_users)
+
+    s = sub.add_parser("display-token", help="wall display tokens: create, list, revoke")
+    s.add_argument("action", choices=["create", "list", "revoke"])
+    s.add_argument("--name")
+    s.add_argument("--data-dir")
+    s.set_defaults(run=_display_token)
 
     s = sub.add_parser("check-data", help="rows, freshness and quarantine per domain")
     s.add_argument("--json", action="store_true")
