@@ -21,12 +21,15 @@ from data_adapters.query import latest_per_key, upto, utc, window
 
 __all__ = [
     "alarms",
+    "device_false_alarms",
+    "false_alarm_rates",
     "fault_rates",
     "incidents",
     "live_alarms",
     "response_summary",
     "response_times",
     "stations",
+    "unit_events",
     "units",
 ]
 
@@ -204,3 +207,94 @@ def incidents(
         "unit_id",
         "status",
     ).order_by([ibis.desc("call_ts"), "incident_id"])
+
+
+def _verdicts(e: ir.Table, keys: list[str]) -> ir.Table:
+    """Alarm rows per `keys`: all of them, false, real, verified, and the false share of the
+    verified ones (an unverified alarm is not known to be false yet)."""
+    a = e.filter(e.kind == "alarm")
+    per = a.group_by(keys).aggregate(
+        alarms=_.count(),
+        false_alarms=a.count(where=~a.confirmed),
+        real_fires=a.count(where=a.confirmed),
+        verified=a.confirmed.count(),
+    )
+    return per.mutate(
+        false_rate=per.false_alarms.cast("float64") / per.verified.nullif(0).cast("float64")
+    )
+
+
+@query("fire", ttl_s=_MONTH_S)
+def false_alarm_rates(
+    con: Any, *, start: datetime, end: datetime, adcode: str | None = None
+) -> ir.Table:
+    """Per unit with an alarm in `[start, end)`, most false alarms first: `alarms, false_alarms,
+    real_fires, verified, false_rate` (false / verified, 0-1; null when none verified)."""
+    e = _events(con, adcode, window(con.table("fire_device_events"), "ts", start, end))
+    per = _verdicts(e, ["unit_id"]).rename(_uid="unit_id")
+    u = _units(con, adcode)
+    j = u.inner_join(per, u.unit_id == per._uid)
+    return j.select(
+        "unit_id",
+        "name",
+        "category",
+        "adcode",
+        "devices",
+        "alarms",
+        "false_alarms",
+        "real_fires",
+        "verified",
+        "false_rate",
+    ).order_by([ibis.desc("false_alarms"), ibis.desc("alarms"), "unit_id"])
+
+
+@query("fire", ttl_s=_MONTH_S)
+def device_false_alarms(
+    con: Any,
+    *,
+    start: datetime,
+    end: datetime,
+    adcode: str | None = None,
+    unit_id: str | None = None,
+    n: int = 200,
+) -> ir.Table:
+    """The `n` devices with the most false alarms in `[start, end)` (of one unit when
+    `unit_id`): `device_id, unit_id, unit_name, category, adcode` and the counts of
+    `false_alarm_rates`."""
+    e = _events(con, adcode, window(con.table("fire_device_events"), "ts", start, end))
+    if unit_id is not None:
+        e = e.filter(e.unit_id == unit_id)
+    per = _verdicts(e, ["device_id", "unit_id"]).rename(_uid="unit_id")
+    u = _units(con, adcode).rename(unit_name="name")
+    j = per.inner_join(u, per._uid == u.unit_id)
+    return (
+        j.select(
+            "device_id",
+            "unit_id",
+            "unit_name",
+            "category",
+            "adcode",
+            "alarms",
+            "false_alarms",
+            "real_fires",
+            "verified",
+            "false_rate",
+        )
+        .order_by([ibis.desc("false_alarms"), ibis.desc("alarms"), "device_id"])
+        .limit(n)
+    )
+
+
+@query("fire", ttl_s=_CASES_S)
+def unit_events(
+    con: Any, *, unit_id: str, start: datetime, end: datetime, n: int = 200
+) -> ir.Table:
+    """The newest `n` device events of one key unit in `[start, end)`:
+    `ts, device_id, kind, confirmed`."""
+    e = window(con.table("fire_device_events"), "ts", start, end)
+    e = e.filter(e.unit_id == unit_id)
+    return (
+        e.select("ts", "device_id", "kind", "confirmed")
+        .order_by([ibis.desc("ts"), "device_id", "kind"])
+        .limit(n)
+    )

@@ -778,6 +778,7 @@ SAMPLE_PARAMS: dict[str, Any] = {
     "segment_id": "S1",
     "station_id": "WS1",
     "reach_id": "RR1",
+    "unit_id": "U2",
     "mmsi": 412000001,
     "lon": 110.36,
     "lat": 21.27,

@@ -87,3 +87,42 @@ def test_incidents(con: Any) -> None:
 
 def test_surface(lake_node: Any) -> None:
     check_surface(fire, lake_node.backend())
+
+
+def test_false_alarm_rates_by_unit(con: Any) -> None:
+    # U1: D1, D2 and D8 unverified (D7 is after NOW); U2: D3 raised then found false, D6 real
+    f = fire.false_alarm_rates(con, start=NOW - DAY, end=NOW)
+    assert list(f["unit_id"]) == ["U2", "U1"]
+    u2, u1 = f.iloc[0], f.iloc[1]
+    assert (u2["alarms"], u2["false_alarms"], u2["real_fires"], u2["verified"]) == (3, 1, 1, 2)
+    assert u2["false_rate"] == pytest.approx(0.5)
+    assert (u1["alarms"], u1["false_alarms"], u1["verified"]) == (3, 0, 0)
+    assert pd.isna(u1["false_rate"])  # nothing verified: not known
+    one = fire.false_alarm_rates(con, start=NOW - DAY, end=NOW, adcode="440802")
+    assert list(one["unit_id"]) == ["U1"]
+    assert fire.false_alarm_rates(con, start=NOW + DAY, end=NOW + 2 * DAY).empty
+
+
+def test_device_false_alarms(con: Any) -> None:
+    d = fire.device_false_alarms(con, start=NOW - DAY, end=NOW)
+    assert list(d["device_id"]) == ["D3", "D1", "D2", "D6", "D8"]  # then by alarms, id
+    d3 = d.iloc[0]
+    assert (d3["unit_name"], d3["alarms"], d3["false_alarms"], d3["verified"]) == (
+        "万达广场",
+        2,
+        1,
+        1,
+    )
+    assert d3["false_rate"] == pytest.approx(1.0)
+    assert d.iloc[3]["false_rate"] == pytest.approx(0.0)  # D6: one real fire
+    u1 = fire.device_false_alarms(con, start=NOW - DAY, end=NOW, unit_id="U1", n=2)
+    assert list(u1["device_id"]) == ["D1", "D2"]
+
+
+def test_unit_events(con: Any) -> None:
+    e = fire.unit_events(con, unit_id="U2", start=NOW - DAY, end=NOW)
+    assert list(e["device_id"]) == ["D6", "D3", "D3", "D4", "D4", "D4"]
+    assert list(e["kind"])[:3] == ["alarm", "alarm", "alarm"]
+    assert fire.unit_events(con, unit_id="U2", start=NOW - DAY, end=NOW, n=1)["ts"].iloc[0] == (
+        NOW - timedelta(minutes=5)
+    )
