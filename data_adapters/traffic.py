@@ -32,6 +32,7 @@ __all__ = [
     "district_tpi",
     "incidents",
     "segment_history",
+    "segment_series",
     "segment_state",
     "segments",
     "tpi_profile",
@@ -333,3 +334,50 @@ def segment_history(con: Any, *, segment_id: str, start: datetime, end: datetime
         tpi=tpi,
         level=level_of(tpi),
     ).order_by("ts")
+
+
+@query("traffic", ttl_s=60)
+def _segment_buckets(
+    con: Any,
+    *,
+    segment_ids: tuple[str, ...],
+    start: datetime,
+    end: datetime,
+    bucket_minutes: int = 15,
+) -> ir.Table:
+    """`segment_series` with each bucket's start as epoch seconds (portable across engines)."""
+    r = window(con.table("traffic_readings"), "ts", start, end)
+    r = r.filter(r.segment_id.isin([str(s) for s in segment_ids]))
+    seg = con.table("traffic_segments").select(_sid=_.segment_id, free=_.free_speed_kmh)
+    j = r.inner_join(seg, r.segment_id == seg._sid)
+    size = int(bucket_minutes) * 60
+    j = j.mutate(
+        _bucket=(j.ts.epoch_seconds() / size).floor() * size, _tpi=tpi_of(j.free, j.speed_kmh)
+    )
+    agg = j.group_by(["segment_id", "_bucket"]).aggregate(
+        speed_kmh=j.speed_kmh.mean(),
+        tpi=j._tpi.mean(),
+        volume=j.volume.mean(),
+        readings=j.count(),
+    )
+    return agg.order_by(["segment_id", "_bucket"])
+
+
+@query("traffic", ttl_s=60)
+def segment_series(
+    con: Any,
+    *,
+    segment_ids: tuple[str, ...],
+    start: datetime,
+    end: datetime,
+    bucket_minutes: int = 15,
+) -> pd.DataFrame:
+    """Mean speed, TPI and volume of each of `segment_ids` per time bucket of `[start, end)`;
+    `ts` is the bucket start (UTC); buckets with no reading are absent."""
+    frame: pd.DataFrame = _segment_buckets(
+        con, segment_ids=segment_ids, start=start, end=end, bucket_minutes=bucket_minutes
+    )
+    ts = pd.to_datetime(frame.pop("_bucket").astype("int64"), unit="s", utc=True)
+    frame.insert(1, "ts", ts)
+    frame["readings"] = frame["readings"].astype("int64")
+    return frame

@@ -776,6 +776,7 @@ SAMPLE_PARAMS: dict[str, Any] = {
     "indicator": "retail",
     "period": "2024-06-01",
     "segment_id": "S1",
+    "segment_ids": ("S1", "S6"),
     "station_id": "WS1",
     "reach_id": "RR1",
     "unit_id": "U2",

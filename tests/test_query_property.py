@@ -51,6 +51,9 @@ _VALUES: dict[str, st.SearchStrategy[Any]] = {
     "period": st.sampled_from(["2024-05-01", "2024-06-01", "2023-06-01"]),
     "by": st.sampled_from(RANK_BY),
     "segment_id": st.sampled_from(["S1", "S2", "S3", "S9"]),
+    "segment_ids": st.sets(st.sampled_from(["S1", "S2", "S3", "S6", "S9"]), min_size=1).map(
+        lambda s: tuple(sorted(s))
+    ),
     "station_id": st.sampled_from(["WS1", "WS2", "WS3"]),
     "unit_id": st.sampled_from(["U1", "U2", "U9"]),
     "reach_id": st.sampled_from(["RR1", "RR2", "RR3", "RR9"]),
@@ -158,6 +161,7 @@ def _sample(q: Query) -> dict[str, Any]:
                 "indicator": "retail",
                 "period": "2024-06-01",
                 "segment_id": "S1",
+                "segment_ids": ("S1", "S6"),
                 "station_id": "WS1",
                 "unit_id": "U2",
                 "reach_id": "RR1",
