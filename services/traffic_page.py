@@ -28,7 +28,7 @@ from brain.traffic_profile import (
 )
 from data_adapters import traffic
 from data_adapters.result import Result
-from services.fetch import DataLike, fetch, frame_of
+from services.fetch import Call, DataLike, fetch, frame_of
 
 __all__ = [
     "WORST_ROADS",
@@ -95,7 +95,7 @@ def overview(
     day = day_window(end)
     weeks = same_weekday_windows(end)
     bucket = bucket_minutes_for(start, end)
-    calls = [
+    calls: list[Call] = [
         (traffic.district_tpi, {"now": end}),
         (traffic.segment_state, {"now": end, "adcode": adcode}),
         (
@@ -110,7 +110,8 @@ def overview(
     ]
     calls += [(traffic.tpi_profile, {"start": a, "end": b, "adcode": adcode}) for a, b in weeks]
     found = fetch(data, *calls)
-    return Overview(*found[:5], past=tuple(found[5:]))
+    districts, state, series, incidents, today = found[:5]
+    return Overview(districts, state, series, incidents, today, tuple(found[5:]))
 
 
 def segment_rows(
