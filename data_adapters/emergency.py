@@ -29,6 +29,7 @@ __all__ = [
     "events",
     "nearest_resources",
     "resources",
+    "storms",
     "typhoon_signal_now",
     "typhoon_track",
     "warnings_in_force",
@@ -202,3 +203,21 @@ def typhoon_track(
         [beaufort_force(float(w)) for w in frame["wind_ms"]], index=frame.index, dtype="int64"
     )
     return frame
+
+
+@query("emergency", ttl_s=60)
+def storms(con: Any, *, now: datetime) -> ir.Table:
+    """Storms observed at or before `now`, the newest first: their first and last observed
+    times (the span a replay covers), strongest wind and lowest pressure."""
+    n = utc(now)
+    t = upto(con.table("typhoon_tracks"), "issued_ts", n)
+    t = upto(t.filter(t.kind == "observed"), "ts", n)
+    agg = t.group_by("storm_id").aggregate(
+        name_zh=t.name_zh.max(),
+        name_en=t.name_en.max(),
+        first_ts=t.ts.min(),
+        last_ts=t.ts.max(),
+        max_wind_ms=t.wind_ms.max(),
+        min_pressure_hpa=t.pressure_hpa.min(),
+    )
+    return agg.order_by([ibis.desc(agg.last_ts), agg.storm_id])
