@@ -85,6 +85,9 @@ def _register_pages(app: dash.Dash, settings: Settings) -> None:
         name=title,
         layout=functools.partial(wall.page, settings, districts, True),
     )
+    from layouts import river
+
+    register("river", path="/river", title=t("river.title", settings.lang), layout=river.layout)
 
 
 def _secret_key(settings: Settings) -> str:
@@ -92,6 +95,11 @@ def _secret_key(settings: Settings) -> str:
     one for this process only."""
     if settings.secret_key:
         return settings.secret_key
+    if settings.production:
+        raise RuntimeError(
+            "BRAIN_ENV=production needs BRAIN_SECRET_KEY (or BRAIN_SECRET_KEY_FILE): "
+            "sessions must be signed with a key of the operator's"
+        )
     log.warning(
         "BRAIN_SECRET_KEY is not set: session cookies are signed with a random key of this "
         "process, so sessions will not survive a restart or be shared between workers"
@@ -118,6 +126,7 @@ def create_app(
 
     `clock` is the one place the app reads the time (tests and replays pin it)."""
     from callbacks import register_all
+    from security.web import install as install_security
 
     settings = settings or load_settings()
     register_template()
@@ -149,6 +158,7 @@ def create_app(
     app.layout = dash.html.Div(dash.page_container, className="app")
     register_all(app)
     register_ops(app)
+    install_security(app, settings)  # sessions, sign-in and the access policy on every request
     _security_headers(app)
     _settle_memory()
     return app
