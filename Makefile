@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
-SYSTEM_PACKAGES := chromium chromium-driver fonts-wqy-microhei
+SYSTEM_PACKAGES := chromium chromium-driver fonts-wqy-microhei openjdk-17-jre-headless
 
 .PHONY: run seed serve serve-prod simulate test test-ahead check lint format types pytest system-deps bench clean
 
@@ -39,7 +39,7 @@ serve-prod: $(VENV)/.run-deps
 simulate: $(VENV)/.run-deps
 	$(PY) -m brain simulate
 
-## system-deps: Debian packages the browser tests need (headless Chromium, CJK font)
+## system-deps: Debian packages the tests need (headless Chromium, CJK font, Java for Spark SQL)
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
