@@ -65,6 +65,20 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "BRAIN_LIVE_FEED": ("1", "1: `make run` starts the live feed beside the app; 0: it does not"),
     "BRAIN_REFRESH_S": ("5", "seconds between two refreshes of the wall"),
     "BRAIN_LANG": ("zh", "default language of the UI: zh or en"),
+    "BRAIN_ALERT_RULES": ("", "alert rule file (empty: rules/alerts.yaml)"),
+    "BRAIN_ALERT_INTERVAL_S": (
+        "",
+        "seconds between two evaluations of the alert rules (empty: BRAIN_REFRESH_S)",
+    ),
+    "BRAIN_ALERT_ENGINE": (
+        "1",
+        "1: `serve` and gunicorn workers run the alert evaluator (one evaluates at a time, "
+        "through the store's lease); 0: only `alerts run` does",
+    ),
+    "BRAIN_ALERT_WEBHOOK_URL": (
+        "",
+        "webhook that receives firing and resolved alerts (empty: none)",
+    ),
 }
 
 
@@ -91,6 +105,15 @@ class Settings:
     live_feed: bool = True
     refresh_s: float = 5.0
     lang: str = "zh"
+    alert_rules: str = ""
+    alert_interval: float = 0.0  # 0: refresh_s
+    alert_engine: bool = True
+    alert_webhook_url: str = field(default="", repr=False)  # may hold a gateway token
+
+    @property
+    def alert_interval_s(self) -> float:
+        """Seconds between two evaluations of the alert rules."""
+        return self.alert_interval or self.refresh_s
 
     @property
     def embedded(self) -> bool:
@@ -157,4 +180,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         live_feed=_get(env, "BRAIN_LIVE_FEED") not in ("0", "false", "no"),
         refresh_s=float(_get(env, "BRAIN_REFRESH_S")),
         lang=_get(env, "BRAIN_LANG"),
+        alert_rules=_get(env, "BRAIN_ALERT_RULES"),
+        alert_interval=float(_get(env, "BRAIN_ALERT_INTERVAL_S") or 0),
+        alert_engine=_get(env, "BRAIN_ALERT_ENGINE") not in ("0", "false", "no"),
+        alert_webhook_url=_get(env, "BRAIN_ALERT_WEBHOOK_URL"),
     )
