@@ -95,7 +95,7 @@ def run_case(
         jobs["naive"] = naive_ask
     times = rounds(jobs, repeats, step)
     out = {
-        "name": f"query.{case.name}",
+        "name": case.name if case.name.startswith("drill.") else f"query.{case.name}",
         "p50_ms": round(statistics.median(times["adapter"]), 2),
         "p95_ms": round(percentile(times["adapter"], 0.95), 2),
         "query_p50_ms": round(statistics.median(times["query"]), 2),

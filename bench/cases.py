@@ -36,6 +36,11 @@ def _track(now: datetime, mmsi: int) -> dict[str, Any]:
     return {"mmsi": mmsi, "start": now - timedelta(days=1), "end": now}
 
 
+def _river_drill(now: datetime, _: int) -> dict[str, Any]:
+    """A section's week of readings (the river page's detail): the first station of the city."""
+    return {"station_id": "WQ001", "start": now - timedelta(days=7), "end": now}
+
+
 def _case(
     name: str, module: Any, fn: str, kwargs: Callable[[datetime, int], dict[str, Any]]
 ) -> Case:
@@ -54,6 +59,7 @@ CASES = (
     _case("fire.response_summary", fire, "response_summary", _month),
     _case("emergency.warnings_in_force", emergency, "warnings_in_force", _now),
     _case("economy.latest", economy, "latest", _now),
+    _case("drill.river", river, "station_history", _river_drill),
 )
 
 

@@ -150,6 +150,16 @@ def economy_latest(f: Frames, now: datetime) -> pd.DataFrame:
     return newest.merge(prev, on=["indicator", "period"], how="left", suffixes=("", "_ly"))
 
 
+def river_drill(f: Frames, now: datetime) -> pd.DataFrame:
+    r = f["river_readings"]
+    r = r[(r["station_id"] == "WQ001") & (r["ts"] >= now - timedelta(days=7)) & (r["ts"] < now)]
+    cols = {"DO": "do", "CODMn": "codmn", "COD": "cod", "BOD5": "bod5", "NH3N": "nh3n", "TP": "tp"}
+    classes = water_classes(
+        {k: r[v].to_numpy(dtype="float64", na_value=np.nan) for k, v in cols.items()}
+    )
+    return r.assign(water_class=classes).sort_values("ts")
+
+
 NAIVE: dict[str, Callable[..., pd.DataFrame]] = {
     "traffic.district_tpi": district_tpi,
     "traffic.worst_roads": worst_roads,
@@ -161,4 +171,5 @@ NAIVE: dict[str, Callable[..., pd.DataFrame]] = {
     "fire.response_summary": response_summary,
     "emergency.warnings_in_force": warnings_in_force,
     "economy.latest": economy_latest,
+    "drill.river": river_drill,
 }

@@ -122,3 +122,18 @@ def panel_badge(domain: str) -> str:
 
 def panel_scope(domain: str) -> str:
     return f"{domain}-panel-scope"
+
+
+# ── river page (layouts/river.py) ────────────────────────────────────────────────────────────
+RIVER_STATUS: Final = "river-status"  # feed-down notices
+RIVER_KPIS: Final = "river-kpis"
+RIVER_MAP: Final = "river-map"
+RIVER_CLASSES: Final = "river-classes"  # sections per class (a bar click filters the class)
+RIVER_CLASS: Final = "river-class"  # the class filter
+RIVER_BELOW: Final = "river-below"  # "below target only"
+RIVER_SECTIONS: Final = "river-sections-table"
+RIVER_REACHES: Final = "river-reaches-table"
+RIVER_PROBLEMS: Final = "river-problems-table"
+RIVER_DETAIL: Final = "river-detail"
+RIVER_DETAIL_CLOSE: Final = "river-detail-close"
+RIVER_HISTORY: Final = "river-history"

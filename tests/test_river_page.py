@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -12,7 +13,11 @@ import pytest
 from adapter_fixtures import NOW
 
 from brain.river_page import Band, Chief, chief_chain, class_bands, class_counts
+from config import Settings
 from data_adapters import river
+from services import river_page as svc
+from services.cache import make_cache
+from services.data import DataService
 
 D = timedelta(days=1)
 
@@ -134,3 +139,65 @@ def test_reach_patrols_list(con: Any) -> None:
     since = NOW - D + timedelta(seconds=1)
     assert river.reach_patrols_list(con, reach_id="RR1", start=since, end=NOW).empty
     assert river.reach_patrols_list(con, reach_id="RR9", start=NOW - 7 * D, end=NOW).empty
+
+
+@pytest.fixture
+def data(node: Any, tmp_path: Path) -> Any:
+    return DataService(node, make_cache(Settings(data_dir=tmp_path, cache_url="null")))
+
+
+def test_the_page_view_and_its_tables(data: Any, con: Any) -> None:
+    v = svc.load(data, NOW - 7 * D, NOW, None)
+    assert all(getattr(v, f).ok for f in v.__dataclass_fields__)
+    rows = svc.sections_rows(v)
+    assert list(rows["station_id"]) == ["WS1", "WS2", "WS3"]  # what the adapter answers
+    pd.testing.assert_frame_equal(
+        rows[["station_id", "water_class"]],
+        river.stations_latest(con, now=NOW)[["station_id", "water_class"]],
+    )
+    assert list(svc.sections_rows(v, below=True)["station_id"]) == ["WS2", "WS3"]
+    assert list(svc.sections_rows(v, "劣V")["station_id"]) == ["WS3"]
+    assert svc.sections_rows(v, "I").empty
+    assert svc.counts(v) == {"I": 0, "II": 0, "III": 1, "IV": 0, "V": 1, "劣V": 1}
+    s = svc.summary(v, None)
+    assert (s["sections"], s["meeting"], s["worse_than_v"]) == (3, 1, 1)
+    assert (s["reaches"], s["patrolled"], s["patrol_km"]) == (3, 1, pytest.approx(7.0))
+    # problems reported in the 7 days (P2) and still open (P2, P3): closure over the reported
+    assert list(svc.problem_rows(v)["problem_id"]) == ["P2", "P3"]
+    assert (s["reported"], s["closed"], s["closure_rate"]) == (1, 0, 0.0)
+    assert list(svc.problem_rows(v, "RR3")["problem_id"]) == ["P3"]
+    assert list(svc.reach_rows(v)["patrols"]) == [2, 0, 0]
+    paths = svc.reach_paths(v)
+    assert list(paths["reach_id"]) == ["RR1", "RR2", "RR3"] and paths["path"].notna().all()
+
+
+def test_a_district_view(data: Any) -> None:
+    v = svc.load(data, NOW - 30 * D, NOW, "440803")
+    assert list(svc.sections_rows(v)["station_id"]) == ["WS3"]
+    assert list(svc.reach_rows(v)["reach_id"]) == ["RR3"]
+    s = svc.summary(v, "440803")
+    assert (s["sections"], s["meeting"]) == (1, 0)
+    assert s["reported"] == 0 and s["closure_rate"] is None  # no problem: no rate
+
+
+def test_a_section_detail(data: Any) -> None:
+    v = svc.load(data, NOW - 7 * D, NOW, None)
+    d = svc.detail(data, v, "WS1", NOW - 7 * D, NOW)
+    assert d.station is not None and d.station["reach_id"] == "RR1"
+    assert list(d.history.value["water_class"]) == ["V", "III"]  # NOW - 4 h, NOW - 1 h
+    assert [(c.level, c.name) for c in d.chiefs] == [("县", "张三")]
+    assert list(d.patrols.value["patrol_id"]) == ["PA2", "PA1"]
+    assert d.problems.empty  # P1 was closed before the range
+    missing = svc.detail(data, v, "WS9", NOW - 7 * D, NOW)
+    assert missing.station is None and missing.chiefs == [] and missing.history.value.empty
+    assert svc.station_name(data, "WS1") == "WS1断面"
+    assert svc.station_name(data, "WS9") is None
+
+
+def test_map_features_are_the_rows_on_screen(data: Any) -> None:
+    v = svc.load(data, NOW - 7 * D, NOW, None)
+    g = svc.map_features(v, below=True)
+    assert list(g.loc[g["kind"] == "section", "station_id"]) == ["WS2", "WS3"]
+    assert list(g.loc[g["kind"] == "reach", "reach_id"]) == ["RR1", "RR2", "RR3"]
+    assert set(g.geom_type) == {"Point", "LineString"}
+    assert g.crs.to_epsg() == 4326
