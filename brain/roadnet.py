@@ -268,7 +268,8 @@ def nearest(
 ) -> pd.DataFrame:
     """The `k` candidates (rows with `lon, lat`) quickest to reach from `origin` (lon, lat) by
     road, quickest first; the candidates' columns plus `minutes` (access legs included),
-    `network_minutes`, `access_minutes`, `network_km` (along roads) and `straight_km`.
+    `network_minutes`, `access_minutes`, `network_km` (along roads), `straight_km` and
+    `route` (the way there as [lon, lat] points, None when unreachable).
     Candidates the network cannot reach from the origin come last with null minutes."""
     if k < 1:
         raise ValueError("k must be at least 1")
@@ -294,8 +295,29 @@ def nearest(
     out["access_minutes"] = access
     out["network_km"] = net_km
     out["straight_km"] = straight_km(olon, olat, out["lon"], out["lat"])
+    out["_end"] = ends
     out = out.sort_values(["minutes", "straight_km"], na_position="last", kind="stable")
-    return out.head(k).reset_index(drop=True)
+    out = out.head(k).reset_index(drop=True)
+    routes = [
+        _route(g, (olon, olat), paths.get(int(e)), (float(x), float(y)))
+        for e, x, y in zip(out.pop("_end"), out["lon"], out["lat"], strict=True)
+    ]
+    out["route"] = pd.Series(routes, index=out.index, dtype="object")
+    return out
+
+
+def _route(
+    g: RoadGraph, origin: tuple[float, float], path: Sequence[int] | None, end: tuple[float, float]
+) -> list[list[float]] | None:
+    """The way from `origin` along `path` (junctions) to `end`: [lon, lat] points; None when
+    the network does not reach it."""
+    if path is None:
+        return None
+    points = [[origin[0], origin[1]], [float(g.lon[path[0]]), float(g.lat[path[0]])]]
+    for u, v in itertools.pairwise(path):
+        points += g.graph[u][v]["coords"][1:]
+    points.append([end[0], end[1]])
+    return points
 
 
 def _path_km(g: RoadGraph, path: Sequence[int]) -> float:

@@ -63,6 +63,9 @@ def test_network_order_differs_from_straight_line_order() -> None:
         [math.hypot(0.01, 0.01) * DEG_M / 1000, 0.01 * DEG_M / 1000], rel=1e-4
     )
     assert sorted(near["straight_km"]) != list(near["straight_km"])
+    # the way to Q: from O along A to E, along B to Q
+    route = [c for point in near.loc[0, "route"] for c in point]
+    assert route == pytest.approx([0, 0, 0, 0, 0.01, 0, 0.01, 0.01, 0.01, 0.01], abs=1e-9)
 
 
 def test_free_speed_without_a_reading() -> None:
@@ -107,7 +110,7 @@ def test_unreachable_candidates_come_last() -> None:
     )
     near = roadnet.nearest(roadnet.build(frame), (0.0, 0.0), places, k=3)
     assert list(near["name"]) == ["Q", "P", "island"]
-    assert math.isnan(near.loc[2, "minutes"])
+    assert math.isnan(near.loc[2, "minutes"]) and near.loc[2, "route"] is None
 
 
 def test_roads_that_cross_meet_at_a_junction() -> None:
