@@ -85,6 +85,10 @@ def _register_pages(app: dash.Dash, settings: Settings) -> None:
         name=title,
         layout=functools.partial(wall.page, settings, districts, True),
     )
+    from layouts import economy
+
+    economy_title = t("economy.title", settings.lang)
+    register("economy", path="/economy", title=economy_title, layout=economy.layout)
     from layouts import river
 
     register("river", path="/river", title=t("river.title", settings.lang), layout=river.layout)

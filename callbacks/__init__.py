@@ -15,7 +15,8 @@ import dash
 
 __all__ = ["PAGES", "callback_pages", "register_all"]
 
-PAGES: Final = ("wall",)  # the modules of callbacks/, each one page (or area) of the app
+# the modules of callbacks/, each one page (or area) of the app
+PAGES: Final = ("wall", "economy")
 _KEY: Final = "brain.callback_pages"
 
 

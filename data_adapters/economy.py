@@ -26,6 +26,7 @@ __all__ = [
     "RANK_BY",
     "indicators",
     "latest",
+    "observations",
     "ranking",
     "series",
 ]
@@ -155,3 +156,19 @@ def ranking(
     return ranked.select(
         "rank", "adcode", "name_zh", "value", "value_ytd", "yoy_pct", "ytd_yoy_pct", "share_pct"
     ).order_by(["rank", "adcode"])
+
+
+@query("economy", ttl_s=600)
+def observations(con: Any, *, indicator: str, start: datetime, end: datetime) -> ir.Table:
+    """The current figure of every district for one indicator, periods in `[start, end)`, as
+    published (period value and year-to-date value), with the districts' names: the raw
+    figures that brain.economy_stats turns into the statistics bureau's measures."""
+    first, last = as_date(utc(start)), as_date(utc(end))
+    t = con.table("economy_observations")
+    t = t.filter((t.indicator == indicator) & (t.period >= first) & (t.period < last))
+    t = latest_per_key(t, ["indicator", "adcode", "period"])
+    d = con.table("districts").select(_ad=_.adcode, name_zh=_.name_zh, name_en=_.name_en)
+    joined = t.inner_join(d, t.adcode == d._ad)
+    return joined.select("adcode", "name_zh", "name_en", "period", "value", "value_ytd").order_by(
+        ["period", "adcode"]
+    )
