@@ -9,6 +9,7 @@ not the app's own, so a test can say "none"; screenshots go to artifacts/screens
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -113,6 +114,8 @@ class AppServer:
     data_dir: Path
     port: int = field(default_factory=free_port)
     env: dict[str, str] = field(default_factory=dict)
+    # one session key for every start of this server, so sessions survive its restarts
+    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
     log: Path | None = None
     proc: subprocess.Popen[bytes] | None = None
 
@@ -137,7 +140,7 @@ class AppServer:
                 str(self.data_dir),
             ],
             cwd=ROOT,
-            env=_env(self.data_dir, **self.env),
+            env=_env(self.data_dir, **{"BRAIN_SECRET_KEY": self.secret_key, **self.env}),
             stdout=out,
             stderr=out,
         )
@@ -227,7 +230,63 @@ def shot(page: Any, name: str) -> Path:
     return path
 
 
+_PASSWORD = "browser-test-password-1"  # of the accounts sign_in creates (a test value)
+_MADE: dict[tuple[str, str], str] = {}  # (store, role) → account name or display token
+
+
+def _account(server: AppServer, role: str) -> str:
+    """The account (or, for `display`, the display token) of `role` in `server`'s store, made
+    once through the command line as an operator would."""
+    env = _env(server.data_dir, **server.env)
+    key = (env.get("BRAIN_STORE_URL") or str(server.data_dir), role)
+    if key in _MADE:
+        return _MADE[key]
+    base = [sys.executable, "-m", "brain"]
+    where = ["--data-dir", str(server.data_dir)]
+    name = f"test-{role}"
+    if role == "display":
+        args = [*base, "display-token", "create", "--name", f"wall-{free_port()}", *where]
+        done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+        if done.returncode != 0:
+            raise RuntimeError(f"display-token create failed: {done.stderr}")
+        _MADE[key] = done.stdout.strip().splitlines()[-1]
+        return _MADE[key]
+    args = [*base, "users", "create", "--name", name, "--role", role, "--password-stdin", *where]
+    done = subprocess.run(
+        args, cwd=ROOT, env=env, input=_PASSWORD + "\n", capture_output=True, text=True, timeout=60
+    )
+    if done.returncode != 0 and "exists already" not in done.stderr:
+        raise RuntimeError(f"users create failed: {done.stderr}")
+    _MADE[key] = name
+    return name
+
+
 def sign_in(context: Any, server: AppServer, role: str) -> None:
     """Sign the browser `context` (Playwright) in to `server` as a user of `role` (one of
-    security.Role: leader, duty, analyst, admin, display), so its pages open signed in."""
-    # Accounts are not enforced yet: every page is open, so there is nothing to do.
+    security.Role: leader, duty, analyst, admin, display), so its pages open signed in.
+
+    The account is created once per server with `python -m brain users create` (a display
+    token with `display-token create`); the context then signs in as a browser does: the
+    sign-in form's POST with its CSRF token (a display: `/kiosk?display_token=…`), through the
+    context's own request API, so the session cookie lands in the context."""
+    import re
+
+    if role not in ("leader", "duty", "analyst", "admin", "display"):
+        raise ValueError(f"unknown role {role!r}")
+    name = _account(server, role)
+    if role == "display":
+        r = context.request.get(f"{server.url}/kiosk?display_token={name}", max_redirects=0)
+        if r.status != 302 or r.headers.get("location") != "/kiosk":
+            raise AssertionError(f"the display token was refused: {r.status}")
+        return
+    form = context.request.get(f"{server.url}/login")
+    found = re.search(r'name="csrf" value="([^"]+)"', form.text())
+    if found is None:
+        raise AssertionError("the sign-in page has no CSRF field")
+    r = context.request.post(
+        f"{server.url}/login",
+        form={"name": name, "password": _PASSWORD, "csrf": found.group(1), "next": "/"},
+        max_redirects=0,
+    )
+    if r.status != 302:
+        raise AssertionError(f"signing in as {name} failed: {r.status} {r.text()[:200]}")

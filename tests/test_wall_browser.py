@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from browser import AppServer, Watch, browser, live_feed, seed, shot, wait_for
+from browser import AppServer, Watch, browser, live_feed, seed, shot, sign_in, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -137,8 +137,12 @@ def chromium() -> Iterator[Any]:
         yield b
 
 
-def _open(chromium: Any, url: str, size: tuple[int, int]) -> tuple[Any, Watch]:
-    page = chromium.new_page(viewport={"width": size[0], "height": size[1]})
+def _open(chromium: Any, server: AppServer, url: str, size: tuple[int, int]) -> tuple[Any, Watch]:
+    """A new page in a context of its own, signed in: /kiosk as a wall display (its token),
+    other pages as a leader."""
+    context = chromium.new_context(viewport={"width": size[0], "height": size[1]})
+    sign_in(context, server, "display" if "/kiosk" in url else "leader")
+    page = context.new_page()
     watch = Watch.attach(page, url)
     page.goto(url)
     _wait_filled(page)
@@ -188,7 +192,7 @@ def _chip(adcode: str) -> str:
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c[0]}x{c[1]}-{c[2]}")
 def test_wall_fills_every_screen(app: AppServer, chromium: Any, case: tuple[int, int, str]) -> None:
     w, h, lang = case
-    page, watch = _open(chromium, f"{app.url}/wall?lang={lang}", (w, h))
+    page, watch = _open(chromium, app, f"{app.url}/wall?lang={lang}", (w, h))
     page.wait_for_timeout(1500)  # the map's first live layers and a second refresh
     report = page.evaluate(LAYOUT_JS)
     shot(page, f"wall_{w}x{h}" + ("" if lang == "zh" else f"_{lang}"))
@@ -209,7 +213,7 @@ def test_wall_fills_every_screen(app: AppServer, chromium: Any, case: tuple[int,
 
 
 def test_district_click_changes_every_panel(app: AppServer, chromium: Any) -> None:
-    page, watch = _open(chromium, app.url + "/wall", (1920, 1080))
+    page, watch = _open(chromium, app, app.url + "/wall", (1920, 1080))
     before = _bodies(page)
     page.click(_chip("440803"))  # 霞山区
     wait_for(lambda: set(_scopes(page).values()) == {"霞山区"}, 30, "every panel on 霞山区")
@@ -241,7 +245,7 @@ def _badge(page: Any, domain: str) -> str:
 
 
 def test_dead_feed_turns_stale_and_recovers(app: AppServer, chromium: Any) -> None:
-    page, watch = _open(chromium, app.url + "/wall", (1920, 1080))
+    page, watch = _open(chromium, app, app.url + "/wall", (1920, 1080))
     wait_for(lambda: "badge--ok" in _badge(page, "radar"), 30, "a fresh radar panel")
     broken = app.data_dir / "lake" / "ais_reports" / BROKEN
     broken.write_bytes(b"not a parquet file")
@@ -265,7 +269,7 @@ def test_dead_feed_turns_stale_and_recovers(app: AppServer, chromium: Any) -> No
 
 
 def test_server_restart_is_survived(app: AppServer, chromium: Any) -> None:
-    page, watch = _open(chromium, app.url + "/wall", (1920, 1080))
+    page, watch = _open(chromium, app, app.url + "/wall", (1920, 1080))
     page.evaluate("window.__sameDocument = true")
     app.kill()
     wait_for(
@@ -315,7 +319,7 @@ def _a_vessel(app: AppServer) -> tuple[int, str]:
 
 
 def test_map_clicks_select_a_district_and_open_a_card(app: AppServer, chromium: Any) -> None:
-    page, watch = _open(chromium, app.url + "/wall", (1920, 1080))
+    page, watch = _open(chromium, app, app.url + "/wall", (1920, 1080))
     box = page.locator("canvas#wall-map").bounding_box()
     # a click in the middle of the map, fitted to the city, which lies in 麻章区. deck.gl takes a
     # press and release within 250 ms of each other as a click, timed when it handles them: with
@@ -361,7 +365,7 @@ def test_map_clicks_select_a_district_and_open_a_card(app: AppServer, chromium: 
 
 def test_playlist_rotates_focus_and_returns(app: AppServer, chromium: Any) -> None:
     page, watch = _open(
-        chromium, app.url + "/wall?playlist=traffic,river,radar&interval=5", (1920, 1080)
+        chromium, app, app.url + "/wall?playlist=traffic,river,radar&interval=5", (1920, 1080)
     )
     seen: list[str] = []
     deadline = time.monotonic() + 30
@@ -385,12 +389,12 @@ def test_playlist_rotates_focus_and_returns(app: AppServer, chromium: Any) -> No
 
 
 def test_kiosk_has_no_chrome_and_english_toggle(app: AppServer, chromium: Any) -> None:
-    page, watch = _open(chromium, app.url + "/kiosk", (1920, 1080))
+    page, watch = _open(chromium, app, app.url + "/kiosk", (1920, 1080))
     assert not page.is_visible("#wall-lang-toggle")
     assert not page.is_visible(_chip("440803"))
     shot(page, "kiosk_1920x1080")
     page.close()
-    page, _ = _open(chromium, app.url + "/wall", (1920, 1080))
+    page, _ = _open(chromium, app, app.url + "/wall", (1920, 1080))
     page.click("#wall-lang-toggle")
     wait_for(lambda: "Command Center" in page.inner_text(".title-bar"), 15, "English")
     wait_for(lambda: set(_scopes(page).values()) == {"Citywide"}, 15, "English panels")
@@ -404,7 +408,7 @@ def test_kiosk_has_no_chrome_and_english_toggle(app: AppServer, chromium: Any) -
 def test_smallest_text_as_drawn(
     app: AppServer, chromium: Any, path: str, size: tuple[int, int]
 ) -> None:
-    page, _ = _open(chromium, app.url + path, size)
+    page, _ = _open(chromium, app, app.url + path, size)
     page.wait_for_timeout(1000)  # the trend's first drawing
     report = page.evaluate(TEXT_JS)
     if size in SHORT:
