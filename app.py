@@ -85,6 +85,9 @@ def _register_pages(app: dash.Dash, settings: Settings) -> None:
         name=title,
         layout=functools.partial(wall.page, settings, districts, True),
     )
+    from layouts import admin
+
+    register("admin", path="/admin", title=t("admin.title", settings.lang), layout=admin.layout)
     from layouts import economy
 
     economy_title = t("economy.title", settings.lang)
