@@ -96,6 +96,15 @@ def _register_pages(app: dash.Dash, settings: Settings) -> None:
 
     register("river", path="/river", title=t("river.title", settings.lang), layout=river.layout)
 
+    from layouts import duty
+
+    register(
+        "duty",
+        path="/duty",
+        title=t("duty.title", settings.lang),
+        layout=functools.partial(duty.page, settings, districts),
+    )
+
 
 def _secret_key(settings: Settings) -> str:
     """The key that signs session cookies: `BRAIN_SECRET_KEY` (or its `_FILE`), else a random

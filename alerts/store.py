@@ -33,6 +33,7 @@ __all__ = [
     "ENGINE",
     "HANDLING",
     "SEVERITIES",
+    "SOP_STEP",
     "STATES",
     "STEPS",
     "Action",
@@ -43,6 +44,7 @@ __all__ = [
     "NewAlert",
     "Notification",
     "Silence",
+    "allowed_steps",
 ]
 
 SEVERITIES = ("I", "II", "III", "IV")  # I 红 highest … IV 蓝
@@ -53,6 +55,9 @@ ENGINE = "engine"  # `who` of the engine's own steps in the audit
 # engine steps in the audit (who = ENGINE): raise (pending), fire, resolve, update (severity or
 # words changed while live), expire (pending that ended before its for-duration: closed)
 ENGINE_STEPS = ("raise", "fire", "resolve", "update", "expire")
+# a step of the alert's SOP checklist ticked off (the action's note: the step id); the alert and
+# its version are left as they are, so a tick never makes another officer's step a conflict
+SOP_STEP = "sop"
 
 # step → (handling states it may be taken from, handling after it; None: unchanged)
 _FLOW: Mapping[str, tuple[frozenset[str], str | None]] = {
@@ -62,6 +67,11 @@ _FLOW: Mapping[str, tuple[frozenset[str], str | None]] = {
     "close": (frozenset({"acknowledged", "assigned", "disposing"}), "closed"),
     "note": (frozenset(HANDLING), None),
 }
+
+
+def allowed_steps(handling: str) -> tuple[str, ...]:
+    """The handling steps `act` takes from `handling` (what a console may offer), in order."""
+    return tuple(step for step, (allowed, _) in _FLOW.items() if handling in allowed)
 
 
 class Conflict(Exception):
@@ -385,6 +395,49 @@ class AlertStore:
         with self.engine.connect() as conn:
             row = conn.execute(q).first()
         return None if row is None else _to_alert(row)
+
+    def tick_sop(self, alert_id: str, step_id: str, *, who: str, at: datetime) -> Action:
+        """Tick off one step of the alert's SOP checklist, kept in its audit (step `SOP_STEP`).
+        KeyError for no such alert; ValueError when nobody is named or the step is ticked."""
+        _aware(at)
+        if not who:
+            raise ValueError("who: the person ticking the step is required")
+        if not step_id or len(step_id) > 40:
+            raise ValueError("step_id: 1 to 40 characters")
+        with self.engine.begin() as conn:
+            current = self._get(conn, alert_id)
+            done = self._sop_ticks(conn, alert_id).get(step_id)
+            if done is not None:
+                raise ValueError(f"SOP step {step_id!r} already ticked by {done.who} at {done.at}")
+            conn.execute(
+                sa.insert(_action).values(
+                    alert_id=alert_id,
+                    step=SOP_STEP,
+                    who=who,
+                    at=at,
+                    note=step_id,
+                    assignee=None,
+                    version=current.version,
+                )
+            )
+            return self._sop_ticks(conn, alert_id)[step_id]
+
+    def sop_ticks(self, alert_id: str) -> dict[str, Action]:
+        """The SOP steps of the alert ticked off: step id → its (first) tick."""
+        with self.engine.connect() as conn:
+            return self._sop_ticks(conn, alert_id)
+
+    @staticmethod
+    def _sop_ticks(conn: sa.Connection, alert_id: str) -> dict[str, Action]:
+        q = (
+            sa.select(_action)
+            .where(_action.c.alert_id == alert_id, _action.c.step == SOP_STEP)
+            .order_by(_action.c.seq)
+        )
+        out: dict[str, Action] = {}
+        for row in conn.execute(q):
+            out.setdefault(row.note, _to_action(row))
+        return out
 
     def _change(
         self,
