@@ -1,4 +1,5 @@
-"""The command line of Zhanjiang Brain: `python -m brain seed | serve | simulate | check-data`."""
+"""The command line of Zhanjiang Brain: `python -m brain seed | serve | simulate | check-data |
+alerts …`."""
 
 from __future__ import annotations
 
@@ -249,9 +250,15 @@ def _serve(args: argparse.Namespace) -> int:
     if settings.live_feed and not args.no_feed:
         env = dict(os.environ, BRAIN_DATA_DIR=str(settings.data_dir))
         feed = subprocess.Popen([sys.executable, "-m", "brain", "simulate"], env=env)
+    app = create_app(settings)
+    from alerts.engine import start_for_app
+
+    engine = start_for_app(app.server)  # one evaluates per deployment (the store's lease)
     try:
-        create_app(settings).run(host=host, port=port, debug=False)
+        app.run(host=host, port=port, debug=False)
     finally:
+        if engine is not None:
+            engine.stop()
         if feed is not None:
             feed.send_signal(signal.SIGINT)
             feed.wait(timeout=10)
@@ -324,6 +331,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--data-dir")
     s.add_argument("--data-url")
     s.set_defaults(run=_check_data)
+
+    from alerts.cli import add_parser as add_alerts
+
+    add_alerts(sub, _settings)
     return p
 
 

@@ -1,0 +1,276 @@
+"""The alert evaluator: one per deployment, however many processes run it.
+
+Every `interval_s` each engine tries to take the store's lease (`AlertStore.acquire_lease`);
+the one holding it evaluates the tick: it reads the snapshots the rules need
+(`alerts.sources`), evaluates every rule (`brain.rule_kinds`), plans the lifecycle steps
+(`brain.rules.plan`) under the silences and maintenance windows in force, writes them to the
+store and queues notifications. The others wait; when the holder dies its lease runs out after
+`lease_s` (three intervals) and another takes over. `python -m brain alerts run` runs one in the
+foreground; `start_for_app` runs one in a daemon thread of a web process (`serve`, each
+gunicorn worker).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from alerts.config import DEFAULT_RULES, load_rules
+from alerts.notify import Webhook
+from alerts.sources import snapshot
+from alerts.store import Alert, AlertStore, NewAlert, Silence
+from brain.rule_kinds import evaluate
+from brain.rules import Candidate, RuleSet, Step, plan
+
+__all__ = ["Engine", "TickReport", "labels_of", "start_for_app"]
+
+log = logging.getLogger(__name__)
+LEASE_INTERVALS = 3  # the lease outlives this many intervals without renewal
+MIN_LEASE_S = 15.0
+
+
+def labels_of(a: Alert) -> dict[str, str | None]:
+    """The labels silences and maintenance windows match on."""
+    return {
+        "rule": a.rule,
+        "domain": a.domain,
+        "severity": a.severity,
+        "district": a.district,
+        "entity": a.entity,
+        "group": a.group_key,
+    }
+
+
+@dataclass(frozen=True)
+class TickReport:
+    at: datetime
+    rules: int  # rules in the set
+    evaluated: int  # rules whose sources answered
+    candidates: int
+    steps: dict[str, int]  # action → how many
+    seconds: float
+    sources_s: float  # of which reading the snapshots
+
+
+class Engine:
+    """An evaluator of `rules` over the data service `data`, writing to `store`."""
+
+    def __init__(
+        self,
+        store: AlertStore,
+        data: Any,
+        rules: RuleSet,
+        *,
+        clock: Callable[[], datetime],
+        interval_s: float,
+        notifier: Webhook | None = None,
+        holder: str | None = None,
+        lease_s: float | None = None,
+    ) -> None:
+        if interval_s <= 0:
+            raise ValueError("the alert interval must be positive")
+        self.store = store
+        self.data = data
+        self.rules = rules
+        self.clock = clock
+        self.interval_s = interval_s
+        self.notifier = notifier
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.lease_s = lease_s or max(MIN_LEASE_S, LEASE_INTERVALS * interval_s)
+        self.last: TickReport | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # ── one tick ────────────────────────────────────────────────────────────────────────
+    def tick(self) -> TickReport | None:
+        """Evaluate once if this engine holds the lease (None when another one does)."""
+        started = time.perf_counter()
+        now = self.clock()
+        if not self.store.acquire_lease(self.holder, at=now, ttl_s=self.lease_s):
+            return None
+        snap = snapshot(self.data, now, self.rules.sources)
+        sources_s = time.perf_counter() - started
+        return self.evaluate(now, snap, started=started, sources_s=sources_s)
+
+    def evaluate(
+        self,
+        now: datetime,
+        snap: Any,
+        *,
+        started: float | None = None,
+        sources_s: float = 0.0,
+    ) -> TickReport:
+        """Evaluate the rules over a snapshot already read and write the steps (the tick
+        without its lease and its reads: `tick` does both first)."""
+        started = time.perf_counter() if started is None else started
+        candidates, evaluated = evaluate(self.rules, snap, now)
+        in_force = self.store.silences(now)
+        maintenance = [s for s in in_force if s.kind == "maintenance"]
+        silences = [s for s in in_force if s.kind == "silence"]
+        candidates = [c for c in candidates if not _matched(maintenance, c.labels)]
+        live = self.store.live()
+        steps = plan(
+            self.rules.rules,
+            candidates,
+            live.values(),
+            now,
+            evaluated=evaluated,
+            held=lambda a: _matched(maintenance, labels_of(a)),  # type: ignore[arg-type]
+        )
+        by_id = {a.id: a for a in live.values()}
+        counts: dict[str, int] = {}
+        for step in steps:
+            self._apply(step, now, by_id, silences)
+            counts[step.action] = counts.get(step.action, 0) + 1
+        report = TickReport(
+            now,
+            len(self.rules.rules),
+            len(evaluated),
+            len(candidates),
+            counts,
+            time.perf_counter() - started,
+            sources_s,
+        )
+        self.last = report
+        return report
+
+    def _apply(
+        self, step: Step, now: datetime, live: dict[str, Alert], silences: Sequence[Silence]
+    ) -> None:
+        c = step.candidate
+        if step.action == "raise":
+            assert c is not None
+            silenced = _matched(silences, c.labels)
+            try:
+                alert = self.store.raise_alert(_new(c, step.firing, silenced), at=now)
+            except sa.exc.IntegrityError:  # another evaluator raised it meanwhile (lease lost)
+                log.warning("alert %s/%s already live: skipped", c.rule, c.group_key)
+                return
+            if step.firing and not silenced:
+                self._notify(alert, "firing")
+            return
+        assert step.alert_id is not None
+        current = live[step.alert_id]
+        if step.action == "fire":
+            assert c is not None
+            silenced = _matched(silences, c.labels)
+            alert = self.store.engine_step(current, "fire", at=now, values={"silenced": silenced})
+            if not silenced:
+                self._notify(alert, "firing")
+        elif step.action == "update":
+            assert c is not None
+            values = {
+                "severity": c.severity,
+                "message_zh": c.message_zh,
+                "message_en": c.message_en,
+            }
+            self.store.engine_step(current, "update", at=now, values=values)
+        else:  # resolve, expire
+            alert = self.store.engine_step(current, step.action, at=now)
+            if step.action == "resolve" and not current.silenced:
+                self._notify(alert, "resolved")
+
+    def _notify(self, alert: Alert, event: str) -> None:
+        if self.notifier is not None:
+            self.notifier.send(alert, event)
+
+    # ── the schedule ────────────────────────────────────────────────────────────────────
+    def run(self, *, once: bool = False) -> None:
+        """Tick every `interval_s` until `stop()` (or once); a failing tick is logged and the
+        next one tried: the evaluator must outlive a bad moment of a source or the store."""
+        while not self._stop.is_set():
+            t0 = time.monotonic()
+            try:
+                report = self.tick()
+                if report is not None and report.steps:
+                    log.info("alert tick: %s in %.2f s", report.steps, report.seconds)
+            except Exception:  # the one broad catch: the loop keeps the schedule
+                log.exception("alert tick failed")
+            if once:
+                return
+            self._stop.wait(max(0.0, self.interval_s - (time.monotonic() - t0)))
+
+    def start(self) -> threading.Thread:
+        """Run in a daemon thread."""
+        if self._thread is None or not self._thread.is_alive():
+            self._stop.clear()
+            self._thread = threading.Thread(target=self.run, name="alert-engine", daemon=True)
+            self._thread.start()
+        return self._thread
+
+    def halt(self) -> None:
+        """Ask the schedule to end after the tick under way (safe from a signal handler)."""
+        self._stop.set()
+
+    def stop(self, *, release: bool = True) -> None:
+        """Stop the schedule; `release`: give the lease up so another engine takes over now."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(30)
+        if release:
+            self.store.release_lease(self.holder)
+        if self.notifier is not None:
+            self.notifier.close()
+
+
+def _matched(silences: Sequence[Silence], labels: Any) -> bool:
+    return any(s.matches(labels) for s in silences)
+
+
+def _new(c: Candidate, firing: bool, silenced: bool) -> NewAlert:
+    return NewAlert(
+        rule=c.rule,
+        domain=c.domain,
+        severity=c.severity,
+        group_key=c.group_key,
+        district=c.district,
+        entity=c.entity,
+        lon=c.lon,
+        lat=c.lat,
+        message_zh=c.message_zh,
+        message_en=c.message_en,
+        firing=firing,
+        silenced=silenced,
+    )
+
+
+def for_settings(
+    settings: Any, data: Any, clock: Callable[[], datetime], store: AlertStore | None = None
+) -> Engine:
+    """The engine the settings describe: their rule file, interval, store and webhook."""
+    rules = load_rules(Path(settings.alert_rules) if settings.alert_rules else DEFAULT_RULES)
+    store = store or AlertStore.for_settings(settings)
+    hook = None
+    if settings.alert_webhook_url:
+        hook = Webhook(settings.alert_webhook_url, store, clock=clock)
+    return Engine(
+        store, data, rules, clock=clock, interval_s=settings.alert_interval_s, notifier=hook
+    )
+
+
+def start_for_app(server: Any) -> Engine | None:
+    """Start the evaluator thread of a web process (a Flask server made by `create_app`) when
+    its settings say so (`BRAIN_ALERT_ENGINE`); kept in `server.extensions["brain.alert_engine"]`.
+    Every process may run one: only the lease holder evaluates."""
+    settings = server.config["BRAIN_SETTINGS"]
+    if not settings.alert_engine:
+        return None
+    engine = server.extensions.get("brain.alert_engine")
+    if engine is None:
+        engine = for_settings(
+            settings, server.extensions["brain.data"], server.extensions["brain.clock"]
+        )
+        server.extensions["brain.alert_engine"] = engine
+    engine.start()
+    return engine  # type: ignore[no-any-return]
