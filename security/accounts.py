@@ -192,6 +192,33 @@ class Accounts:
         self.store.log(actor, action, now=now, target=name, address=address)
         return row
 
+    def oidc_user(
+        self, name: str, role: str, *, display_name: str, now: datetime, address: str = ""
+    ) -> UserRow:
+        """The account of a person the identity service signed in: created at the first
+        sign-in (source `oidc`, no password), its role following the claim every time."""
+        row = self.store.user(name)
+        if row is None:
+            row = self.store.add_user(
+                _check_name(name),
+                _check_role(role),
+                "",
+                now=now,
+                display_name=display_name[:128],
+                source="oidc",
+            )
+            self.store.log("oidc", "user.create", now=now, target=name, detail=role)
+        elif row.source != "oidc":
+            raise ValueError(f"a local account named {name!r} exists: not signed in by OIDC")
+        elif row.role != role:
+            row = self.store.update_user(name, role=role, end_sessions=True)
+            self.store.log("oidc", "user.set-role", now=now, target=name, detail=role)
+        if row.disabled:
+            self.store.log(name, "signin.disabled", now=now, address=address)
+            raise ValueError(f"the account {name!r} is disabled")
+        self.store.log(name, "signin.oidc", now=now, address=address)
+        return row
+
     def bootstrap_admin(self, *, now: datetime, name: str = "admin") -> str | None:
         """When the store holds no account: an admin `name` with a one-time password (returned,
         to be printed once and changed at the first sign-in). None when accounts exist."""

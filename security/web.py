@@ -47,6 +47,7 @@ __all__ = [
     "accounts_of",
     "install",
     "page_of_path",
+    "safe_next",
 ]
 
 log = logging.getLogger(__name__)
@@ -121,7 +122,7 @@ def _same_origin() -> bool:
     return origin != "null"
 
 
-def _safe_next(value: str | None) -> str:
+def safe_next(value: str | None) -> str:
     """A local path to go to after signing in (never another site)."""
     if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
         return "/"
@@ -225,7 +226,7 @@ def install(app: dash.Dash, settings: Settings) -> None:
     @server.route("/login", methods=["GET", "POST"])  # type: ignore[untyped-decorator]
     def _login() -> Response:
         lang = _lang()
-        next_url = _safe_next(request.values.get("next"))
+        next_url = safe_next(request.values.get("next"))
         oidc = oidc_login is not None
         if request.method == "GET":
             if g.brain_user is not None and request.args.get("error") is None:
