@@ -95,6 +95,11 @@ def _register_pages(app: dash.Dash, settings: Settings) -> None:
     from layouts import river
 
     register("river", path="/river", title=t("river.title", settings.lang), layout=river.layout)
+    from layouts import traffic
+
+    register(
+        "traffic", path="/traffic", title=t("traffic.title", settings.lang), layout=traffic.layout
+    )
 
     from layouts import duty
 

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from brain.traffic import network, worst_roads
-from brain.traffic_impact import IMPACT_AFTER, IMPACT_BEFORE, IMPACT_RADIUS_M, impact
+from brain.traffic_impact import IMPACT_AFTER, IMPACT_BEFORE, IMPACT_RADIUS_M, impact, parse_path
 from brain.traffic_impact import nearby_segments as _nearby
 from brain.traffic_profile import (
     bucket_minutes_for,
@@ -28,16 +28,23 @@ from brain.traffic_profile import (
 )
 from data_adapters import traffic
 from data_adapters.result import Result
-from services.fetch import Call, DataLike, fetch, frame_of
+from services.fetch import Call, DataLike, fetch, frame_of, records
 
 __all__ = [
     "WORST_ROADS",
     "Overview",
     "SegmentDetail",
+    "district_rows",
     "incident_effect",
+    "incident_row",
+    "incident_rows",
+    "map_features",
     "overview",
+    "roads",
     "segment_detail",
+    "segment_row",
     "segment_rows",
+    "series_rows",
 ]
 
 WORST_ROADS = 10
@@ -201,3 +208,63 @@ def incident_effect(
     if readings is None:
         return Result(None, series.as_of, series.error or "no readings")
     return Result(impact(near, readings, started, end=stop), series.as_of, series.error)
+
+
+def roads(view: Overview) -> list[str]:
+    """The names of the roads of the shown district (the road filter's choices)."""
+    state = frame_of(view.state)
+    if state is None or state.empty:
+        return []
+    return sorted(str(r) for r in state["road_name"].dropna().unique())
+
+
+def segment_row(view: Overview, segment_id: str) -> dict[str, Any] | None:
+    """One segment of the overview's state, as plain data (None when it is not there)."""
+    state = frame_of(view.state)
+    if state is None:
+        return None
+    rows = state[state["segment_id"] == segment_id]
+    return None if rows.empty else records(rows, rows.columns)[0]
+
+
+def incident_row(view: Overview, incident_id: str | None) -> dict[str, Any] | None:
+    """One incident of the range, as plain data (None when it is not there)."""
+    frame = frame_of(view.incidents)
+    if frame is None or not incident_id:
+        return None
+    rows = frame[frame["incident_id"] == incident_id]
+    return None if rows.empty else records(rows, rows.columns)[0]
+
+
+def district_rows(view: Overview) -> pd.DataFrame:
+    """The city row and every district's TPI at the end of the range."""
+    frame = frame_of(view.districts)
+    return frame if frame is not None else pd.DataFrame(columns=["adcode", "tpi", "level"])
+
+
+def incident_rows(view: Overview) -> pd.DataFrame:
+    frame = frame_of(view.incidents)
+    return frame if frame is not None else pd.DataFrame(columns=["incident_id"])
+
+
+def series_rows(view: Overview) -> pd.DataFrame:
+    frame = frame_of(view.series)
+    return frame if frame is not None else pd.DataFrame(columns=["ts", "tpi"])
+
+
+def map_features(
+    view: Overview, *, road: str | None = None, level: int | None = None
+) -> dict[str, Any]:
+    """The segments on the map (the same filters as the table) as a GeoJSON FeatureCollection
+    of lines with their state at the end of the range."""
+    rows = segment_rows(view, road=road, level=level)
+    props = [c for c in TABLE_COLUMNS if c in rows.columns]
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "LineString", "coordinates": [list(p) for p in parse_path(path)]},
+            "properties": rec,
+        }
+        for path, rec in zip(rows["path"], records(rows, props), strict=True)
+    ]
+    return {"type": "FeatureCollection", "features": features}
