@@ -95,6 +95,14 @@ def _register_pages(app: dash.Dash, settings: Settings) -> None:
     from layouts import river
 
     register("river", path="/river", title=t("river.title", settings.lang), layout=river.layout)
+    from callbacks import emergency as emergency_page
+
+    register(
+        "emergency",
+        path="/emergency",
+        title=t("emergency.title", settings.lang),
+        layout=emergency_page.page_layout,
+    )
     from layouts import traffic
 
     register(

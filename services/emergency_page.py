@@ -195,6 +195,11 @@ class Replay:
     signal: Result[Any]
     warnings: Result[Any]
 
+    def areas(self) -> list[dict[str, Any]]:
+        """The areas of the warnings in force at the step."""
+        frame = frame_of(self.warnings)
+        return warning_areas(frame) if frame is not None else []
+
 
 def _storm(data: DataLike, now: datetime) -> tuple[dict[str, Any] | None, Result[Any]]:
     found = data.call(emergency.storms, now=now)
