@@ -43,7 +43,7 @@ __all__ = [
 
 REACH_MINUTES = FIRE_RESPONSE_STANDARD_S / 60.0  # 5 minutes from dispatch
 REACH_BUFFER_M = 250.0  # either side of a reached road: its frontage and the first block
-SEARCH_MINUTES = 60.0  # a unit's quickest station is looked for this far
+SEARCH_MINUTES = 180.0  # a unit's quickest station is looked for this far
 METRIC_CRS = "EPSG:32649"  # WGS 84 / UTM zone 49N (108°E-114°E)
 _WGS84 = "EPSG:4326"
 _AREA_COLUMNS = ["station_id", "name", "edges", "road_km", "area_km2", "geometry"]
