@@ -144,7 +144,10 @@ def _data_service(settings: Settings) -> Any:
     from services.cache import make_cache
     from services.data import DataService
 
-    return DataService(open_node(settings), make_cache(settings))
+    node = open_node(settings)
+    # a server engine answers under a deadline; the embedded node runs in this process
+    timeout = None if settings.embedded else settings.query_timeout_s
+    return DataService(node, make_cache(settings), timeout_s=timeout)
 
 
 def _now() -> datetime:

@@ -64,6 +64,10 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "BRAIN_SEED": ("20151004", "seed of the simulated city (deterministic for a seed)"),
     "BRAIN_LIVE_FEED": ("1", "1: `make run` starts the live feed beside the app; 0: it does not"),
     "BRAIN_REFRESH_S": ("5", "seconds between two refreshes of the wall"),
+    "BRAIN_QUERY_TIMEOUT_S": (
+        "10",
+        "seconds a server data node has to answer one query before it counts as failed",
+    ),
     "BRAIN_LANG": ("zh", "default language of the UI: zh or en"),
     "BRAIN_ALERT_RULES": ("", "alert rule file (empty: rules/alerts.yaml)"),
     "BRAIN_ALERT_INTERVAL_S": (
@@ -104,6 +108,7 @@ class Settings:
     seed: int = 20151004
     live_feed: bool = True
     refresh_s: float = 5.0
+    query_timeout_s: float = 10.0
     lang: str = "zh"
     alert_rules: str = ""
     alert_interval: float = 0.0  # 0: refresh_s
@@ -179,6 +184,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         seed=int(_get(env, "BRAIN_SEED")),
         live_feed=_get(env, "BRAIN_LIVE_FEED") not in ("0", "false", "no"),
         refresh_s=float(_get(env, "BRAIN_REFRESH_S")),
+        query_timeout_s=float(_get(env, "BRAIN_QUERY_TIMEOUT_S")),
         lang=_get(env, "BRAIN_LANG"),
         alert_rules=_get(env, "BRAIN_ALERT_RULES"),
         alert_interval=float(_get(env, "BRAIN_ALERT_INTERVAL_S") or 0),

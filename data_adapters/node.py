@@ -37,7 +37,9 @@ import pyarrow.parquet as pq
 from data_adapters.resident import RECENT, Resident
 from data_adapters.schema import TABLES, Table, ibis_schema
 
-__all__ = ["DataNode", "LakeNode", "SqlNode", "arrow_schema", "open_node"]
+__all__ = ["CONNECT_TIMEOUT_S", "DataNode", "LakeNode", "SqlNode", "arrow_schema", "open_node"]
+
+CONNECT_TIMEOUT_S = 3  # a server that does not answer is "down", not a hang
 
 
 def arrow_schema(t: Table) -> pa.Schema:
@@ -238,23 +240,32 @@ class SqlNode:
 
     name = "postgres"
 
-    def __init__(self, url: str, *, schema: str = "") -> None:
+    def __init__(
+        self, url: str, *, schema: str = "", statement_timeout_s: float | None = None
+    ) -> None:
         self.url = url
         self.schema = schema or None
+        self.statement_timeout_s = statement_timeout_s  # the server cancels longer statements
         self._local = threading.local()
 
     def __repr__(self) -> str:  # the URL may hold a password
         return f"SqlNode(schema={self.schema!r})"
 
     def _connect(self) -> Any:
-        con = ibis.connect(self.url)
+        con = ibis.connect(self.url, connect_timeout=CONNECT_TIMEOUT_S)
         if self.schema:
             con.raw_sql(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
             con.raw_sql(f'SET search_path TO "{self.schema}", public')
+        if self.statement_timeout_s:
+            con.raw_sql(f"SET statement_timeout = {int(self.statement_timeout_s * 1000)}")
         return con
 
     def backend(self) -> Any:
+        """This thread's connection; a new one when the last one was closed or broken (the
+        server restarted, the network dropped), so the node recovers on its own."""
         be = getattr(self._local, "backend", None)
+        if be is not None and (be.con.closed or be.con.broken):
+            self._local.backend = be = None
         if be is None:
             be = self._connect()
             self._local.backend = be
@@ -314,5 +325,9 @@ def _python_rows(t: Table, frame: pd.DataFrame) -> Iterable[tuple[Any, ...]]:
 def open_node(settings: Any) -> LakeNode | SqlNode:
     """The data node the settings point at."""
     if settings.data_url:
-        return SqlNode(settings.data_url, schema=settings.data_schema)
+        return SqlNode(
+            settings.data_url,
+            schema=settings.data_schema,
+            statement_timeout_s=getattr(settings, "query_timeout_s", None),
+        )
     return LakeNode(settings.data_dir)

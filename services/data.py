@@ -29,6 +29,7 @@ import threading
 import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -43,6 +44,7 @@ from services.quiet import quiet
 __all__ = [
     "LAST_GOOD_S",
     "DataService",
+    "QueryTimeout",
     "finish_background",
     "floor_time",
     "phase_of",
@@ -66,12 +68,23 @@ def _background() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(1, thread_name_prefix="data-behind")
 
 
+class QueryTimeout(TimeoutError):
+    """A data node that did not answer within the service's `timeout_s`."""
+
+
+@cache
+def _deadlines() -> ThreadPoolExecutor:
+    """Threads that run queries under a deadline (each keeps its own connection to the node)."""
+    return ThreadPoolExecutor(8, thread_name_prefix="data-query")
+
+
 def finish_background() -> None:
     """Wait until the questions asked in the background so far are answered."""
     _background().submit(lambda: None).result()
 
 
 os.register_at_fork(after_in_child=_background.cache_clear)  # a forked worker starts its own
+os.register_at_fork(after_in_child=_deadlines.cache_clear)
 
 
 class _Good(NamedTuple):
@@ -162,9 +175,10 @@ def _declared(fn: Any, params: dict[str, Any]) -> tuple[Query, dict[str, Any]]:
 class DataService:
     """Adapters behind the cache; every answer is a `Result`."""
 
-    def __init__(self, node: Any, cache: BrainCache) -> None:
+    def __init__(self, node: Any, cache: BrainCache, *, timeout_s: float | None = None) -> None:
         self.node = node
         self.cache = cache
+        self.timeout_s = timeout_s  # None: the query runs in the calling thread, unbounded
         self._node_id = _node_id(node)
         self._last: Kept[str, _Good] = Kept(_MEMORY)  # last key → its last good answer
         self._stored: Kept[str, float] = Kept(_STORED)  # content key → when stored (monotonic)
@@ -253,7 +267,7 @@ class DataService:
     def _ask(self, q: _Question) -> Result[Any]:
         """Run the query and store its answer (or its failure)."""
         try:
-            value = q.query(self.node.backend(), **q.params)
+            value = self._run(q)
         except Exception as err:  # the one broad except: a failing source (any engine, driver
             # or adapter error) must become a value, so one dead feed cannot blank the wall;
             # the error text and the last good data go to the panel instead.
@@ -270,6 +284,20 @@ class DataService:
         self.cache.set(q.key, (content, as_of, None), q.step, once=True)  # a key per refresh
         self._remember(q.last_key, value, as_of, content)
         return Result.good(value, as_of, content)
+
+    def _run(self, q: _Question) -> Any:
+        """The query's answer; with a `timeout_s`, from a thread of `_deadlines` waited for that
+        long at most (a stalled server or network then fails the query instead of hanging the
+        request; the thread finishes or fails on its own, its answer dropped)."""
+        if self.timeout_s is None:
+            return q.query(self.node.backend(), **q.params)
+        future = _deadlines().submit(lambda: q.query(self.node.backend(), **q.params))
+        try:
+            return future.result(timeout=self.timeout_s)
+        except FutureTimeout:
+            raise QueryTimeout(
+                f"the data node gave no answer within {self.timeout_s:g} s"
+            ) from None
 
     def _through(self, q: _Question | Result[Any]) -> Result[Any]:
         if isinstance(q, Result):

@@ -233,15 +233,17 @@ def test_dead_lake_fails_into_a_value(tmp_path: Path) -> None:
     node.close()
 
 
-def test_closed_server_connection_fails_into_a_value(pg_node: SqlNode, tmp_path: Path) -> None:
+def test_a_closed_server_connection_is_replaced_at_the_next_question(
+    pg_node: SqlNode, tmp_path: Path
+) -> None:
     node = SqlNode(pg_node.url, schema=str(pg_node.schema))
     svc = DataService(node, make_cache(_settings(tmp_path, "null")))
     good = svc.call(traffic.district_tpi, now=NOW)
     assert good.ok
-    node.backend().disconnect()
-    bad = svc.call(traffic.district_tpi, now=NOW + timedelta(minutes=1))
-    assert not bad.ok and bad.as_of == good.as_of
-    assert bad.value is not None and bad.value.iloc[0]["adcode"] == "440800"
+    node.backend().disconnect()  # a server restart or a dropped network closes it the same way
+    again = svc.call(traffic.district_tpi, now=NOW + timedelta(minutes=1))
+    assert again.ok, again.error  # the failure while the server is down: tests/test_faults.py
+    assert again.value.iloc[0]["adcode"] == "440800"
 
 
 def test_naive_time_is_an_error_value(lake_node: LakeNode, tmp_path: Path) -> None:
