@@ -43,6 +43,14 @@ def post_fork(server: Any, worker: Any) -> None:
     configure_logging(level=loglevel.upper())
 
 
+def post_worker_init(worker: Any) -> None:
+    """Each worker runs an alert evaluator thread (BRAIN_ALERT_ENGINE); only the one holding the
+    alert store's lease evaluates, so N workers give exactly one evaluator (docs/alerts.md)."""
+    from alerts.engine import start_for_app
+
+    start_for_app(worker.wsgi)
+
+
 def child_exit(server: Any, worker: Any) -> None:
     """A worker that ended (or was killed) leaves its live gauges out of the pooled samples."""
     from prometheus_client import multiprocess

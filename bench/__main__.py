@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import REFRESH, ms, percentile, rounds, rss_mb
+from bench.alerts import bench_alerts
 from bench.cases import CASES, Case, pick_mmsi
 from bench.naive_worker import NaiveProcess
 from bench.wall import bench_wall
@@ -132,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     results.append(bench_wall(node, settings, now, args.repeats, naive))
     with plainly():  # what the wall would cost without fast paths and compiled templates
         results.append(bench_wall(node, settings, now, args.repeats, naive, "wall.tick.plain"))
+    results.append(bench_alerts(node, settings, now, args.repeats))
     worker_rss = rss_mb()
     naive_rss = naive.close() if naive is not None else None
     report = {
