@@ -43,6 +43,7 @@ __all__ = [
     "SCREENSHOTS",
     "AppServer",
     "Watch",
+    "account",
     "browser",
     "free_port",
     "live_feed",
@@ -118,29 +119,30 @@ class AppServer:
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
     log: Path | None = None
     proc: subprocess.Popen[bytes] | None = None
+    gunicorn_workers: int = 0  # > 0: gunicorn with that many workers, as in production
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def _command(self) -> list[str]:
+        if self.gunicorn_workers:
+            return [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "app:server"]
+        serve = ["serve", "--host", "127.0.0.1", "--port", str(self.port), "--no-feed"]
+        return [sys.executable, "-m", "brain", *serve, "--data-dir", str(self.data_dir)]
+
     def start(self, timeout: float = 60.0) -> None:
         out = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115
+        extra = {}
+        if self.gunicorn_workers:
+            extra = {
+                "BRAIN_BIND": f"127.0.0.1:{self.port}",
+                "BRAIN_WORKERS": str(self.gunicorn_workers),
+            }
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "brain",
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--no-feed",
-                "--data-dir",
-                str(self.data_dir),
-            ],
+            self._command(),
             cwd=ROOT,
-            env=_env(self.data_dir, **{"BRAIN_SECRET_KEY": self.secret_key, **self.env}),
+            env=_env(self.data_dir, **{"BRAIN_SECRET_KEY": self.secret_key, **extra, **self.env}),
             stdout=out,
             stderr=out,
         )
@@ -259,6 +261,11 @@ def _account(server: AppServer, role: str) -> str:
         raise RuntimeError(f"users create failed: {done.stderr}")
     _MADE[key] = name
     return name
+
+
+def account(server: AppServer, role: str) -> tuple[str, str]:
+    """(name, password) of the test account of `role` in `server` (made on first use)."""
+    return _account(server, role), _PASSWORD
 
 
 def sign_in(context: Any, server: AppServer, role: str) -> None:
