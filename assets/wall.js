@@ -116,16 +116,19 @@
                                               day: "numeric", weekday: "long" });
         return [time, date];
       },
-      focus: function (n, config) {
+      // the playlist's domain in focus; none while an officer has pushed an alert to the wall
+      // (the map flies to it), and the playlist goes on where it was once it is released
+      focus: function (n, pushed, config) {
         var list = (config && config.playlist) || [];
-        if (!list.length) { return null; }
+        if (!list.length || pushed) { return null; }
         var seq = [null].concat(list);
         return seq[(n || 0) % seq.length];
       },
-      canvasClass: function (focus, config) {
+      canvasClass: function (focus, pushed, config) {
         var cls = "wall-canvas";
         if (config && config.kiosk) { cls += " wall--kiosk"; }
         if (focus) { cls += " wall--focus wall--focus-" + focus; }
+        if (pushed) { cls += " wall--pushed"; }
         return cls;
       },
       // the refresh count, unless the previous refresh is still on its way (the page's first

@@ -20,7 +20,7 @@ from layouts.detail import detail_card
 from layouts.i18n import lang_of, other_lang, t
 from layouts.situation_map import click_target
 from layouts.wall_map import digest as map_digest
-from layouts.wall_map import map_delta, map_spec, visible_layers
+from layouts.wall_map import focus_on, map_delta, map_spec, visible_layers
 from layouts.wall_regions import REGIONS, region_specs
 from services import wall as wall_service
 from services.quiet import refreshing
@@ -53,11 +53,17 @@ TARGETS: dict[str, tuple[str, str]] = {
     "ticker": (ids.TICKER, "children"),
     "health": (ids.HEALTH, "children"),
     "trend": (ids.TREND, "figure"),
+    "pushed": (ids.PUSHED, "data"),
+    "banner": (ids.PUSH_BANNER, "children"),
 }
 
 
 def _data() -> Any:
     return current_app.extensions["brain.data"]
+
+
+def _settings() -> Any:
+    return current_app.config["BRAIN_SETTINGS"]
 
 
 def _now() -> datetime:
@@ -75,7 +81,9 @@ def refresh(
     """Every region of the wall whose data changed since the browser last got it (`no_update`
     for the others), and the new digests."""
     lang, now = lang_of(lang), _now()
-    view = wall_service.tick(_data(), now, (selection or {}).get("district"))
+    district = (selection or {}).get("district")
+    alerts = wall_service.store_alerts(_settings().store_database_url, now, district)
+    view = wall_service.tick(_data(), now, district, alerts)
     seen, out = dict(hashes or {}), []
     for key, basis, build in region_specs(view, lang, wall_service.district_list()):
         digest = map_digest([basis, lang])
@@ -92,11 +100,14 @@ def refresh_map(
     focus: str | None,
     layers: list[str] | None,
     aspect: str | None,
+    pushed: dict[str, Any] | None,
     held: dict[str, Any] | None,
 ) -> tuple[Any, Any]:
     """The map's changes since the browser's copy (whole spec when the server does not know
-    that copy, e.g. after a restart), merged into the map by wall.js."""
+    that copy, e.g. after a restart), merged into the map by wall.js; flown to the alert an
+    officer pushed to the wall while it is there."""
     sel, now, cache = selection or {}, _now(), _data().cache
+    focus = None if pushed else focus  # a pushed alert holds the playlist on the overview
     spec = map_spec(
         wall_service.map_tick(_data(), now),
         layers=visible_layers(layers, focus),
@@ -106,6 +117,7 @@ def refresh_map(
         aspect=aspect or "16x9",
         focus=focus,
     )
+    spec = focus_on(spec, pushed)
     token, seq = (held or {}).get("token") or uuid.uuid4().hex, (held or {}).get("seq")
     known = cache.get(f"wall-map:{token}")
     delta, rows = map_delta(spec, known["rows"] if known and known["seq"] == seq else None)
@@ -190,6 +202,7 @@ def register(app: dash.Dash) -> None:
         Input(ids.FOCUS, "data"),
         Input(ids.LAYERS, "value"),
         Input(ids.ASPECT, "data"),
+        Input(ids.PUSHED, "data"),
         State(ids.MAP_STATE, "data"),
     )(refresh_map)
     app.callback(
@@ -243,12 +256,14 @@ def _clientside(app: dash.Dash) -> None:
         "focus",
         [Output(ids.FOCUS, "data")],
         Input(ids.PLAYLIST_INTERVAL, "n_intervals"),
+        Input(ids.PUSHED, "data"),
         State(ids.CONFIG, "data"),
     )
     wire(
         "canvasClass",
         [Output(ids.CANVAS, "className")],
         Input(ids.FOCUS, "data"),
+        Input(ids.PUSHED, "data"),
         State(ids.CONFIG, "data"),
     )
     wire(

@@ -39,6 +39,8 @@ __all__ = [
     "MAP_STATE",
     "MAP_TICK",
     "PLAYLIST_INTERVAL",
+    "PUSHED",
+    "PUSH_BANNER",
     "REFRESH",
     "RESET",
     "SELECTION",
@@ -98,6 +100,8 @@ HEALTH: Final = "wall-health"
 TREND: Final = "traffic-trend"
 DETAIL: Final = "wall-detail"
 DETAIL_CLOSE: Final = "wall-detail-close"
+PUSHED: Final = "wall-pushed"  # dcc.Store: the alert an officer pushed to the wall, or None
+PUSH_BANNER: Final = "wall-push-banner"  # its focus banner over the map
 
 
 # ── the duty console (/duty): ids `duty-…` ──────────────────────────────────────────────────

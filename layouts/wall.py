@@ -139,6 +139,7 @@ def _map_box(lang: str, district: str | None, districts: Sequence[Mapping[str, A
     return html.Div(
         [
             map_box_map(lang, district),
+            html.Div(id=ids.PUSH_BANNER, className="push-banner"),
             html.Div(chips, className="districts control"),
             layer_toggle(lang),
         ],
@@ -208,6 +209,7 @@ def page(
             dcc.Store(id=ids.MAP_TICK, data=0),
             dcc.Store(id=ids.MAP_DELTA, data=None),
             dcc.Store(id=ids.MAP_STATE, data=None),
+            dcc.Store(id=ids.PUSHED, data=None),
             dcc.Interval(id=ids.REFRESH, interval=int(refresh_s * 1000)),
             dcc.Interval(id=ids.CLOCK_INTERVAL, interval=1000),
             dcc.Interval(

@@ -19,12 +19,14 @@ from dash import dcc, html
 from brain.memo import Kept
 from layouts import ids, situation_map
 from layouts.i18n import t
+from layouts.map_spec import layer as deck_layer
 
 __all__ = [
     "MAP_SIZES",
     "RowDigests",
     "digest",
     "digests",
+    "focus_on",
     "layer_toggle",
     "map_box_map",
     "map_delta",
@@ -72,6 +74,44 @@ def map_spec(
         size=size,
         transition_ms=800,
     )
+
+
+PUSH_ZOOM = 11.5  # a pushed alert: the streets around it
+
+
+def focus_on(spec: Mapping[str, Any], pushed: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The map flown to the alert an officer pushed to the wall, ringed; as it was when there is
+    none (or it has no place)."""
+    if not pushed or pushed.get("lon") is None or pushed.get("lat") is None:
+        return dict(spec)
+    lon, lat = float(pushed["lon"]), float(pushed["lat"])
+    view = {
+        **spec["initialViewState"],
+        "longitude": lon,
+        "latitude": lat,
+        "zoom": PUSH_ZOOM,
+        "transitionDuration": 1200,
+        "transitionInterpolator": {"@@type": "FlyToInterpolator"},
+    }
+    at = [{"id": str(pushed.get("id")), "p": [lon, lat]}]
+    rings = [
+        deck_layer(
+            "ScatterplotLayer",
+            f"pushed-{part}",
+            at,
+            getPosition="@@=p",
+            getRadius=radius,
+            radiusUnits="pixels",
+            stroked=True,
+            filled=part == "halo",
+            getFillColor=[239, 68, 68, 90],
+            getLineColor=[255, 255, 255, 235],
+            getLineWidth=width,
+            lineWidthUnits="pixels",
+        )
+        for part, radius, width in (("halo", 44, 2), ("ring", 18, 4))
+    ]
+    return {**spec, "initialViewState": view, "layers": [*spec["layers"], *rings]}
 
 
 def map_box_map(lang: str, district: str | None) -> html.Div:

@@ -23,6 +23,7 @@ from layouts.theme import SIGNAL_COLORS, STATUS_COLORS
 __all__ = [
     "REGIONS",
     "health_strip",
+    "push_banner",
     "region_specs",
     "scope_text",
     "signal_badge",
@@ -40,6 +41,8 @@ REGIONS: tuple[str, ...] = (
     "ticker",
     "health",
     "trend",
+    "pushed",
+    "banner",
 )
 
 
@@ -62,7 +65,7 @@ def region_specs(
             ),
             (f"{d}.scope", scope, partial(str, scope)),
         ]
-    title, feeds = view["title"], view["feeds"]
+    title, feeds, pushed = view["title"], view["feeds"], view.get("pushed")
     trend = view["panels"]["traffic"]["data"].get("trend") or {"ts": [], "tpi": []}
     ages = {
         k: (
@@ -75,9 +78,15 @@ def region_specs(
     specs += [
         ("signal", title, lambda: signal_badge(title, lang)),
         ("weather", title.get("warnings"), lambda: weather_badge(title, lang)),
-        ("ticker", view["ticker"], lambda: ticker_items(view["ticker"], lang)),
+        (
+            "ticker",
+            (view["ticker"], view.get("alerts")),
+            lambda: ticker_items(view["ticker"], lang, view.get("alerts", "ok")),
+        ),
         ("health", (ages, today), lambda: health_strip(feeds, now, lang)),
         ("trend", trend, lambda: trend_patch(trend["ts"], trend["tpi"])),
+        ("pushed", pushed, lambda: pushed),
+        ("banner", pushed, lambda: push_banner(pushed, now, lang)),
     ]
     return specs
 
@@ -172,20 +181,33 @@ def _param(name: str, value: object, lang: str) -> object:
 
 
 def ticker_text(item: Mapping[str, Any], lang: str) -> str:
-    """One alert of the ticker as a sentence: its message (`alert.<kind>`) with its parameters."""
+    """One alert of the ticker as a sentence: the engine's words in `lang` (an item of the alert
+    store), or a message key (`alert.<kind>`) with its parameters."""
+    words = item.get("text")
+    if isinstance(words, Mapping):
+        return str(words.get(lang) or words.get("zh") or "")
     params = item.get("params") or {}
     fields = {k: _param(k, v, lang) for k, v in params.items()}
     return t(str(item.get("message")), lang, **fields)
 
 
-def ticker_items(items: Sequence[Mapping[str, Any]], lang: str) -> list[Any]:
-    """The ticker's items, twice in a row so that the scroll loops without a jump."""
+def ticker_items(items: Sequence[Mapping[str, Any]], lang: str, status: str = "ok") -> list[Any]:
+    """The ticker's items, twice in a row so that the scroll loops without a jump; the red and
+    orange ones nobody has acknowledged pulse. With no items, why: nothing firing, no engine
+    has run, or the alert store cannot be read."""
     spans = [
-        html.Span(ticker_text(i, lang), className=f"tick tick--{int(i.get('sev', 1))}")
+        html.Span(
+            ticker_text(i, lang),
+            className=f"tick tick--{int(i.get('sev', 1))}"
+            + (" tick--pulse" if i.get("pulse") else ""),
+        )
         for i in items
     ]
     if not spans:
-        spans = [html.Span(t("ticker.none", lang), className="tick tick--0")]
+        key = {"no-engine": "ticker.no_engine", "down": "ticker.store_down"}.get(
+            status, "ticker.none"
+        )
+        spans = [html.Span(t(key, lang), className=f"tick tick--0 tick--{status}")]
     return [html.Div(spans, className="ticker-run"), html.Div(spans, className="ticker-run")]
 
 
@@ -222,6 +244,10 @@ def health_strip(feeds: Mapping[str, Mapping[str, Any]], now: datetime, lang: st
     return cells
 
 
+def _data_attr_of(name: str, value: str) -> dict[str, Any]:
+    return {name: value}
+
+
 def _data_attr(status: str) -> dict[str, Any]:
     return {"data-status": status}
 
@@ -237,3 +263,25 @@ def _age(age_s: object, lang: str) -> str:
     if age_s < 2 * 86400:
         return t("age.hours", lang, n=int(age_s // 3600))
     return t("age.days", lang, n=int(age_s // 86400))
+
+
+def push_banner(pushed: Mapping[str, Any] | None, now: datetime, lang: str) -> Any:
+    """The focus banner of the alert an officer pushed to the wall (nothing when none is)."""
+    if not pushed:
+        return None
+    sev = str(pushed.get("severity"))
+    until = datetime.fromisoformat(pushed["until"]) if pushed.get("until") else None
+    return html.Div(
+        [
+            html.Span(t("wall.push.label", lang), className="push-label"),
+            html.Span(
+                f"{sev} {t(f'wall.push.sev.{sev}', lang)}", className=f"push-sev push-sev--{sev}"
+            ),
+            html.Span(ticker_text(pushed, lang), className="push-text"),
+            html.Span(
+                t("wall.push.until", lang, time=clock_text(until, now)), className="push-until"
+            ),
+        ],
+        className=f"push-card push-card--{sev}",
+        **_data_attr_of("data-alert", str(pushed.get("id"))),
+    )

@@ -1,5 +1,9 @@
 """One tick of the wall: every panel, the title badges, the ticker and feed health, as plain data.
 
+The ticker shows the alert engine's alerts from the alert store (`alerts_view`), never a list of
+its own, and says so when the store is empty because no engine has run; the alert an officer
+pushed from the duty console comes with it, for the wall to focus on.
+
 `tick(data, now, district)` asks the data service for what each panel shows and returns a
 JSON-ready dict; layouts turn it into components and the wall callback sends only what changed.
 It is also what the `wall.tick` benchmark times. A panel whose source fails keeps the last good
@@ -9,20 +13,22 @@ to show it is `down`. One dead feed never stops the others.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pandas as pd
+from sqlalchemy.exc import SQLAlchemyError
 
-from brain.alerts import Alert, ranked
+from alerts.store import Alert, AlertStore
 from brain.districts import CITY_SEAT
 from brain.geo import haversine_km
 from brain.memo import content_key
 from brain.situation import MapData
 from data_adapters import emergency, fire, health, radar, river, traffic
 from data_adapters.result import Result
-from services import domains
+from services import domains, duty
 from services.fetch import DERIVED, Call, DataLike, fetch, records
 from services.geography import district_list
 from services.radar import POSITIONS, positions, zone_intrusions
@@ -33,16 +39,20 @@ __all__ = [
     "DOMAINS",
     "TAIL",
     "TICKER_ITEMS",
+    "alerts_view",
     "detail",
     "district_list",
     "map_tick",
     "panel_status",
+    "store_alerts",
     "tick",
-    "ticker",
 ]
 
+log = logging.getLogger(__name__)
 DOMAINS: tuple[str, ...] = tuple(str(d) for d in PANELS)  # the panels, in their order
 TICKER_ITEMS = 14
+# what the wall shows of alerts with no alert store at hand (the wall.tick benchmark)
+NO_STORE: Mapping[str, Any] = {"status": "no-store", "ticker": [], "pushed": None}
 
 
 def panel_status(
@@ -66,8 +76,14 @@ def panel_status(
     return "stale", newest
 
 
-def tick(data: DataLike, now: datetime, district: str | None = None) -> dict[str, Any]:
-    """Everything the wall shows at `now` for the city (`district` None) or one district.
+def tick(
+    data: DataLike,
+    now: datetime,
+    district: str | None = None,
+    alerts: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Everything the wall shows at `now` for the city (`district` None) or one district;
+    `alerts` is the store's share (`alerts_view`), none when no store is at hand.
 
     Every adapter call of the refresh (title, all panels) goes out in one batch, so the queries
     the cache does not answer run side by side; the figures are then derived from the answers,
@@ -103,7 +119,9 @@ def tick(data: DataLike, now: datetime, district: str | None = None) -> dict[str
         "district": district,
         "title": title,
         "panels": panels,
-        "ticker": ticker({d: p["data"] for d, p in panels.items()}),
+        "ticker": list((alerts or NO_STORE)["ticker"]),
+        "alerts": (alerts or NO_STORE)["status"],
+        "pushed": (alerts or NO_STORE)["pushed"],
         "feeds": feeds,
     }
 
@@ -161,22 +179,62 @@ def _typhoon(track: pd.DataFrame | None, district: str | None) -> dict[str, Any]
     return last
 
 
-def ticker(figures: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """The alert ticker: the alert candidates of the domains' figures (`brain.alerts`), most
-    severe first, as plain data; `sev` is 4 (I 红) … 1 (IV 蓝)."""
-    return [_item(a) for a in ranked(domains.alerts(figures), TICKER_ITEMS)]
+def alerts_view(store: AlertStore | None, now: datetime, district: str | None) -> dict[str, Any]:
+    """The wall's share of the alert store at `now`: the ticker (the firing alerts not closed,
+    of the district in view and the citywide ones, most severe first) with `pulse` on the red
+    and orange ones nobody has acknowledged, the alert pushed to the wall, and a status: `ok`,
+    `quiet` (an engine runs, nothing is firing), `no-engine` (the store is empty: no engine has
+    run) or `down` (the store cannot be read: the wall carries on without it)."""
+    if store is None:
+        return dict(NO_STORE)
+    try:
+        open_alerts = duty.open_items(store)
+        pushed = store.pushed(now)
+        seen = bool(open_alerts) or duty.engine_seen(store, now)
+    except SQLAlchemyError as exc:  # a dead store must not stop the wall
+        log.warning("alert store unreadable: %s", exc)
+        return {"status": "down", "ticker": [], "pushed": None}
+    shown = [
+        a
+        for a in open_alerts
+        if a.state == "firing" and (district is None or a.district in (None, district))
+    ]
+    items = [_item(a) for a in shown[:TICKER_ITEMS]]
+    status = "ok" if items else "quiet" if seen else "no-engine"
+    return {"status": status, "ticker": items, "pushed": _pushed(pushed) if pushed else None}
+
+
+def store_alerts(url: str, now: datetime, district: str | None) -> dict[str, Any]:
+    """`alerts_view` of the alert store at `url` (status `down` when it cannot be opened)."""
+    try:
+        store = duty.store_for(url)
+    except SQLAlchemyError as exc:  # a dead store must not stop the wall
+        log.warning("alert store unavailable: %s", exc)
+        return {"status": "down", "ticker": [], "pushed": None}
+    return alerts_view(store, now, district)
 
 
 def _item(alert: Alert) -> dict[str, Any]:
+    """A ticker item: `sev` 4 (I 红) … 1 (IV 蓝), the words in both languages."""
     return {
-        "domain": str(alert.domain),
-        "kind": str(alert.kind),
-        "severity": str(alert.severity),
-        "sev": 5 - alert.severity.rank,
-        "entity": alert.entity,
-        "adcode": alert.adcode,
-        "message": alert.message,
-        "params": dict(alert.params),
+        "id": alert.id,
+        "domain": alert.domain,
+        "severity": alert.severity,
+        "sev": 4 - ("I", "II", "III", "IV").index(alert.severity),
+        "adcode": alert.district,
+        "text": {"zh": alert.message_zh, "en": alert.message_en},
+        "pulse": alert.id in duty.alarming([alert]),
+    }
+
+
+def _pushed(alert: Alert) -> dict[str, Any]:
+    """The pushed alert as the wall focuses on it."""
+    return {
+        **_item(alert),
+        "lon": alert.lon,
+        "lat": alert.lat,
+        "until": alert.pushed_until.isoformat() if alert.pushed_until else None,
+        "by": alert.pushed_by,
     }
 
 

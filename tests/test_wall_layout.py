@@ -29,7 +29,7 @@ from layouts.detail import detail_card
 from layouts.i18n import TZ, t
 from layouts.panels import BODIES
 from layouts.wall_map import map_delta
-from layouts.wall_regions import REGIONS, health_strip, ticker_text
+from layouts.wall_regions import REGIONS, health_strip, ticker_items
 from services import wall as wall_service
 from services.cache import make_cache
 from services.data import DataService
@@ -182,13 +182,12 @@ def test_panel_status_rules() -> None:
     assert wall_service.panel_status([Result.failed("x")], fresh) == ("down", None)
 
 
-def test_ticker_puts_the_worst_first(svc: DataService) -> None:
-    items = wall_service.tick(svc, NOW, None)["ticker"]
-    assert items and [i["sev"] for i in items] == sorted((i["sev"] for i in items), reverse=True)
-    assert {i["kind"] for i in items} >= {"event", "warning", "intrusion"}
-    for lang in ("zh", "en"):
-        texts = [ticker_text(i, lang) for i in items]
-        assert all(text and "{" not in text and "ticker." not in text for text in texts)
+def test_the_ticker_has_no_list_of_its_own(svc: DataService) -> None:
+    # the ticker shows the alert store's alerts (tests/test_duty_wall.py); with no store at
+    # hand it shows none, and says why
+    view = wall_service.tick(svc, NOW, None)
+    assert view["ticker"] == [] and view["alerts"] == "no-store" and view["pushed"] is None
+    assert "ticker.none" not in str(ticker_items([], "zh", view["alerts"]))
 
 
 # ── builders ───────────────────────────────────────────────────────────────────────────
@@ -284,12 +283,14 @@ def test_refresh_map_sends_the_whole_map_once_then_changes(
     with app.server.app_context():
         cache = make_cache(replace(_settings(tmp_path), cache_url=""))
         app.server.extensions["brain.data"] = DataService(lake_node, cache)
-        delta, state = refresh_map(0, None, "zh", None, None, "16x9", None)
+        delta, state = refresh_map(0, None, "zh", None, None, "16x9", None, None)
         assert set(delta) == {"full"} and state["seq"] == 1
-        assert refresh_map(1, None, "zh", None, None, "16x9", state) == (no_update, no_update)
-        moved, _ = refresh_map(2, {"district": B, "entity": None}, "zh", None, None, "16x9", state)
+        assert refresh_map(1, None, "zh", None, None, "16x9", None, state) == (no_update, no_update)
+        moved, _ = refresh_map(
+            2, {"district": B, "entity": None}, "zh", None, None, "16x9", None, state
+        )
         assert set(moved) == {"full"}  # the view changes: a whole new spec
-        lost, _ = refresh_map(3, None, "zh", None, None, "16x9", {"token": "x", "seq": 9})
+        lost, _ = refresh_map(3, None, "zh", None, None, "16x9", None, {"token": "x", "seq": 9})
         assert set(lost) == {"full"}  # a browser the server does not know gets everything
 
 
