@@ -1,4 +1,4 @@
-"""`python -m brain alerts list [--json] | check-rules FILE | run [--once]`."""
+"""`python -m brain alerts list [--json] | check-rules FILE | run [--once] | silence | silences`."""
 
 from __future__ import annotations
 
@@ -61,6 +61,56 @@ def _check(args: argparse.Namespace, _settings: Any) -> int:
         return 1
     n = len(rules.rules)
     print(f"{args.file}: version {rules.version}, {n} rule{'s' if n != 1 else ''}, valid")
+    return 0
+
+
+def _silence(args: argparse.Namespace, settings: Any) -> int:
+    from datetime import timedelta
+
+    from alerts.store import AlertStore
+
+    matchers = {}
+    for m in args.match:
+        label, sep, value = m.partition("=")
+        if not sep or not label or not value:
+            print(f"--match {m!r}: write label=value, e.g. domain=river", file=sys.stderr)
+            return 2
+        matchers[label] = value
+    now = _now()
+    store = AlertStore.for_settings(settings)
+    try:
+        s = store.add_silence(
+            kind="maintenance" if args.maintenance else "silence",
+            matchers=matchers,
+            starts_at=now,
+            ends_at=now + timedelta(minutes=args.minutes),
+            who=args.who,
+            at=now,
+            comment=args.comment,
+        )
+    except ValueError as err:
+        print(err, file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    print(f"{s.kind} {s.id} until {s.ends_at:%Y-%m-%d %H:%M} UTC: {s.matchers}")
+    return 0
+
+
+def _silences(args: argparse.Namespace, settings: Any) -> int:
+    from alerts.store import AlertStore
+
+    store = AlertStore.for_settings(settings)
+    try:
+        found = store.silences(None if args.all else _now())
+    finally:
+        store.close()
+    for s in found:
+        print(
+            f"{s.id} {s.kind:<11} {s.starts_at:%Y-%m-%d %H:%M} → {s.ends_at:%Y-%m-%d %H:%M} "
+            f"{s.who}: {s.matchers} {s.comment}"
+        )
+    print(f"{len(found)} silence(s) and maintenance window(s)")
     return 0
 
 
@@ -127,6 +177,16 @@ def add_parser(sub: Any, settings_of: Callable[[argparse.Namespace], Any]) -> No
     s = cmds.add_parser("check-rules", help="validate a rule file (exit 1 with its errors)")
     s.add_argument("file")
     wire(s, _check)
+    s = cmds.add_parser("silence", help="silence matching alerts, or hold a maintenance window")
+    s.add_argument("--match", action="append", required=True, help="label=value (repeatable)")
+    s.add_argument("--minutes", type=float, required=True)
+    s.add_argument("--who", required=True)
+    s.add_argument("--maintenance", action="store_true", help="do not evaluate, not just mute")
+    s.add_argument("--comment", default="")
+    wire(s, _silence)
+    s = cmds.add_parser("silences", help="silences and maintenance windows in force")
+    s.add_argument("--all", action="store_true", help="past and future ones too")
+    wire(s, _silences)
     s = cmds.add_parser("run", help="evaluate the rules on a schedule (one per deployment)")
     s.add_argument("--interval", type=float, help="seconds between ticks (BRAIN_ALERT_INTERVAL_S)")
     s.add_argument("--once", action="store_true", help="one tick, then exit")
