@@ -160,9 +160,8 @@ def test_nobody_signed_in_is_sent_to_sign_in(app: dash.Dash) -> None:
         assert r.headers["Location"].startswith("/login?next=")
     assert client.get("/_dash-layout").status_code == 401
     assert client.get("/_dash-dependencies").status_code == 401
-    # with no session there is no CSRF token either: refused before the callback is looked at
     r = client.post("/_dash-update-component", json={"output": "wall-lang.data"})
-    assert r.status_code == 403
+    assert r.status_code == 401  # the page's script reloads, and the reload signs in
     assert client.get("/login").status_code == 200
     assert client.get("/assets/wall.css").status_code == 200
 
@@ -262,7 +261,7 @@ def test_a_revoked_display_token_ends_the_display_session(app: dash.Dash) -> Non
     assert client.get("/kiosk").status_code == 200
     assert _update(client, "wall-lang.data").status_code != 403
     accounts.revoke_token("wall-revoked", now=now, actor="test")
-    assert _update(client, "wall-lang.data").status_code == 403  # no session: no CSRF token
+    assert _update(client, "wall-lang.data").status_code == 401
     assert client.get("/kiosk").status_code == 302
     again = app.server.test_client().get(f"/kiosk?display_token={token}")
     assert again.headers["Location"] == "/login?error=display"
@@ -311,3 +310,28 @@ def test_the_sign_in_page_escapes_what_it_echoes(app: dash.Dash) -> None:
         },
     )
     assert r.status_code == 401 and b"<img" not in r.data and b"&lt;img" in r.data
+
+
+def test_a_wrong_password_is_throttled_after_n_tries(app: dash.Dash) -> None:
+    accounts = accounts_of(app.server)
+    accounts.create_user("throttle-me", "leader", PASSWORD, now=datetime.now(UTC), actor="test")
+    client = app.server.test_client()
+    client.environ_base["REMOTE_ADDR"] = "198.51.100.9"
+
+    def attempt(name: str, password: str) -> Any:
+        page = client.get("/login")
+        form = {"name": name, "password": password, "csrf": _form_token(page.data)}
+        return client.post("/login", data=form)
+
+    assert accounts.max_failures == 5
+    for _ in range(5):
+        assert attempt("throttle-me", "wrong-password").status_code == 401
+    refused = attempt("throttle-me", PASSWORD)  # the right one, too late
+    assert refused.status_code == 429 and "15 分钟".encode() in refused.data
+    # the address is held back too, for every account
+    assert attempt("user-admin", PASSWORD).status_code == 429
+    elsewhere = app.server.test_client()
+    elsewhere.environ_base["REMOTE_ADDR"] = "198.51.100.10"
+    page = elsewhere.get("/login")
+    form = {"name": "user-admin", "password": PASSWORD, "csrf": _form_token(page.data)}
+    assert elsewhere.post("/login", data=form).status_code == 302
