@@ -23,7 +23,9 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -37,9 +39,42 @@ import pyarrow.parquet as pq
 from data_adapters.resident import RECENT, Resident
 from data_adapters.schema import TABLES, Table, ibis_schema
 
-__all__ = ["CONNECT_TIMEOUT_S", "DataNode", "LakeNode", "SqlNode", "arrow_schema", "open_node"]
+__all__ = [
+    "CONNECT_TIMEOUT_S",
+    "DataNode",
+    "LakeNode",
+    "SqlNode",
+    "arrow_schema",
+    "batch_named",
+    "open_node",
+]
 
 CONNECT_TIMEOUT_S = 3  # a server that does not answer is "down", not a hang
+
+# the name of the batch being written and how many files each table got in it so far
+_BATCH: ContextVar[tuple[str, dict[str, int]] | None] = ContextVar("brain_batch", default=None)
+
+
+@contextmanager
+def batch_named(name: str) -> Iterator[None]:
+    """Name the files the embedded node writes in this block after `name` (the k-th append to a
+    table is `<name>-<table>-<k>`), so that writing the same batch again replaces its files
+    instead of adding to them: a feed that died mid-batch redoes it without a duplicate row."""
+    token = _BATCH.set((name, {}))
+    try:
+        yield
+    finally:
+        _BATCH.reset(token)
+
+
+def _batch_stem(table: str) -> str | None:
+    batch = _BATCH.get()
+    if batch is None:
+        return None
+    name, counts = batch
+    k = counts.get(table, 0)
+    counts[table] = k + 1
+    return f"{name}-{table}-{k}"
 
 
 def arrow_schema(t: Table) -> pa.Schema:
@@ -188,7 +223,7 @@ class LakeNode:
     def append(self, t: Table, frame: pd.DataFrame, *, stem: str | None = None) -> None:
         if frame.empty:
             return
-        stem = stem or f"live-{time.time_ns()}-{uuid.uuid4().hex[:8]}"
+        stem = stem or _batch_stem(t.name) or f"live-{time.time_ns()}-{uuid.uuid4().hex[:8]}"
         self._write(t, frame, stem)
 
     def replace(self, t: Table, frame: pd.DataFrame) -> None:

@@ -13,7 +13,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
@@ -22,7 +22,7 @@ import pandas as pd
 
 from brain.domains import DOMAINS
 from data_adapters.ingest import ingest
-from data_adapters.node import DataNode
+from data_adapters.node import DataNode, batch_named
 from data_adapters.schema import TABLES
 from simulator.base import Scale, SimContext
 from simulator.formats import store_ais_as_nmea, store_cap
@@ -46,6 +46,7 @@ class Manifest:
     scale: str
     landfall: str
     live_until: str
+    pending_until: str | None = None  # a tick being written: redone first after a crash
 
     def context(self) -> SimContext:
         anchor = datetime.fromisoformat(self.anchor)
@@ -160,23 +161,27 @@ def seed(
 
 
 def live_tick(node: DataNode, data_dir: Path, *, now: datetime) -> SeedReport:
-    """Append the facts from where the feed stopped up to `now`."""
+    """Append the facts from where the feed stopped up to `now`.
+
+    A tick is journalled: the manifest names the tick's end before any row is written, the
+    tick's files are named after it (`batch_named`), and the manifest moves on once they are
+    all written. A feed killed mid-tick therefore redoes that same tick when it starts again
+    (the same facts, replacing the same files): no row is missing and none is doubled."""
     manifest = load_manifest(data_dir)
     if manifest is None:
         raise FileNotFoundError(f"no seeded data node at {data_dir}: run `python -m brain seed`")
     ctx = manifest.context()
-    start = max(datetime.fromisoformat(manifest.live_until), now - MAX_BACKFILL)
+    end = datetime.fromisoformat(manifest.pending_until) if manifest.pending_until else now
+    start = max(datetime.fromisoformat(manifest.live_until), end - MAX_BACKFILL)
     report = SeedReport()
-    if now <= start:
+    if end <= start:
         return report
-    for name, frame in _facts(ctx, start, now):
-        _store(node, name, frame, now=now, source="live", report=report, live=True)
-    _save_manifest(
-        data_dir,
-        Manifest(
-            manifest.seed, manifest.anchor, manifest.scale, manifest.landfall, now.isoformat()
-        ),
-    )
+    if manifest.pending_until is None:
+        _save_manifest(data_dir, replace(manifest, pending_until=end.isoformat()))
+    with batch_named(f"live-{int(end.timestamp() * 1_000_000)}"):
+        for name, frame in _facts(ctx, start, end):
+            _store(node, name, frame, now=end, source="live", report=report, live=True)
+    _save_manifest(data_dir, replace(manifest, live_until=end.isoformat(), pending_until=None))
     return report
 
 
