@@ -272,5 +272,6 @@ def start_for_app(server: Any) -> Engine | None:
             settings, server.extensions["brain.data"], server.extensions["brain.clock"]
         )
         server.extensions["brain.alert_engine"] = engine
+        server.extensions.setdefault("brain.alerts", engine.store)  # /metrics counts its alerts
     engine.start()
     return engine  # type: ignore[no-any-return]

@@ -391,3 +391,30 @@ def test_a_hanging_gateway_does_not_hold_evaluation(
 def test_a_webhook_url_must_be_http(store: AlertStore) -> None:
     with pytest.raises(ValueError, match="http"):
         Webhook("file:///etc/passwd", store, clock=_Clock(NOW))
+
+
+def test_a_web_process_starts_its_evaluator_thread(lake_node: LakeNode, tmp_path: Path) -> None:
+    from flask import Flask
+
+    from alerts.engine import start_for_app
+
+    server = Flask(__name__)
+    settings = Settings(data_dir=tmp_path, cache_url="null", alert_interval=0.2)
+    server.config["BRAIN_SETTINGS"] = replace(settings, alert_engine=False)
+    server.extensions.update({"brain.data": _data(lake_node, tmp_path), "brain.clock": _Clock(NOW)})
+    assert start_for_app(server) is None  # BRAIN_ALERT_ENGINE=0
+    server.config["BRAIN_SETTINGS"] = settings
+    engine = start_for_app(server)
+    assert engine is not None
+    try:
+        assert start_for_app(server) is engine  # one per process
+        store = server.extensions["brain.alerts"]
+        for _ in range(200):  # the thread ticks on its own: wait for its first tick's alerts
+            if store.alerts():
+                break
+            threading.Event().wait(0.1)
+        assert store.alerts() and store.lease_holder(NOW) == engine.holder
+        assert (tmp_path / "store.db").is_file()  # BRAIN_DATA_DIR/store.db by default
+    finally:
+        engine.stop()
+    assert store.lease_holder(NOW) is None  # released at a clean stop
