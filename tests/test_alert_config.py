@@ -124,3 +124,29 @@ def test_check_rules_command_exits_0_or_1_with_the_errors(tmp_path: Path) -> Non
     assert no.returncode == 1
     assert f"{bad}:9: rules[0].for: 'later' is not a duration" in no.stdout + no.stderr
     assert check_file(tmp_path / "missing.yaml")[0].startswith(f"{tmp_path / 'missing.yaml'}:0:")
+
+
+def test_the_shipped_thresholds_are_brain_alerts_named_thresholds() -> None:
+    """The rule file states the default thresholds of `brain.alerts` (one set of numbers: the
+    wall's candidates and the engine's alerts agree)."""
+    from brain import alerts as defaults
+    from brain.rules import Threshold
+
+    rules = load_rules(DEFAULT_RULES).by_id()
+    road = rules["traffic.road_congested"]
+    assert isinstance(road.params, Threshold)
+    assert road.params.condition.value == defaults.CONGESTION_TPI
+    assert road.severity == "III"
+    (severe,) = road.escalate
+    assert (severe.when.value, severe.severity) == (defaults.SEVERE_CONGESTION_TPI, "II")
+    assert rules["fire.confirmed"].severity == defaults.FIRE_CONFIRMED_SEVERITY
+    assert rules["fire.unverified_alarm"].severity == defaults.FIRE_UNVERIFIED_SEVERITY
+    river = rules["river.below_target"]
+    assert river.severity == defaults.WATER_BELOW_TARGET_SEVERITY
+    assert river.escalate[0].severity == defaults.WATER_WORSE_THAN_V_SEVERITY
+    for rule in ("radar.restricted_entry", "radar.fishing_in_closed_zone"):
+        assert rules[rule].severity == defaults.INTRUSION_SEVERITY
+    event = rules["emergency.major_event"]
+    assert isinstance(event.params, Threshold)
+    lowest = max(event.params.condition.value, key=lambda v: ("I", "II", "III", "IV").index(v))
+    assert lowest == defaults.EVENT_MIN_LEVEL
