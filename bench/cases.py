@@ -41,6 +41,12 @@ def _river_drill(now: datetime, _: int) -> dict[str, Any]:
     return {"station_id": "WQ001", "start": now - timedelta(days=7), "end": now}
 
 
+def _fire_drill(now: datetime, _: int) -> dict[str, Any]:
+    """A district's key units with their alarms, false alarms and verdicts over a week (the fire
+    page's drill from the city to 霞山区, where most units stand)."""
+    return {"start": now - timedelta(days=7), "end": now, "adcode": "440803"}
+
+
 def _case(
     name: str, module: Any, fn: str, kwargs: Callable[[datetime, int], dict[str, Any]]
 ) -> Case:
@@ -60,6 +66,7 @@ CASES = (
     _case("emergency.warnings_in_force", emergency, "warnings_in_force", _now),
     _case("economy.latest", economy, "latest", _now),
     _case("drill.river", river, "station_history", _river_drill),
+    _case("drill.fire", fire, "false_alarm_rates", _fire_drill),
 )
 
 

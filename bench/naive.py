@@ -160,6 +160,29 @@ def river_drill(f: Frames, now: datetime) -> pd.DataFrame:
     return r.assign(water_class=classes).sort_values("ts")
 
 
+def fire_drill(f: Frames, now: datetime) -> pd.DataFrame:
+    u = f["fire_units"]
+    u = u[u["adcode"] == "440803"]
+    e = f["fire_device_events"]
+    e = e[(e["ts"] >= now - timedelta(days=7)) & (e["ts"] < now) & (e["kind"] == "alarm")]
+    e = e[e["unit_id"].isin(u["unit_id"])]
+    verdict = e["confirmed"].astype("boolean")
+    e = e.assign(
+        false_alarms=verdict.eq(False).fillna(False),
+        real_fires=verdict.eq(True).fillna(False),
+        verified=verdict.notna(),
+    )
+    per = e.groupby("unit_id").agg(
+        alarms=("kind", "size"),
+        false_alarms=("false_alarms", "sum"),
+        real_fires=("real_fires", "sum"),
+        verified=("verified", "sum"),
+    )
+    out = u.merge(per.reset_index(), on="unit_id")
+    out["false_rate"] = out["false_alarms"] / out["verified"].where(out["verified"] > 0)
+    return out.sort_values(["false_alarms", "alarms", "unit_id"], ascending=[False, False, True])
+
+
 NAIVE: dict[str, Callable[..., pd.DataFrame]] = {
     "traffic.district_tpi": district_tpi,
     "traffic.worst_roads": worst_roads,
@@ -172,4 +195,5 @@ NAIVE: dict[str, Callable[..., pd.DataFrame]] = {
     "emergency.warnings_in_force": warnings_in_force,
     "economy.latest": economy_latest,
     "drill.river": river_drill,
+    "drill.fire": fire_drill,
 }
