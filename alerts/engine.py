@@ -133,6 +133,13 @@ class Engine:
         for step in steps:
             self._apply(step, now, by_id, silences)
             counts[step.action] = counts.get(step.action, 0) + 1
+        wanted = {c.key for c in candidates}
+        for a in live.values():  # a silence ran out while its alert still fires: notify it now
+            still = a.state == "firing" and (a.rule, a.group_key) in wanted
+            if a.silenced and still and not _matched(silences, labels_of(a)):
+                loud = self.store.engine_step(a, "update", at=now, values={"silenced": False})
+                self._notify(loud, "firing")
+                counts["unsilence"] = counts.get("unsilence", 0) + 1
         report = TickReport(
             now,
             len(self.rules.rules),

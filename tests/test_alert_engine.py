@@ -216,6 +216,38 @@ def test_silences_mute_notification_and_maintenance_holds_evaluation(
     assert "解放路" in {a.entity for a in store.alerts()}
 
 
+def test_an_alert_still_firing_when_its_silence_ends_is_notified_then(store: AlertStore) -> None:
+    sent: list[tuple[str, str]] = []
+
+    class _Recorder(Webhook):
+        def __init__(self) -> None:
+            pass
+
+        def send(self, alert: Any, event: str) -> None:
+            sent.append((alert.entity, event))
+
+        def close(self) -> None:
+            pass
+
+    rules = replace(ROAD_RULES, rules=(replace(ROAD_RULES.rules[0], for_s=0.0),))
+    engine = Engine(store, None, rules, clock=_Clock(NOW), interval_s=5, notifier=_Recorder())
+    until = NOW + timedelta(minutes=30)
+    store.add_silence(
+        kind="silence", matchers={"rule": rules.rules[0].id}, starts_at=NOW, ends_at=until,
+        who="admin", at=NOW,
+    )  # fmt: skip
+    engine.evaluate(NOW, _snap(JAM))
+    engine.evaluate(until - timedelta(seconds=5), _snap(JAM))
+    assert sent == [] and store.alerts()[0].silenced
+    report = engine.evaluate(until, _snap(JAM))
+    assert report.steps == {"unsilence": 1}
+    assert sent == [("人民大道", "firing")] and not store.alerts()[0].silenced
+    engine.evaluate(until + timedelta(seconds=5), _snap(JAM))
+    assert len(sent) == 1  # once
+    engine.evaluate(until + timedelta(seconds=10), _snap([]))
+    assert sent[-1] == ("人民大道", "resolved")
+
+
 @pytest.mark.parametrize("kind", ["sqlite", "postgres"])
 def test_two_engines_on_one_store_exactly_one_evaluates_each_tick(
     kind: str, request: pytest.FixtureRequest, lake_node: LakeNode, tmp_path: Path
