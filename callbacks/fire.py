@@ -60,8 +60,7 @@ def _detail_rows(state: page_cb.PageState) -> pd.DataFrame:
 
 
 def _label(raw: Mapping[str, Any], lang: str) -> str | None:
-    state = page_cb.page_state(raw)
-    return svc.entity_name(_view(state), str(raw["entity"]))
+    return svc.entity_name(page_cb.data(), str(raw["entity"]))
 
 
 def _picked(click: Any) -> list[Any] | None:

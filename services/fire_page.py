@@ -46,6 +46,7 @@ __all__ = [
     "load",
     "map_features",
     "station_rows",
+    "stations_in_view",
     "summary",
     "unit_rows",
 ]
@@ -242,13 +243,39 @@ def alarm_rows(v: FireView, category: str | None = None) -> pd.DataFrame:
 
 
 def station_rows(v: FireView) -> pd.DataFrame:
-    """Per station with incidents in the range: `brain.fire_page.station_responses`."""
-    r = frame_of(v.responses)
+    """Per station with incidents in the range: `brain.fire_page.station_responses` and the
+    station's own `adcode`."""
+    r, st = frame_of(v.responses), frame_of(v.stations)
     if r is None or r.empty:
         return pd.DataFrame(
-            columns=["station_id", "station_name", "incidents", "median_s", "p90_s", "worst_s"]
+            columns=[
+                "station_id",
+                "station_name",
+                "incidents",
+                "median_s",
+                "p90_s",
+                "worst_s",
+                "adcode",
+            ]
         )
-    return figures.station_responses(figures.response_stages(r))
+    out = figures.station_responses(figures.response_stages(r))
+    where = dict(zip(st["station_id"], st["adcode"], strict=True)) if st is not None else {}
+    return out.assign(adcode=out["station_id"].map(where))
+
+
+def stations_in_view(v: FireView) -> pd.DataFrame | None:
+    """The stations the map shows: every one for the city; for a district, those whose reach
+    is in view (`areas_in_view`)."""
+    st = frame_of(v.stations)
+    if st is None or v.adcode is None:
+        return st
+    areas = areas_in_view(v)
+    held = (
+        set(areas["station_id"])
+        if areas is not None
+        else set(st.loc[st["adcode"] == v.adcode, "station_id"])
+    )
+    return st[st["station_id"].isin(held)]
 
 
 def category_counts(v: FireView) -> pd.DataFrame:
@@ -395,9 +422,10 @@ def detail(
     return FireDetail("unit", dict(found.iloc[0]), events=events, devices=devices)
 
 
-def entity_name(v: FireView, entity: str) -> str | None:
+def entity_name(data: DataLike, entity: str) -> str | None:
     """The name of the unit or station `entity` (the breadcrumb's last level)."""
-    for result, key in ((v.stations, "station_id"), (v.units, "unit_id")):
+    answers = fetch(data, (fire.stations, {}), (fire.units, {}))
+    for result, key in zip(answers, ("station_id", "unit_id"), strict=True):
         frame = frame_of(result)
         if frame is not None:
             hit = frame.loc[frame[key] == entity, "name"]

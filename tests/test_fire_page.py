@@ -86,7 +86,9 @@ def test_a_station_and_a_unit_in_detail(data: Any) -> None:
         "D8",
     ]
     assert svc.detail(data, v, "nobody", NOW - D, NOW) is None
-    assert svc.entity_name(v, "F1") == "赤坎消防站"
+    assert svc.entity_name(data, "F1") == "赤坎消防站"
+    assert svc.entity_name(data, "U2") == "万达广场"
+    assert svc.entity_name(data, "nobody") is None
 
 
 def test_the_map_export_is_what_the_map_shows(data: Any) -> None:
