@@ -251,9 +251,16 @@ def _serve(args: argparse.Namespace) -> int:
         env = dict(os.environ, BRAIN_DATA_DIR=str(settings.data_dir))
         feed = subprocess.Popen([sys.executable, "-m", "brain", "simulate"], env=env)
     app = create_app(settings)
+    from alerts.config import RuleSetError
     from alerts.engine import start_for_app
 
-    engine = start_for_app(app.server)  # one evaluates per deployment (the store's lease)
+    try:
+        engine = start_for_app(app.server)  # one evaluates per deployment (the store's lease)
+    except RuleSetError as err:
+        print("\n".join(err.errors), file=sys.stderr)
+        if feed is not None:
+            feed.send_signal(signal.SIGINT)
+        return 1
     try:
         app.run(host=host, port=port, debug=False)
     finally:
