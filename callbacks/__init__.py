@@ -16,7 +16,7 @@ import dash
 __all__ = ["PAGES", "callback_pages", "register_all"]
 
 # the modules of callbacks/, each one page (or area) of the app
-PAGES: Final = ("wall", "economy", "admin", "duty", "traffic", "emergency", "fire")
+PAGES: Final = ("wall", "economy", "admin", "duty", "traffic", "emergency", "fire", "river")
 _KEY: Final = "brain.callback_pages"
 
 

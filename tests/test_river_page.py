@@ -201,3 +201,31 @@ def test_map_features_are_the_rows_on_screen(data: Any) -> None:
     assert list(g.loc[g["kind"] == "reach", "reach_id"]) == ["RR1", "RR2", "RR3"]
     assert set(g.geom_type) == {"Point", "LineString"}
     assert g.crs.to_epsg() == 4326
+
+
+def test_the_figures(data: Any) -> None:
+    from layouts.river_charts import class_figure, history_figure, map_figure
+
+    v = svc.load(data, NOW - 7 * D, NOW, None)
+    sections = svc.sections_rows(v)
+    fig = map_figure(sections, svc.reach_paths(v), v.compliance.value, "440802", "zh", "/g.json")
+    assert fig["layout"]["map"]["style"] == "white-bg"
+    choropleth = fig["data"][0]
+    assert choropleth["locations"] == ["440802", "440803", "440882"]  # not the city row
+    assert choropleth["z"] == [0.0, 0.0, 100.0]
+    assert choropleth["marker"]["line"]["width"] == [3, 1, 1]  # the chosen district outlined
+    points = [p for tr in fig["data"] if tr.get("mode") == "markers" for p in tr["customdata"]]
+    assert sorted(points) == [["station", "WS1", "440882"], ["station", "WS2", "440802"],
+                              ["station", "WS3", "440803"]]  # fmt: skip
+    bars = class_figure(svc.counts(v), "V", "zh")["data"][0]
+    assert bars["y"] == [0, 0, 1, 0, 1, 1]
+    assert bars["marker"]["opacity"] == [0.35, 0.35, 0.35, 0.35, 1.0, 0.35]
+    history = svc.detail(data, v, "WS1", NOW - 7 * D, NOW).history.value
+    h = history_figure(history, "zh")
+    assert len(h["data"]) == 6  # one panel per parameter
+    # class bands: DO, CODMn, NH3-N and TP six each; COD and BOD5 five (I and II share a limit)
+    assert len(h["layout"]["shapes"]) == 4 * 6 + 2 * 5
+    nh3n = [s for s in h["layout"]["shapes"] if s["yref"] == "y5"]
+    assert [(s["y0"], s["y1"]) for s in nh3n][:5] == [
+        (0.0, 0.15), (0.15, 0.5), (0.5, 1.0), (1.0, 1.5), (1.5, 2.0)
+    ]  # fmt: skip

@@ -1,0 +1,145 @@
+"""Wiring of the river page: the page state → services.river_page → layouts.river.
+
+The state (range, district, section, class, below target) lives in the URL (callbacks.page);
+a district click on the map, a click on a section (map point or table row), a click on a class
+bar and the detail's close button change it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import dash
+from dash import Input, Output, State, no_update
+
+from callbacks import page as page_cb
+from layouts import ids
+from layouts import river as view_layout
+from layouts.page import failed, state_ids
+from layouts.river_charts import class_figure, map_figure
+from services import river_page as svc
+from services.fetch import frame_of
+
+__all__ = ["register"]
+
+PAGE = "river"
+
+
+def _view(state: page_cb.PageState) -> svc.RiverView:
+    return svc.load(page_cb.data(), state.start, state.end, state.district)
+
+
+def _filters(state: page_cb.PageState) -> tuple[str | None, bool]:
+    return state.extra.get("cls"), state.extra.get("below") == "1"
+
+
+def _sections(state: page_cb.PageState) -> Any:
+    return svc.sections_rows(_view(state), *_filters(state))
+
+
+def _history(state: page_cb.PageState) -> Any:
+    if state.entity is None:
+        return svc.sections_rows(_view(state)).iloc[:0]
+    d = svc.detail(page_cb.data(), _view(state), state.entity, state.start, state.end)
+    return (
+        d.history.value if d.history.value is not None else svc.sections_rows(_view(state)).iloc[:0]
+    )
+
+
+def _label(raw: Mapping[str, Any], lang: str) -> str | None:
+    return svc.station_name(page_cb.data(), str(raw["entity"]))
+
+
+def register(app: dash.Dash) -> None:
+    sid = state_ids(PAGE)
+    page_cb.register_state(
+        app, PAGE, controls={"cls": ids.RIVER_CLASS, "below": ids.RIVER_BELOW}, entity_label=_label
+    )
+    page_cb.register_table_entity(app, PAGE, ids.RIVER_SECTIONS, "station_id")
+    page_cb.register_exports(
+        app,
+        PAGE,
+        tables={
+            "sections": _sections,
+            "reaches": lambda s: svc.reach_rows(_view(s)),
+            "problems": lambda s: svc.problem_rows(_view(s)),
+            "history": _history,
+        },
+        maps={"map": lambda s: svc.map_features(_view(s), *_filters(s))},
+    )
+
+    @app.callback(
+        Output(ids.RIVER_KPIS, "children"),
+        Output(ids.RIVER_MAP, "figure"),
+        Output(ids.RIVER_CLASSES, "figure"),
+        Output(ids.RIVER_SECTIONS, "rowData"),
+        Output(ids.RIVER_REACHES, "rowData"),
+        Output(ids.RIVER_PROBLEMS, "rowData"),
+        Output(ids.RIVER_STATUS, "children"),
+        Input(sid.state, "data"),
+    )
+    def refresh(raw: Mapping[str, Any]) -> tuple[Any, ...]:
+        now = page_cb.clock()
+        state = page_cb.page_state(raw, now)
+        lang, (cls, below) = state.lang, _filters(state)
+        v = _view(state)
+        sections = svc.sections_rows(v, cls, below)
+        reaches = svc.reach_paths(v)
+        geo = dash.get_asset_url("geo/districts.geojson")
+        notices = [failed(r, lang, now) for r in (v.sections, v.patrols, v.problems)]
+        return (
+            view_layout.kpis(svc.summary(v, state.district), lang),
+            map_figure(sections, reaches, frame_of(v.compliance), state.district, lang, geo),
+            class_figure(svc.counts(v), cls, lang),
+            view_layout.section_records(sections, lang),
+            view_layout.reach_records(svc.reach_rows(v), lang),
+            view_layout.problem_records(svc.problem_rows(v), lang),
+            [n for n in notices if n is not None],
+        )
+
+    @app.callback(Output(ids.RIVER_DETAIL, "children"), Input(sid.state, "data"))
+    def show_detail(raw: Mapping[str, Any]) -> Any:
+        now = page_cb.clock()
+        state = page_cb.page_state(raw, now)
+        if state.entity is None:
+            return None
+        d = svc.detail(page_cb.data(), _view(state), state.entity, state.start, state.end)
+        return view_layout.detail_panel(d, state.lang, now)
+
+    @app.callback(
+        Output(sid.intent, "data", allow_duplicate=True),
+        Input(ids.RIVER_MAP, "clickData"),
+        prevent_initial_call=True,
+    )
+    def pick_on_map(click: Any) -> Any:
+        """A section opens it (in its district); a district filters by it (the breadcrumb
+        climbs back, so a click asked twice is the same click)."""
+        point = ((click or {}).get("points") or [{}])[0]
+        custom, adcode = point.get("customdata"), point.get("location")
+        if custom and custom[0] == "station":
+            return page_cb.intent(district=custom[2], entity=custom[1])
+        if adcode:
+            return page_cb.intent(district=adcode)
+        return no_update
+
+    @app.callback(
+        Output(ids.RIVER_CLASS, "value"),
+        Input(ids.RIVER_CLASSES, "clickData"),
+        State(ids.RIVER_CLASS, "value"),
+        prevent_initial_call=True,
+    )
+    def pick_class(click: Any, current: str | None) -> Any:
+        points = (click or {}).get("points") or []
+        if not points:
+            return no_update
+        chosen = str(points[0].get("x"))
+        return None if chosen == current else chosen
+
+    @app.callback(
+        Output(sid.intent, "data", allow_duplicate=True),
+        Input(ids.RIVER_DETAIL_CLOSE, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def close_detail(n: int | None) -> Any:
+        return page_cb.intent(entity=None) if n else no_update

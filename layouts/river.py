@@ -1,0 +1,368 @@
+"""The river page (河长制, `/river`): sections by GB 3838-2002 class on a map, sections per class,
+the sections table, reaches with their chiefs and patrols, problems with their closure, and one
+section's detail (parameter history on its class bands, the chain of chiefs, patrols).
+
+`layout(**query)` is the page (Dash pages pass the URL's query keywords); the other builders
+turn `services.river_page` answers into components. The page's own URL keys: `cls` (a class,
+the class chart's selection) and `below` ("1": only sections below their target).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Final
+
+import pandas as pd
+from dash import dcc, html
+
+from brain.river_page import CLASSES
+from layouts import ids, page
+from layouts.i18n import fmt_num, local_time, t
+from layouts.river_charts import history_figure
+from services.fetch import records
+from services.river_page import RiverDetail
+
+__all__ = [
+    "EXTRAS",
+    "PAGE",
+    "PROBLEM_TABLE",
+    "REACH_TABLE",
+    "SECTION_TABLE",
+    "detail_panel",
+    "kpis",
+    "layout",
+    "problem_records",
+    "reach_records",
+    "section_records",
+]
+
+PAGE: Final = "river"
+EXTRAS: Final = {"cls": CLASSES, "below": ("1",)}
+DEFAULT_PRESET: Final = "7d"
+
+SECTION_TABLE: Final = [
+    {"field": "name", "header": "river.col.name", "width": 220},
+    {"field": "river_name", "header": "river.col.river"},
+    {"field": "district", "header": "river.col.district"},
+    {"field": "water_class", "header": "river.col.class"},
+    {"field": "target_class", "header": "river.col.target"},
+    {"field": "status", "header": "river.col.status"},
+    {"field": "chief", "header": "river.col.chief"},
+    {"field": "do", "header": "river.param.do", "kind": "num"},
+    {"field": "nh3n", "header": "river.param.nh3n", "kind": "num"},
+    {"field": "tp", "header": "river.param.tp", "kind": "num"},
+    {"field": "codmn", "header": "river.param.codmn", "kind": "num"},
+    {"field": "time", "header": "river.col.time"},
+]
+REACH_TABLE: Final = [
+    {"field": "reach_name", "header": "river.col.reach", "width": 220},
+    {"field": "district", "header": "river.col.district"},
+    {"field": "level", "header": "river.col.level"},
+    {"field": "chief_name", "header": "river.col.chief"},
+    {"field": "length_km", "header": "river.col.length", "kind": "num"},
+    {"field": "patrols", "header": "river.col.patrols", "kind": "int"},
+    {"field": "distance_km", "header": "river.col.distance", "kind": "num"},
+    {"field": "last", "header": "river.col.last_patrol"},
+]
+PROBLEM_TABLE: Final = [
+    {"field": "reported", "header": "river.col.reported"},
+    {"field": "reach_name", "header": "river.col.reach", "width": 200},
+    {"field": "district", "header": "river.col.district"},
+    {"field": "category_text", "header": "river.col.category"},
+    {"field": "status_text", "header": "river.col.state"},
+    {"field": "chief_name", "header": "river.col.chief"},
+    {"field": "description", "header": "river.col.description", "width": 280},
+]
+
+
+def _filters(raw: Mapping[str, Any], lang: str) -> list[Any]:
+    extra = raw.get("extra") or {}
+    return [
+        html.Div(
+            [
+                html.Label(
+                    t("river.filter.class", lang), htmlFor=ids.RIVER_CLASS, className="pg-label"
+                ),
+                dcc.Dropdown(
+                    id=ids.RIVER_CLASS,
+                    options=[{"label": t("river.class", lang, cls=c), "value": c} for c in CLASSES],
+                    value=extra.get("cls"),
+                    placeholder=t("river.filter.all", lang),
+                    className="pg-dropdown",
+                ),
+            ],
+            className="pg-control",
+        ),
+        html.Div(
+            dcc.RadioItems(
+                id=ids.RIVER_BELOW,
+                options=[
+                    {"label": t("river.filter.every", lang), "value": ""},
+                    {"label": t("river.filter.below", lang), "value": "1"},
+                ],
+                value="1" if extra.get("below") == "1" else "",
+                inline=True,
+                className="rv-radio",
+            ),
+            className="pg-control",
+        ),
+    ]
+
+
+def layout(**query: str) -> html.Div:
+    """The page for the URL's query (its state: range, district, section, class, below)."""
+    raw, problems = page.read(PAGE, query, default_preset=DEFAULT_PRESET, extras=EXTRAS)
+    lang = page.lang_of_state(raw)
+    body = [
+        html.Div(id=ids.RIVER_STATUS, className="rv-full"),
+        html.Div(id=ids.RIVER_KPIS, className="pg-cards rv-full"),
+        page.section(
+            "river.map",
+            lang,
+            page.loading(page.graph(ids.RIVER_MAP, "river-map", height="520px")),
+            exports=("geojson",),
+            class_name="pg-two-thirds",
+        ),
+        page.section(
+            "river.classes",
+            lang,
+            page.loading(page.graph(ids.RIVER_CLASSES, "river-classes", height="520px")),
+            exports=(),
+            class_name="pg-third",
+        ),
+        html.Div(id=ids.RIVER_DETAIL, className="rv-full"),
+        page.section(
+            "river.sections",
+            lang,
+            page.table(ids.RIVER_SECTIONS, lang, SECTION_TABLE, getRowId="params.data.station_id"),
+        ),
+        page.section(
+            "river.reaches",
+            lang,
+            page.table(ids.RIVER_REACHES, lang, REACH_TABLE),
+            class_name="pg-half",
+        ),
+        page.section(
+            "river.problems",
+            lang,
+            page.table(ids.RIVER_PROBLEMS, lang, PROBLEM_TABLE),
+            class_name="pg-half",
+        ),
+    ]
+    return page.shell(
+        PAGE,
+        lang,
+        controls=_filters(raw, lang),
+        body=body,
+        state=raw,
+        problems=problems,
+    )
+
+
+def _kpi(label_key: str, value: str, lang: str, sub: str = "") -> html.Div:
+    return html.Div(
+        [
+            html.Div(t(label_key, lang), className="pg-card-label"),
+            html.Div(value, className="pg-card-value"),
+            html.Div(sub, className="pg-card-sub"),
+        ],
+        className="pg-card",
+    )
+
+
+def _pct(share: Any) -> str:
+    return "—" if share is None else f"{float(share) * 100:.1f}%"
+
+
+def kpis(figures: Mapping[str, Any], lang: str) -> list[Any]:
+    """The headline figures of `services.river_page.summary`."""
+    f = figures
+    return [
+        _kpi(
+            "river.kpi.share",
+            _pct(f.get("share")),
+            lang,
+            t(
+                "river.kpi.share_sub",
+                lang,
+                meeting=fmt_num(f.get("meeting")),
+                sections=fmt_num(f.get("sections")),
+            ),
+        ),
+        _kpi("river.kpi.worse_than_v", fmt_num(f.get("worse_than_v")), lang),
+        _kpi(
+            "river.kpi.coverage",
+            _pct(f.get("coverage")),
+            lang,
+            t(
+                "river.kpi.coverage_sub",
+                lang,
+                patrolled=fmt_num(f.get("patrolled")),
+                reaches=fmt_num(f.get("reaches")),
+            ),
+        ),
+        _kpi("river.kpi.patrol_km", fmt_num(f.get("patrol_km"), 1), lang),
+        _kpi(
+            "river.kpi.closure",
+            _pct(f.get("closure_rate")),
+            lang,
+            t(
+                "river.kpi.closure_sub",
+                lang,
+                closed=fmt_num(f.get("closed")),
+                reported=fmt_num(f.get("reported")),
+            ),
+        ),
+    ]
+
+
+def _fact(label_key: str, value: Any, lang: str) -> html.Div:
+    return html.Div(
+        [
+            html.Span(t(label_key, lang), className="rv-fact-label"),
+            html.Span(str(value), className="rv-fact-value"),
+        ],
+        className="rv-fact",
+    )
+
+
+def _when(value: Any) -> str:
+    if value is None:
+        return "—"
+    when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return local_time(when).strftime("%Y-%m-%d %H:%M")
+
+
+def detail_panel(d: RiverDetail, lang: str, now: datetime) -> html.Section:
+    """One section: its facts, the chiefs of its reach, its history on the class bands, and its
+    reach's patrols and problems in the range."""
+    s = d.station or {}
+    if not s:
+        return page.section("river.detail", lang, page.empty(lang), exports=())
+    chiefs = [
+        html.Li(
+            [
+                html.Span(t(f"river.level.{c.level}", lang), className="rv-tag"),
+                f" {c.name} · {c.reach_name}",
+            ],
+        )
+        for c in d.chiefs
+    ]
+    history = d.history.value
+    chart: Any = page.empty(lang)
+    if history is not None and not history.empty:
+        chart = page.graph(
+            ids.RIVER_HISTORY,
+            f"river-{s['station_id']}",
+            history_figure(history, lang),
+            height="420px",
+        )
+    patrols = d.patrols.value
+    patrol_items = []
+    if patrols is not None and not patrols.empty:
+        patrol_items = [
+            html.Li(f"{_when(r.ts)} · {r.chief_name} · {fmt_num(r.distance_km, 1)} km")
+            for r in patrols.head(8).itertuples()
+        ]
+    status = t("river.meets" if s.get("meets_target") else "river.below", lang)
+    facts = html.Div(
+        [
+            _fact("river.col.river", f"{s.get('river_name')} · {s.get('reach_name')}", lang),
+            _fact("river.col.class", s.get("water_class") or "—", lang),
+            _fact("river.col.target", s.get("target_class"), lang),
+            _fact("river.col.status", status, lang),
+            _fact("river.col.time", _when(s.get("ts")), lang),
+        ],
+        className="rv-facts",
+    )
+    side = html.Div(
+        [
+            html.H3(t("river.detail.chiefs", lang), className="rv-subtitle"),
+            html.Ul(chiefs, className="pg-detail-list"),
+            html.H3(
+                t("river.detail.patrols", lang, n=len(patrols) if patrols is not None else 0),
+                className="rv-subtitle",
+            ),
+            html.Ul(patrol_items or [html.Li(t("page.empty", lang))], className="pg-detail-list"),
+            html.H3(t("river.detail.problems", lang, n=len(d.problems)), className="rv-subtitle"),
+            html.Ul(
+                [
+                    html.Li(
+                        f"{_when(r.reported_ts)} · {t('river.status.' + r.status, lang)}"
+                        f" · {r.description or ''}"
+                    )
+                    for r in d.problems.head(6).itertuples()
+                ]
+                or [html.Li(t("page.empty", lang))],
+                className="pg-detail-list",
+            ),
+        ],
+        className="rv-detail-side",
+    )
+    notice = page.failed(d.history, lang, now)
+    return page.section(
+        "river.detail",
+        lang,
+        [
+            html.H3(str(s.get("name")), className="rv-detail-title"),
+            facts,
+            *([notice] if notice is not None else []),
+            html.Div(
+                [html.Div(chart, className="rv-detail-main"), side], className="rv-detail-body"
+            ),
+        ],
+        exports=("csv",),
+        name="history",
+        aside=html.Button(
+            t("river.detail.close", lang), id=ids.RIVER_DETAIL_CLOSE, className="pg-export"
+        ),
+    )
+
+
+def _district(adcode: Any, lang: str) -> str:
+    return page.district_name(str(adcode), lang) if adcode else "—"
+
+
+def section_records(frame: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
+    """Rows of the sections table (the export takes the frame itself)."""
+    out = []
+    for r in records(frame, frame.columns):
+        meets = r.get("meets_target")
+        status = "—" if meets is None else t("river.meets" if meets else "river.below", lang)
+        chief = f"{t('river.level.' + str(r['chief_level']), lang)} {r['chief_name']}"
+        out.append(
+            {
+                **r,
+                "district": _district(r.get("adcode"), lang),
+                "status": status,
+                "chief": chief,
+                "time": _when(r.get("ts")),
+            }
+        )
+    return out
+
+
+def reach_records(frame: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
+    return [
+        {
+            **r,
+            "district": _district(r.get("adcode"), lang),
+            "level": t("river.level." + str(r["chief_level"]), lang),
+            "last": _when(r.get("last_ts")),
+        }
+        for r in records(frame, frame.columns)
+    ]
+
+
+def problem_records(frame: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
+    return [
+        {
+            **r,
+            "district": _district(r.get("adcode"), lang),
+            "reported": _when(r.get("reported_ts")),
+            "category_text": t("river.category." + str(r["category"]), lang),
+            "status_text": t("river.status." + str(r["status"]), lang),
+        }
+        for r in records(frame, frame.columns)
+    ]
