@@ -83,7 +83,7 @@ def handover_list(
             own = me == h.written_by
             foot = html.Button(
                 t("duty.handover.sign_own" if own else "duty.handover.sign", lang),
-                id=ids.DUTY.sign(h.id, h.version),
+                id=ids.DUTY.sign(h.id, str(h.version)),
                 className="duty-btn duty-btn--sign",
                 disabled=own,
                 n_clicks=0,

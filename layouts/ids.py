@@ -155,9 +155,10 @@ class DUTY:
         return {"type": DUTY.TICK, "step": step_id}
 
     @staticmethod
-    def sign(handover_id: str, version: int | str) -> dict[str, str]:
-        """The incoming officer's sign-off button of one handover (as seen at `version`)."""
-        return {"type": DUTY.SIGN, "id": handover_id, "v": str(version)}
+    def sign(handover_id: Any, version: Any) -> dict[str, Any]:
+        """The incoming officer's sign-off button of one handover (as seen at `version`, a
+        string); `ALL` for either matches every one."""
+        return {"type": DUTY.SIGN, "id": handover_id, "v": version}
 
 
 # ── pattern-matching groups ─────────────────────────────────────────────────────────────
