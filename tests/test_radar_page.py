@@ -1,0 +1,111 @@
+"""Radar page: loitering, playback steps and the vessels outside the register (hand-worked),
+and the page's services on DuckDB and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+import pytest
+
+from brain.radar_page import loitering, playback_steps, unregistered
+
+T0 = datetime(2026, 7, 1, 2, 0, tzinfo=UTC)
+M = timedelta(minutes=1)
+SQUARE = json.dumps([[110.0, 21.0], [110.1, 21.0], [110.1, 21.1], [110.0, 21.1], [110.0, 21.0]])
+ZONES = pd.DataFrame(
+    {
+        "zone_id": ["Z1", "Z2"],
+        "name": ["养殖区", "锚地"],
+        "kind": ["aquaculture", "anchorage"],
+        "path": [SQUARE, SQUARE],  # the anchorage covers the same water: left out by default
+    }
+)
+
+
+def _track(mmsi: int, rows: list[tuple[int, float, float]]) -> pd.DataFrame:
+    """Points at T0 + minute, inside (lon 110.05) or outside (lon 110.5), with a speed."""
+    return pd.DataFrame(
+        {
+            "mmsi": mmsi,
+            "ts": [T0 + m * M for m, _, _ in rows],
+            "lon": [lon for _, lon, _ in rows],
+            "lat": 21.05,
+            "sog": [sog for _, _, sog in rows],
+        }
+    )
+
+
+IN, OUT = 110.05, 110.5
+
+
+def test_a_slow_vessel_inside_longer_than_the_limit_loiters() -> None:
+    # minutes 0..40 every 5 min inside at 1 kn: 40 minutes > 30
+    a = _track(412000001, [(m, IN, 1.0) for m in range(0, 41, 5)])
+    got = loitering(a, ZONES)
+    assert len(got) == 1
+    row = got.iloc[0]
+    assert (row["mmsi"], row["zone_id"], row["zone_kind"]) == (412000001, "Z1", "aquaculture")
+    assert (row["start"], row["end"], row["minutes"], row["points"]) == (T0, T0 + 40 * M, 40.0, 9)
+
+
+def test_exactly_the_limit_is_not_loitering() -> None:
+    a = _track(1, [(m, IN, 1.0) for m in range(0, 31, 5)])  # 30 minutes: not more than 30
+    assert loitering(a, ZONES).empty
+    assert len(loitering(a, ZONES, min_minutes=29)) == 1
+
+
+def test_speed_leaving_and_gaps_break_an_episode() -> None:
+    rows = [(0, IN, 1.0), (10, IN, 1.0), (20, IN, 5.0), (30, IN, 1.0), (40, IN, 1.0)]
+    rows += [(50, OUT, 1.0), (60, IN, 0.5), (70, IN, 0.5), (100, IN, 0.5), (105, IN, 0.5)]
+    a = _track(2, rows)
+    # 0-10 (fast at 20), 30-40 (leaves at 50), 60-70 (30-min gap), 100-105: none > 30 minutes
+    assert loitering(a, ZONES).empty
+    # with a longer gap allowed, 60-105 is one episode of 45 minutes
+    got = loitering(a, ZONES, max_gap_minutes=30)
+    assert list(zip(got["start"], got["minutes"], strict=True)) == [(T0 + 60 * M, 45.0)]
+
+
+def test_two_vessels_are_never_joined_and_anchorages_are_counted_on_request() -> None:
+    a = _track(3, [(0, IN, 1.0), (20, IN, 1.0)])
+    b = _track(4, [(25, IN, 1.0), (50, IN, 1.0)])
+    both = pd.concat([b, a])
+    assert loitering(both, ZONES).empty  # 20 and 25 minutes each, not 50 together
+    long = _track(5, [(m, IN, 0.2) for m in range(0, 61, 10)])
+    got = loitering(long, ZONES, kinds=("aquaculture", "anchorage"))
+    assert list(got["zone_id"]) == ["Z1", "Z2"]
+    with pytest.raises(ValueError, match="max_gap_minutes > 0"):
+        loitering(long, ZONES, max_gap_minutes=0)
+
+
+def test_playback_steps() -> None:
+    steps = playback_steps(T0, T0 + 60 * M, max_steps=13)  # 60 / 5 = 12 steps, then the end
+    assert steps[:3] == [T0, T0 + 5 * M, T0 + 10 * M] and steps[-1] == T0 + 60 * M
+    assert len(steps) == 13
+    assert len(playback_steps(T0, T0 + 60 * M, max_steps=200)) == 61  # every minute
+    week = playback_steps(T0, T0 + timedelta(days=7), max_steps=200)
+    assert week[1] - week[0] == timedelta(hours=1) and len(week) == 169
+    odd = playback_steps(T0, T0 + 7 * M, max_steps=3)  # 7 min: 5-min steps, then the end
+    assert odd == [T0, T0 + 5 * M, T0 + 7 * M]
+    with pytest.raises(ValueError, match="start < end"):
+        playback_steps(T0, T0)
+
+
+def test_unregistered_vessels() -> None:
+    positions = pd.DataFrame(
+        {
+            "mmsi": [5, 4, 3, 2, 1],
+            "vessel_type": ["cargo", "fishing", None, "fishing", "fishing"],
+            "registered": pd.array([False, True, None, False, None], dtype="boolean"),
+        }
+    )
+    got = unregistered(positions)
+    assert list(got["mmsi"]) == [1, 2, 3, 5]  # fishing first, then by MMSI; 4 is registered
+    assert list(got["reason"]) == [
+        "not_in_register",
+        "not_registered",
+        "not_in_register",
+        "not_registered",
+    ]
+    assert unregistered(positions.iloc[:0]).empty
