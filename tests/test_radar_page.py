@@ -5,11 +5,19 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
+from adapter_fixtures import NOW
 
 from brain.radar_page import loitering, playback_steps, unregistered
+from config import Settings
+from data_adapters import radar
+from services import radar_page as svc
+from services.cache import make_cache
+from services.data import DataService
 
 T0 = datetime(2026, 7, 1, 2, 0, tzinfo=UTC)
 M = timedelta(minutes=1)
@@ -109,3 +117,59 @@ def test_unregistered_vessels() -> None:
         "not_registered",
     ]
     assert unregistered(positions.iloc[:0]).empty
+
+
+@pytest.fixture
+def data(node: Any, tmp_path: Path) -> Any:
+    return DataService(node, make_cache(Settings(data_dir=tmp_path, cache_url="null")))
+
+
+def test_the_moment_of_the_fixture_sea(data: Any, con: Any) -> None:
+    view = svc.load(data, NOW)
+    assert all(getattr(view, f).ok for f in ("positions", "tails", "dark", "intrusions", "zones"))
+    vessels = svc.vessel_rows(view, None)
+    assert list(vessels["mmsi"]) == list(radar.vessel_positions(con, now=NOW)["mmsi"])
+    assert sorted(vessels["mmsi"]) == [412000001, 412000002, 412000003, 412000004]
+    assert vessels["adcode"].str.fullmatch(r"4408\d\d").all()
+    events = svc.event_rows(view, None)
+    intr = events[events["kind"] == "intrusion"]
+    assert sorted(zip(intr["mmsi"], intr["zone_name"], strict=True)) == [
+        (412000001, "军事禁区"),
+        (412000002, "养殖区"),
+        (412000003, "主航道"),
+    ]
+    assert list(events.loc[events["kind"] == "dark", "track_id"]) == ["T1"]
+    assert list(svc.unregistered_rows(view, None)["mmsi"]) == [412000002, 412000004]
+    c = svc.counts(view, None)
+    assert c == {
+        "vessels": 4,
+        "moving": 2,  # v1 at 8 kn and v2 at 3 kn
+        "dark": 1,
+        "intrusions": 3,
+        "loitering": 0,
+        "unregistered": 2,
+    }
+    # a district keeps the vessels off its coast only
+    here = str(vessels["adcode"].iloc[0])
+    assert set(svc.vessel_rows(view, here)["adcode"]) == {here}
+
+
+def test_at_time_from_the_url() -> None:
+    start, end = NOW - timedelta(hours=6), NOW
+    assert svc.at_time(None, start, end) == end
+    assert svc.at_time("not a time", start, end) == end
+    inside = int((NOW - timedelta(hours=1)).timestamp())
+    assert svc.at_time(str(inside), start, end) == NOW - timedelta(hours=1)
+    assert svc.at_time("0", start, end) == start  # kept inside the range
+    assert svc.at_time(str(10**12), start, end) == end
+
+
+def test_a_track_and_its_features(data: Any) -> None:
+    got = svc.track(data, 412000001, NOW - timedelta(hours=1), NOW)
+    assert got.ok and len(got.value) == 3
+    g = svc.track_features(got.value, 412000001)
+    assert list(g["kind"]) == ["track", "point", "point", "point"]
+    assert g.geometry.iloc[0].geom_type == "LineString" and len(g.geometry.iloc[0].coords) == 3
+    features = svc.map_features(svc.load(data, NOW), None)
+    assert sorted(set(features["kind"])) == ["dark", "vessel", "zone"]
+    assert (features["kind"] == "zone").sum() == 4
