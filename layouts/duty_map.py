@@ -197,7 +197,7 @@ def resource_table(rows: Sequence[Mapping[str, Any]], error: str | None, lang: s
                         if minutes is not None
                         else t("duty.res.unreachable", lang)
                     ),
-                    html.Td(fmt_num(r.get("network_km"), 1)),
+                    html.Td(fmt_num(r.get("route_km"), 1)),
                 ],
                 className="duty-res-row",
             )

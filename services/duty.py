@@ -18,6 +18,7 @@ from typing import Any, Final
 import pandas as pd
 
 from alerts.store import Action, Alert, AlertStore, Conflict, Handover, allowed_steps
+from brain import roadnet as brain_roadnet
 from brain.memo import combine
 from data_adapters import emergency, fire
 from data_adapters.result import Result
@@ -68,6 +69,7 @@ RESOURCE_COLUMNS: Final = (
     "lat",
     "minutes",
     "network_km",
+    "route_km",
     "straight_km",
 )
 
@@ -282,6 +284,10 @@ def nearest_resources(
     frame = found.value if isinstance(found.value, pd.DataFrame) else None
     if frame is None:
         return Nearest(error="no-data", as_of=found.as_of)
+    # the whole way: along roads, and the straight legs onto and off them (at the access speed)
+    frame = frame.assign(
+        route_km=frame["network_km"] + frame["access_minutes"] * brain_roadnet.ACCESS_KMH / 60
+    )
     return Nearest(rows=records(frame, RESOURCE_COLUMNS), as_of=found.as_of)
 
 

@@ -1,7 +1,7 @@
 """The duty console and the wall in a real browser (headless Chromium), end to end.
 
-A seeded city and one app server (its own evaluator off: the test runs the engine once with
-`python -m brain alerts run --once`, as a deployment's evaluator would tick). New data arrives —
+A seeded city and one app server (its own evaluator off: the test ticks the engine once itself,
+`alerts.engine`, as a deployment's evaluator would). New data arrives —
 a confirmed fire alarm at 湛江港霞山港区 — the engine raises its alert, and it must show on the
 console (sounding, its row flashing) and in the wall's ticker within the refresh interval + 2 s;
 acknowledging stops the sound and the flashing; pushing it to the wall focuses the wall on it
@@ -12,9 +12,6 @@ is written by one officer and signed off by another. Screenshots in artifacts/sc
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -22,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from browser import ROOT, AppServer, Watch, browser, seed, shot, sign_in, wait_for
+from browser import AppServer, Watch, browser, seed, shot, sign_in, wait_for
 
 from alerts.store import AlertStore
 from config import load_settings
@@ -109,15 +106,25 @@ def _new_fire(app: AppServer) -> None:
 
 
 def _engine_once(app: AppServer) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "brain", "alerts", "run", "--once", "--data-dir", str(app.data_dir)],
-        cwd=ROOT,
-        env=dict(os.environ, PYTHONPATH=str(ROOT), BRAIN_DATA_DIR=str(app.data_dir)),
-        capture_output=True,
-        text=True,
-        timeout=120,
+    """One tick of the alert engine on the city's data node and store, as the deployment's
+    evaluator would run it (here in this process: the server's own is off)."""
+    from alerts import engine
+    from data_adapters.node import open_node
+    from services.cache import make_cache
+    from services.data import DataService
+
+    settings = load_settings({"BRAIN_DATA_DIR": str(app.data_dir), "BRAIN_CACHE_URL": "null"})
+    node = open_node(settings)
+    evaluator = engine.for_settings(
+        settings, DataService(node, make_cache(settings)), lambda: datetime.now(UTC)
     )
-    assert done.returncode == 0, done.stderr[-2000:]
+    try:
+        report = evaluator.tick()
+        assert report is not None and report.steps, report
+    finally:
+        evaluator.stop()
+        evaluator.store.close()
+        node.close()
 
 
 def _fire_alert(app: AppServer) -> tuple[str, float]:
@@ -153,12 +160,15 @@ def _fire_alert(app: AppServer) -> tuple[str, float]:
 def test_new_data_sounds_on_the_console_until_acknowledged_and_is_pushed_to_the_wall(
     app: AppServer, chromium: Any
 ) -> None:
+    began, marks = time.monotonic(), []
+    wall, wall_watch = _page(chromium, app, "leader", "/wall")  # fills while the console opens
     console, watch = _console(chromium, app, "duty")
     console.click("#duty-sound")  # the officer's first click lets the page play the tone
-    wall, wall_watch = _page(chromium, app, "leader", "/wall")
     wait_for(lambda: wall.query_selector("#wall-ticker .tick") is not None, 60, "the wall's ticker")
 
+    marks.append(("pages open", time.monotonic() - began))
     alert_id, written = _fire_alert(app)
+    marks.append(("engine ticked", time.monotonic() - began))
     wait_for(lambda: console.is_visible(_row(alert_id)), WITHIN_S, "the alert on the console")
     on_console = time.monotonic() - written
     wait_for(lambda: UNIT[1] in wall.inner_text("#wall-ticker"), WITHIN_S, "the alert on the wall")
@@ -175,7 +185,6 @@ def test_new_data_sounds_on_the_console_until_acknowledged_and_is_pushed_to_the_
     console.click(_row(alert_id) + " .ag-cell:nth-child(3)")
     wait_for(lambda: UNIT[1] in console.inner_text("#duty-detail"), 10, "the alert's card")
     assert "确认火灾处置预案" in console.inner_text("#duty-sop")
-    wait_for(lambda: "分钟" in console.inner_text("#duty-resources"), 30, "resources by road")
     console.click(_dash_id(step="verify", type="duty-sop-tick"))
     wait_for(lambda: "完成 · test-duty" in console.inner_text("#duty-sop"), 10, "the step ticked")
 
@@ -191,6 +200,8 @@ def test_new_data_sounds_on_the_console_until_acknowledged_and_is_pushed_to_the_
     assert "已完成：确认" in console.inner_text("#duty-message")
     wait_for(lambda: "tick--pulse" not in wall.inner_html("#wall-ticker"), WITHIN_S, "no pulse")
 
+    wait_for(lambda: "分钟" in console.inner_text("#duty-resources"), 30, "resources by road")
+    marks.append(("acknowledged", time.monotonic() - began))
     console.click("#duty-push")
     wait_for(lambda: UNIT[1] in wall.inner_text("#wall-push-banner"), WITHIN_S, "the wall's focus")
     assert "wall--pushed" in (wall.get_attribute("#wall-canvas", "class") or "")
@@ -201,6 +212,8 @@ def test_new_data_sounds_on_the_console_until_acknowledged_and_is_pushed_to_the_
     wait_for(lambda: not wall.inner_text("#wall-push-banner").strip(), WITHIN_S, "the release")
     assert "wall--pushed" not in (wall.get_attribute("#wall-canvas", "class") or "")
 
+    marks.append(("pushed and released", time.monotonic() - began))
+    print(", ".join(f"{name} {at:.1f} s" for name, at in marks))
     console.click("text=处置记录")
     history = console.inner_text("#duty-history")
     for word in ("确认", "推送上墙", "撤回大屏", "test-duty", "已通知霞山消防救援站出动"):
