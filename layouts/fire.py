@@ -188,11 +188,11 @@ def _kpi(label_key: str, value: str, lang: str, sub: str = "") -> html.Div:
 
 
 def _pct(share: Any) -> str:
-    return "—" if share is None else f"{float(share) * 100:.1f}%"
+    return "—" if share is None or pd.isna(share) else f"{float(share) * 100:.1f}%"
 
 
 def _min(seconds: Any) -> str:
-    return "—" if seconds is None or seconds != seconds else f"{float(seconds) / 60:.1f}"
+    return "—" if seconds is None or pd.isna(seconds) else f"{float(seconds) / 60:.1f}"
 
 
 def kpis(f: Mapping[str, Any], lang: str) -> list[Any]:

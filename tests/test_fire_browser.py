@@ -1,0 +1,245 @@
+"""The fire page in a real browser (headless Chromium): renders at a desk and a laptop size with
+no console error and no external request; a district click on the map filters the charts and
+the tables; a unit's detail opens; the URL of the filtered view reloads to it; the export
+downloads exactly the key units the adapter answers for the filters.
+
+One seeded city (test scale) and one app server serve the module. Screenshots go to
+artifacts/screenshots/fire-*.png.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import parse_qs
+
+import pytest
+from browser import AppServer, Watch, browser, seed, shot, sign_in, wait_for
+
+pytestmark = pytest.mark.browser
+
+DISTRICT = "440882"  # 雷州市
+SIZES = [(1920, 1080), (1366, 768)]
+UNIT_ROWS = "#fire-units-table .ag-center-cols-container .ag-row"
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    data = tmp_path_factory.mktemp("fire-city")
+    seed(data, "test")
+    server = AppServer(data, log=data / "server.log")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    with browser() as b:
+        yield b
+
+
+def _open(chromium: Any, app: AppServer, path: str, size: tuple[int, int]) -> tuple[Any, Watch]:
+    context = chromium.new_context(
+        viewport={"width": size[0], "height": size[1]}, accept_downloads=True
+    )
+    sign_in(context, app, "analyst")
+    page = context.new_page()
+    watch = Watch.attach(page, app.url)
+    page.goto(app.url + path)
+    _ready(page)
+    return page, watch
+
+
+def _ready(page: Any) -> None:
+    wait_for(lambda: page.locator(UNIT_ROWS).count() > 0, 40, "the units table")
+    wait_for(
+        lambda: page.evaluate(
+            "() => !!document.querySelector('#fire-map .maplibregl-canvas')"
+            " && document.querySelectorAll('#fire-response .bars path').length > 0"
+        ),
+        30,
+        "the map and the response chart",
+    )
+    page.wait_for_timeout(500)
+
+
+def _rows(page: Any, grid: str = "fire-units-table") -> list[dict[str, Any]]:
+    """The rows of a grid, as its client holds them (every page of the grid)."""
+    rows: list[dict[str, Any]] = page.evaluate(
+        """(grid) => {
+          const api = dash_ag_grid.getApi(grid);
+          const out = [];
+          api.forEachNodeAfterFilterAndSort(n => out.push(n.data));
+          return out;
+        }""",
+        grid,
+    )
+    return rows
+
+
+def _chart(page: Any, chart: str, script: str) -> Any:
+    return page.evaluate(
+        f"() => {{ const gd = document.querySelector('#{chart} .js-plotly-plot'); {script} }}"
+    )
+
+
+def _histogram_total(page: Any) -> int:
+    total: int = _chart(page, "fire-response", "return gd.data[0].y.reduce((a, b) => a + b, 0);")
+    return total
+
+
+def _map_units(page: Any) -> int:
+    n: int = _chart(
+        page,
+        "fire-map",
+        "return gd.data.filter(t => (t.customdata || []).length && t.customdata[0][0] === 'unit'"
+        " && t.marker.size <= 10).reduce((a, t) => a + t.lon.length, 0);",
+    )
+    return n
+
+
+def _query(page: Any) -> dict[str, list[str]]:
+    """The page's query string as the browser has it now (a round trip: `page.url` is only
+    brought up to date when Playwright handles its events)."""
+    return parse_qs(page.evaluate("() => location.search").lstrip("?"))
+
+
+def _adapter_units(app: AppServer, adcode: str | None) -> list[str]:
+    from data_adapters import fire
+    from data_adapters.node import LakeNode
+
+    node = LakeNode(app.data_dir)
+    try:
+        frame = fire.units(node.backend(), adcode=adcode)
+    finally:
+        node.close()
+    return sorted(str(u) for u in frame["unit_id"])
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_page_renders(app: AppServer, chromium: Any, size: tuple[int, int]) -> None:
+    page, watch = _open(chromium, app, "/fire", size)
+    assert page.inner_text("h1") == "智慧消防"
+    rows = _rows(page)
+    assert sorted(r["unit_id"] for r in rows) == _adapter_units(app, None)
+    assert _map_units(page) == len(rows)
+    assert _histogram_total(page) == len(_rows(page, "fire-incidents-table")) > 0
+    kpis = page.inner_text("#fire-kpis")
+    assert "5分钟到场率" in kpis and "重点单位覆盖率" in kpis
+    reach = _chart(page, "fire-map", "return gd.data.filter(t => t.fill === 'toself').length;")
+    assert reach == 1  # the stations' 5-minute reach, drawn as areas
+    overflow = page.evaluate(
+        "() => document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth"
+    )
+    assert overflow <= 0, "the page scrolls sideways"
+    shot(page, f"fire-{size[0]}x{size[1]}")
+    page.context.close()
+    assert watch.errors == []
+    assert watch.foreign == []
+
+
+def _clear_point(app: AppServer, adcode: str) -> tuple[float, float]:
+    """A point of the district far from every station and key unit (a click there hits the
+    district, not a marker)."""
+    import json
+
+    import numpy as np
+    import shapely
+
+    from data_adapters import fire
+    from data_adapters.node import LakeNode
+    from layouts.map_geo import DISTRICTS_FILE, GEO_DIR
+
+    geo = json.loads((GEO_DIR / DISTRICTS_FILE).read_text("utf-8"))
+    shape = next(
+        shapely.geometry.shape(f["geometry"])
+        for f in geo["features"]
+        if f["properties"]["adcode"] == adcode
+    )
+    node = LakeNode(app.data_dir)
+    try:
+        con = node.backend()
+        marks = np.vstack(
+            [
+                fire.units(con)[["lon", "lat"]].to_numpy(),
+                fire.stations(con)[["lon", "lat"]].to_numpy(),
+            ]
+        )
+    finally:
+        node.close()
+    west, south, east, north = shape.bounds
+    grid = [
+        (x, y)
+        for x in np.linspace(west, east, 40)
+        for y in np.linspace(south, north, 40)
+        if shape.buffer(-0.02).contains(shapely.Point(x, y))
+    ]
+    far = [float(np.min(np.hypot(marks[:, 0] - x, marks[:, 1] - y))) for x, y in grid]
+    return grid[int(np.argmax(far))]
+
+
+def _click_district(page: Any, app: AppServer, adcode: str) -> None:
+    """A real click (pointer moved there, then pressed) on the district, away from markers."""
+    lon, lat = _clear_point(app, adcode)
+    xy = page.evaluate(
+        """([lon, lat]) => {
+          const gd = document.querySelector('#fire-map .js-plotly-plot');
+          const m = gd._fullLayout.map._subplot.map;
+          const p = m.project([lon, lat]);
+          const r = m.getCanvasContainer().getBoundingClientRect();
+          return [r.left + p.x, r.top + p.y];
+        }""",
+        [lon, lat],
+    )
+    page.mouse.move(xy[0] - 2, xy[1])
+    page.mouse.move(xy[0], xy[1])
+    page.wait_for_timeout(300)
+    page.mouse.click(xy[0], xy[1])
+    wait_for(lambda: _query(page).get("district") == [adcode], 30, "the district filter")
+
+
+def test_district_click_detail_reload_and_export(app: AppServer, chromium: Any) -> None:
+    page, watch = _open(chromium, app, "/fire", (1920, 1080))
+    city_incidents = _histogram_total(page)
+    _click_district(page, app, DISTRICT)
+    want = _adapter_units(app, DISTRICT)
+    assert 0 < len(want) < len(_adapter_units(app, None))
+    wait_for(lambda: sorted(r["unit_id"] for r in _rows(page)) == want, 30, "the table filtered")
+    wait_for(lambda: _map_units(page) == len(want), 30, "the map's units filtered")
+    incidents = _rows(page, "fire-incidents-table")
+    assert {r["adcode"] for r in incidents} <= {DISTRICT}
+    wait_for(lambda: _histogram_total(page) == len(incidents), 15, "the histogram filtered")
+    assert _histogram_total(page) < city_incidents
+    assert {r["adcode"] for r in _rows(page, "fire-alarms-table")} <= {DISTRICT}
+    assert "雷州市" in page.inner_text("#fire-crumbs")
+
+    # the detail of a unit: a click on its row
+    page.locator(UNIT_ROWS).first.locator(".ag-cell").first.click()
+    wait_for(lambda: page.locator("#fire-detail .fr-facts").count() == 1, 20, "the detail")
+    entity = _query(page).get("entity", [""])[0]
+    assert entity in want
+    detail = page.inner_text("#fire-detail")
+    assert "设备事件" in detail and "最快到达的消防站" in detail
+    shot(page, "fire-detail")
+
+    # the URL of this view reloads to it
+    page.goto(page.url)
+    _ready(page)
+    wait_for(lambda: page.locator("#fire-detail .fr-facts").count() == 1, 20, "the detail")
+    assert sorted(r["unit_id"] for r in _rows(page)) == want
+    assert _query(page)["district"] == [DISTRICT] and _query(page)["entity"] == [entity]
+
+    # the export: exactly the units on screen, the adapter's answer for the district
+    with page.expect_download() as info:
+        page.locator('#fire-units-table >> xpath=ancestor::section//button[text()="CSV"]').click()
+    body = info.value.path().read_text("utf-8-sig")
+    exported = sorted(r["unit_id"] for r in csv.DictReader(io.StringIO(body)))
+    assert exported == want
+    page.context.close()
+    assert watch.errors == []
+    assert watch.foreign == []
