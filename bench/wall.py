@@ -99,7 +99,7 @@ def _refresh(i: int, hashes: dict[str, str], held: Any) -> tuple[int, dict[str, 
     from layouts.wall_regions import REGIONS
 
     panels = refresh(i, None, "zh", hashes)
-    delta, state = refresh_map(i, None, "zh", None, None, "16x9", held)
+    delta, state = refresh_map(i, None, "zh", None, None, "16x9", None, held)  # nothing pushed
     regions = {
         f"{TARGETS[k][0]}.{TARGETS[k][1]}": v for k, v in zip(REGIONS, panels[:-1], strict=True)
     }
