@@ -21,8 +21,10 @@ __all__ = [
     "IMPACT_AFTER",
     "IMPACT_BEFORE",
     "IMPACT_COLUMNS",
+    "IMPACT_MIN_AFTER",
     "IMPACT_RADIUS_M",
     "NEARBY_COLUMNS",
+    "after_end",
     "distance_to_path_m",
     "impact",
     "nearby_segments",
@@ -33,6 +35,9 @@ EARTH_RADIUS_M = 6_371_000.0
 IMPACT_RADIUS_M = 1500.0  # segments this close to an incident are the ones it may slow down
 IMPACT_BEFORE = timedelta(hours=1)  # the baseline: this long before the incident's start
 IMPACT_AFTER = timedelta(hours=1)  # the effect: this long from its start (or until it cleared)
+# ... but never less than this: a segment reports every 1-15 minutes, and a reading stamped at
+# the end of its interval after a short incident still measured it
+IMPACT_MIN_AFTER = timedelta(minutes=15)
 NEARBY_COLUMNS = ["segment_id", "road_name", "road_class", "distance_m"]
 IMPACT_COLUMNS = [
     "segment_id",
@@ -97,6 +102,19 @@ def nearby_segments(
     return out[NEARBY_COLUMNS].reset_index(drop=True)
 
 
+def after_end(
+    start: datetime,
+    end: datetime | None,
+    *,
+    after: timedelta = IMPACT_AFTER,
+    min_after: timedelta = IMPACT_MIN_AFTER,
+) -> datetime:
+    """Where an incident's "after" window stops (see `impact`)."""
+    if end is None:
+        return start + after
+    return min(start + after, max(end, start + min(min_after, after)))
+
+
 def _mean(frame: pd.DataFrame, col: str) -> pd.Series:
     return frame.groupby("segment_id")[col].mean()
 
@@ -109,15 +127,16 @@ def impact(
     end: datetime | None = None,
     before: timedelta = IMPACT_BEFORE,
     after: timedelta = IMPACT_AFTER,
+    min_after: timedelta = IMPACT_MIN_AFTER,
 ) -> pd.DataFrame:
     """Per nearby segment (`nearby_segments`), the mean speed and TPI of its readings
-    (`segment_id, ts, speed_kmh, tpi`) in `[start - before, start)` against
-    `[start, min(start + after, end))`; `end` is when the incident cleared or the view's now.
-    A change is null when either side has no reading; `speed_change_pct` also when the speed
-    before was 0."""
+    (`segment_id, ts, speed_kmh, tpi`) in `[start - before, start)` against `[start, stop)`,
+    `stop = min(start + after, max(end, start + min_after))`: `end` is when the incident
+    cleared or the view's now (None: no end). A change is null when either side has no
+    reading; `speed_change_pct` also when the speed before was 0."""
     if before <= timedelta(0) or after <= timedelta(0):
         raise ValueError("before and after must be positive durations")
-    stop = start + after if end is None else min(start + after, end)
+    stop = after_end(start, end, after=after, min_after=min_after)
     if nearby.empty:
         return pd.DataFrame(columns=IMPACT_COLUMNS)
     r = readings[readings["segment_id"].isin(nearby["segment_id"])]

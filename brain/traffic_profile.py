@@ -27,6 +27,7 @@ __all__ = [
 BAND_WEEKS = 4  # the band is drawn from this many previous same weekdays
 BAND_COLUMNS = ["minute_of_day", "tpi", "mean", "low", "high", "days"]
 DAY = timedelta(days=1)
+_INSTANT = timedelta(microseconds=1)
 # (longest range, bucket minutes): about 50-200 points whatever the range
 _BUCKETS = (
     (timedelta(hours=6), 5),
@@ -54,18 +55,25 @@ def bucket_minutes_for(start: datetime, end: datetime) -> int:
     return 1440
 
 
+def _day_of(end: datetime) -> datetime:
+    """Local midnight of the day a range ending at `end` (exclusive) last touches: a range
+    ending at midnight ends with the day before."""
+    return local_midnight(_aware(end, "end") - _INSTANT)
+
+
 def day_window(end: datetime) -> tuple[datetime, datetime]:
-    """The local day of `end` up to `end` (UTC): the day whose profile is drawn."""
+    """The local day the range ending at `end` last touches, up to `end` (UTC): the day whose
+    profile is drawn."""
     e = _aware(end, "end")
-    return local_midnight(e).astimezone(UTC), e
+    return _day_of(e).astimezone(UTC), e
 
 
 def same_weekday_windows(end: datetime, weeks: int = BAND_WEEKS) -> list[tuple[datetime, datetime]]:
-    """Whole local days (UTC bounds) of the same weekday as `end`'s, 1 … `weeks` weeks earlier,
-    newest first."""
+    """Whole local days (UTC bounds) of the same weekday as `day_window(end)`'s, 1 … `weeks`
+    weeks earlier, newest first."""
     if weeks < 1:
         raise ValueError(f"weeks must be at least 1, got {weeks}")
-    midnight = local_midnight(_aware(end, "end"))
+    midnight = _day_of(end)
     out = []
     for k in range(1, weeks + 1):
         day = midnight - timedelta(days=7 * k)

@@ -78,7 +78,6 @@ def register(app: dash.Dash) -> None:
         controls={"road": ids.TRAFFIC_ROAD, "level": ids.TRAFFIC_LEVEL},
         entity_label=_label,
     )
-    page_cb.register_map_filter(app, PAGE, ids.TRAFFIC_MAP)
     page_cb.register_table_entity(app, PAGE, ids.TRAFFIC_SEGMENTS, "segment_id")
     _exports(app)
 
@@ -144,18 +143,23 @@ def register(app: dash.Dash) -> None:
         effect = svc.incident_effect(page_cb.data(), incident, end=state.end) if incident else None
         return view_layout.impact_panel(incident, effect, state.lang, now)
 
+    # one callback for every click on the map (two on one input would share one callback id)
     @app.callback(
         Output(sid.intent, "data", allow_duplicate=True),
         Input(ids.TRAFFIC_MAP, "clickData"),
+        State(sid.state, "data"),
         prevent_initial_call=True,
     )
-    def pick_on_map(click: Any) -> Any:
-        custom = (((click or {}).get("points") or [{}])[0]).get("customdata")
-        if not custom or custom[0] not in ("segment", "incident"):
-            return no_update
-        if custom[0] == "incident":
+    def pick_on_map(click: Any, raw: Mapping[str, Any]) -> Any:
+        point = ((click or {}).get("points") or [{}])[0]
+        custom, adcode = point.get("customdata"), point.get("location")
+        if custom and custom[0] == "incident":
             return page_cb.intent(extra={"incident": custom[1]})
-        return page_cb.intent(district=custom[2], entity=custom[1])
+        if custom and custom[0] == "segment":
+            return page_cb.intent(district=custom[2], entity=custom[1])
+        if adcode:  # a district: filter by it (the chosen one again: back to the city)
+            return page_cb.intent(district=None if adcode == raw.get("district") else adcode)
+        return no_update
 
     @app.callback(
         Output(sid.intent, "data", allow_duplicate=True),

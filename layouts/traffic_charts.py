@@ -41,8 +41,8 @@ def _tint(color: str, share: float = 0.18) -> str:
     return "#" + "".join(f"{round(x + (y - x) * share):02x}" for x, y in zip(a, b, strict=True))
 
 
-_MAP_SIZE: Final = (1200, 520)
-_ZOOM_STEP: Final = 0.5
+_MAP_SIZE: Final = (1200, 490)
+_ZOOM_STEP: Final = 0.15
 _TPI_AXIS: Final = {"range": [0, 10], "title": {"text": ""}, "gridcolor": GRID}
 
 

@@ -17,7 +17,13 @@ from typing import Any
 import pandas as pd
 
 from brain.traffic import network, worst_roads
-from brain.traffic_impact import IMPACT_AFTER, IMPACT_BEFORE, IMPACT_RADIUS_M, impact, parse_path
+from brain.traffic_impact import (
+    IMPACT_BEFORE,
+    IMPACT_RADIUS_M,
+    after_end,
+    impact,
+    parse_path,
+)
 from brain.traffic_impact import nearby_segments as _nearby
 from brain.traffic_profile import (
     bucket_minutes_for,
@@ -196,7 +202,7 @@ def incident_effect(
     near = _nearby(frame, float(incident["lon"]), float(incident["lat"]), radius_m)
     if near.empty:
         return Result(impact(near, pd.DataFrame(), started), segs.as_of)
-    window_end = max(min(started + IMPACT_AFTER, stop), started + timedelta(minutes=5))
+    window_end = after_end(started, stop)
     series = data.call(
         traffic.segment_series,
         segment_ids=tuple(sorted(near["segment_id"])),

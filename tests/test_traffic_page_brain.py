@@ -11,7 +11,13 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import pytest
 
-from brain.traffic_impact import distance_to_path_m, impact, nearby_segments, parse_path
+from brain.traffic_impact import (
+    after_end,
+    distance_to_path_m,
+    impact,
+    nearby_segments,
+    parse_path,
+)
 from brain.traffic_profile import (
     bucket_minutes_for,
     day_window,
@@ -133,6 +139,12 @@ def test_impact_stops_when_the_incident_cleared() -> None:
     out = impact(near, _readings(), T0, end=T0 + timedelta(minutes=20)).set_index("segment_id")
     assert out.loc["A", "speed_after"] == 20.0  # only the reading at +5 min
     assert out.loc["A", "readings_after"] == 1
+    # cleared after 2 minutes: the quarter hour after its start still counts (+5 min reading)
+    short = impact(near, _readings(), T0, end=T0 + timedelta(minutes=2)).set_index("segment_id")
+    assert short.loc["A", "speed_after"] == 20.0 and short.loc["A", "readings_after"] == 1
+    assert after_end(T0, T0 + timedelta(minutes=2)) == T0 + timedelta(minutes=15)
+    assert after_end(T0, T0 + timedelta(hours=3)) == T0 + timedelta(hours=1)
+    assert after_end(T0, None) == T0 + timedelta(hours=1)
     with pytest.raises(ValueError, match="positive"):
         impact(near, _readings(), T0, before=timedelta(0))
     assert impact(near.iloc[:0], _readings(), T0).empty
@@ -162,6 +174,12 @@ def test_day_and_same_weekday_windows_are_local_days() -> None:
     ]  # Mondays 23 and 16 February, local
     # 17:00 UTC on 1 March is already Monday 2 March in Zhanjiang
     assert same_weekday_windows(datetime(2026, 3, 1, 17, 0, tzinfo=UTC), 1) == weeks[:1]
+    # a range ending at local midnight ends with the day before: Sunday 1 March, whole
+    midnight = datetime(2026, 3, 1, 16, 0, tzinfo=UTC)
+    assert day_window(midnight) == (datetime(2026, 2, 28, 16, 0, tzinfo=UTC), midnight)
+    assert same_weekday_windows(midnight, 1) == [
+        (datetime(2026, 2, 21, 16, 0, tzinfo=UTC), datetime(2026, 2, 22, 16, 0, tzinfo=UTC))
+    ]
     with pytest.raises(ValueError, match="at least 1"):
         same_weekday_windows(end, 0)
 
