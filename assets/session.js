@@ -7,9 +7,12 @@
   window.fetch = function (input) {
     var url = typeof input === "string" ? input : (input && input.url) || "";
     return original.apply(this, arguments).then(function (response) {
-      if (!leaving && response.status === 401 && url.indexOf("/_dash-") !== -1) {
-        leaving = true;
-        window.location.reload();
+      if (response.status === 401 && url.indexOf("/_dash-") !== -1) {
+        if (!leaving) {
+          leaving = true;
+          window.location.reload();
+        }
+        return new Promise(function () {}); // the page is going: Dash need not handle it
       }
       return response;
     });
