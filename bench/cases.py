@@ -47,6 +47,22 @@ def _fire_drill(now: datetime, _: int) -> dict[str, Any]:
     return {"start": now - timedelta(days=7), "end": now, "adcode": "440803"}
 
 
+# 椹川大道's 11th segment: one id at the test and demo scales, northbound at the bench scale
+# (two-way roads are split by direction there); a query for both finds the one that exists
+TRAFFIC_DRILL_SEGMENTS = ("ZCDD-011", "ZCDD-011F")
+
+
+def _traffic_drill(now: datetime, _: int) -> dict[str, Any]:
+    """A segment's last 7 days of hourly speed and TPI (the traffic page's segment detail;
+    segment_series is these buckets and one conversion of their start times in pandas)."""
+    return {
+        "segment_ids": TRAFFIC_DRILL_SEGMENTS,
+        "start": now - timedelta(days=7),
+        "end": now,
+        "bucket_minutes": 60,
+    }
+
+
 def _case(
     name: str, module: Any, fn: str, kwargs: Callable[[datetime, int], dict[str, Any]]
 ) -> Case:
@@ -66,6 +82,7 @@ CASES = (
     _case("emergency.warnings_in_force", emergency, "warnings_in_force", _now),
     _case("economy.latest", economy, "latest", _now),
     _case("drill.river", river, "station_history", _river_drill),
+    _case("drill.traffic", traffic, "_segment_buckets", _traffic_drill),
     _case("drill.fire", fire, "false_alarm_rates", _fire_drill),
 )
 

@@ -183,6 +183,24 @@ def fire_drill(f: Frames, now: datetime) -> pd.DataFrame:
     return out.sort_values(["false_alarms", "alarms", "unit_id"], ascending=[False, False, True])
 
 
+def traffic_drill(f: Frames, now: datetime) -> pd.DataFrame:
+    """A segment's hourly mean speed and TPI over the last 7 days."""
+    r = f["traffic_readings"]
+    r = r[
+        r["segment_id"].isin(["ZCDD-011", "ZCDD-011F"])
+        & (r["ts"] >= now - timedelta(days=7))
+        & (r["ts"] < now)
+    ]
+    r = r.merge(f["traffic_segments"][["segment_id", "free_speed_kmh"]], on="segment_id")
+    speed = r["speed_kmh"].where(r["speed_kmh"] > 0)
+    r = r.assign(
+        tpi=np.where(speed.isna(), 10.0, _tpi(r["free_speed_kmh"] / speed)),
+        bucket=r["ts"].dt.floor("60min"),
+    )
+    g = r.groupby(["segment_id", "bucket"])
+    return g.agg(speed_kmh=("speed_kmh", "mean"), tpi=("tpi", "mean")).reset_index()
+
+
 NAIVE: dict[str, Callable[..., pd.DataFrame]] = {
     "traffic.district_tpi": district_tpi,
     "traffic.worst_roads": worst_roads,
@@ -195,5 +213,6 @@ NAIVE: dict[str, Callable[..., pd.DataFrame]] = {
     "emergency.warnings_in_force": warnings_in_force,
     "economy.latest": economy_latest,
     "drill.river": river_drill,
+    "drill.traffic": traffic_drill,
     "drill.fire": fire_drill,
 }
