@@ -201,6 +201,16 @@ def traffic_drill(f: Frames, now: datetime) -> pd.DataFrame:
     return g.agg(speed_kmh=("speed_kmh", "mean"), tpi=("tpi", "mean")).reset_index()
 
 
+def emergency_drill(f: Frames, now: datetime) -> pd.DataFrame:
+    """霞山区's events in their state now: active, or reported in the last 7 days."""
+    e = f["emergency_events"]
+    e = _latest(e[(e["ts"] <= now) & (e["adcode"] == "440803")], "event_id")
+    e = e[(e["status"] != "closed") | (e["reported_ts"] > now - timedelta(days=7))]
+    rank = e["level"].map({"I": 1, "II": 2, "III": 3, "IV": 4}).fillna(5)
+    order = e.assign(_rank=rank).sort_values(["_rank", "reported_ts"], ascending=[True, False])
+    return order.drop(columns="_rank")
+
+
 NAIVE: dict[str, Callable[..., pd.DataFrame]] = {
     "traffic.district_tpi": district_tpi,
     "traffic.worst_roads": worst_roads,
@@ -215,4 +225,5 @@ NAIVE: dict[str, Callable[..., pd.DataFrame]] = {
     "drill.river": river_drill,
     "drill.traffic": traffic_drill,
     "drill.fire": fire_drill,
+    "drill.emergency": emergency_drill,
 }
