@@ -137,6 +137,7 @@ class Store:
     """The security tables of one database. `migrate()` brings the schema to the newest version."""
 
     def __init__(self, url: str) -> None:
+        url = _sqlalchemy_url(url)
         self.url = url
         kwargs: dict[str, Any] = {"future": True}
         if url.startswith("sqlite"):
@@ -345,6 +346,14 @@ class Store:
                 )
                 for r in rows
             ]
+
+
+def _sqlalchemy_url(url: str) -> str:
+    """`postgresql://…` (the form of BRAIN_STORE_URL) with the installed driver, psycopg 3."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -42,11 +42,7 @@ def pg_store(pg_url: str) -> Iterator[Store]:
     engine = sa.create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://"))
     with engine.begin() as c:
         c.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    url = (
-        pg_url.replace("postgresql://", "postgresql+psycopg://")
-        + f"?options=-csearch_path%3D{schema}"
-    )
-    store = Store(url)
+    store = Store(f"{pg_url}?options=-csearch_path%3D{schema}")  # BRAIN_STORE_URL's form
     try:
         yield store
     finally:
