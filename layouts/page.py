@@ -40,7 +40,8 @@ How to build a page `p` (see layouts/economy.py and callbacks/economy.py for a w
 
 The frame gives: the nav bar (only pages the user may see), title, breadcrumb city → district →
 entity (links that climb back), language link, time-range control (presets + custom), district
-filter, problems of the URL named on the page, `dcc.Location` + `dcc.Store` of the state, one
+filter, problems of the URL named on the page, the `dcc.Store` of the state (and its query
+string, which assets/page.js writes into the address bar), one
 `dcc.Download`, and `empty` / `loading` / `failed` states.
 """
 
@@ -221,20 +222,24 @@ def _range_control(ids: PageIds, raw: Mapping[str, Any], lang: str, presets: Seq
                 [
                     dcc.Input(
                         id=ids.start,
-                        type="date",
+                        type="text",
+                        inputMode="numeric",
+                        maxLength=10,
                         value=(raw.get("from") or "")[:10],
                         debounce=True,
                         className="pg-date",
-                        placeholder=t("page.range.from", lang),
+                        placeholder="YYYY-MM-DD",
                     ),
                     html.Span("—", className="pg-muted"),
                     dcc.Input(
                         id=ids.end,
-                        type="date",
+                        type="text",
+                        inputMode="numeric",
+                        maxLength=10,
                         value=(raw.get("to") or "")[:10],
                         debounce=True,
                         className="pg-date",
-                        placeholder=t("page.range.to", lang),
+                        placeholder="YYYY-MM-DD",
                     ),
                 ],
                 id=ids.custom,
@@ -282,8 +287,9 @@ def shell(
     raw = dict(state) if state is not None else read(page, {}, default_preset=presets[0])[0]
     return html.Div(
         [
-            dcc.Location(id=ids.url, refresh=False),
             dcc.Store(id=ids.state, data=raw),
+            dcc.Store(id=ids.query),
+            dcc.Store(id=ids.pushed),
             dcc.Store(id=ids.intent),
             dcc.Download(id=ids.download),
             html.Header(
@@ -348,6 +354,7 @@ def section(
             id=ids.export(export, fmt),
             className="pg-export",
             title=t("page.export.hint", lang),
+            **{"data-export": f"{export}.{fmt}"},
         )
         for fmt in exports
     ]

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from brain import economy_stats as stats
 from brain.page_state import PageState
@@ -128,7 +129,10 @@ def _derive(raw: Result[Any], frequency: str) -> pd.DataFrame | None:
 
 def _forecast(series: pd.DataFrame, frequency: str, key: str | None) -> pd.DataFrame:
     def make() -> pd.DataFrame:
-        return stats.forecast(series[["period", "value"]], frequency)
+        # one BLAS thread: the model is tiny, and on a busy machine BLAS threads fighting
+        # over the cores make its fit 10-100× slower
+        with threadpool_limits(limits=1):
+            return stats.forecast(series[["period", "value"]], frequency)
 
     if key is None:
         return make()
