@@ -23,6 +23,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import re
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -44,6 +45,7 @@ __all__ = [
     "PAGE_ALIASES",
     "SESSION_COOKIE",
     "USER_SESSION",
+    "RedactTokens",
     "accounts_of",
     "install",
     "page_of_path",
@@ -70,6 +72,29 @@ UPDATE: Final = "/_dash-update-component"
 SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
 _ROUTER_OUTPUT: Final = ".._pages_content.children..._pages_store.data.."
 _ACCOUNTS: Final = "brain.accounts"
+
+
+class RedactTokens(logging.Filter):
+    """Keeps display tokens out of access logs (werkzeug's, gunicorn's): the one request that
+    carries `?display_token=…` is logged with the value replaced."""
+
+    PATTERN: Final = re.compile(r"(display_token=)[^&\s\"']+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return True
+        if DISPLAY_PARAM in message:
+            record.msg, record.args = self.PATTERN.sub(r"\1[redacted]", message), None
+        return True
+
+
+def _redact_access_logs() -> None:
+    for name in ("werkzeug", "gunicorn.access"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactTokens) for f in logger.filters):
+            logger.addFilter(RedactTokens())
 
 
 def accounts_of(server: Flask | None = None) -> Accounts:
@@ -180,6 +205,7 @@ def install(app: dash.Dash, settings: Settings) -> None:
     )
     accounts = open_accounts(settings.store_database_url, max_failures=settings.login_max_failures)
     server.extensions[_ACCOUNTS] = accounts
+    _redact_access_logs()
     oidc_login = None
     if settings.oidc_issuer:
         from security.oidc import install as install_oidc

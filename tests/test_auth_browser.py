@@ -215,6 +215,7 @@ def test_a_display_token_signs_the_kiosk_in_and_its_revocation_signs_it_out(
     page.context.close()
     errors = [e for e in watch.errors if "401" not in e]
     assert errors == [], errors
+    assert app.log is not None and token not in app.log.read_text("utf-8")  # redacted
 
 
 def test_the_admin_page_manages_accounts_and_tokens_and_shows_the_audit(

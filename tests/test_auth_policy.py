@@ -335,3 +335,18 @@ def test_a_wrong_password_is_throttled_after_n_tries(app: dash.Dash) -> None:
     page = elsewhere.get("/login")
     form = {"name": "user-admin", "password": PASSWORD, "csrf": _form_token(page.data)}
     assert elsewhere.post("/login", data=form).status_code == 302
+
+
+def test_display_tokens_are_kept_out_of_access_logs(app: dash.Dash) -> None:
+    import logging
+
+    from security.web import RedactTokens
+
+    assert any(isinstance(f, RedactTokens) for f in logging.getLogger("werkzeug").filters)
+    record = logging.LogRecord(
+        "werkzeug", logging.INFO, __file__, 1, '%s - - "%s" %s',
+        ("127.0.0.1", "GET /kiosk?display_token=s3cr3t-T0ken_x&lang=en HTTP/1.1", "302"), None,
+    )  # fmt: skip
+    assert RedactTokens().filter(record)
+    message = record.getMessage()
+    assert "s3cr3t" not in message and "display_token=[redacted]&lang=en" in message
