@@ -32,6 +32,7 @@ __all__ = [
 
 _NODATA: Final = "#51607a"
 _LAND: Final = "#16294a"
+_BORDER: Final = "#3a5c8c"  # district boundaries on the land
 
 
 def _tint(color: str, share: float = 0.18) -> str:
@@ -129,7 +130,7 @@ def map_figure(
                 "opacity": 0.9,
                 "line": {
                     "width": [3 if a == adcode else 1 for a in d["adcode"]],
-                    "color": [ACCENT if a == adcode else GRID for a in d["adcode"]],
+                    "color": [ACCENT if a == adcode else _BORDER for a in d["adcode"]],
                 },
             },
             "showscale": False,
