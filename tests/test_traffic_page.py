@@ -149,3 +149,25 @@ def test_level_names(lang: str) -> None:
 def test_impact_panel_asks_for_an_incident_first() -> None:
     out = view.impact_panel(None, None, "zh", datetime(2026, 3, 2, tzinfo=UTC))
     assert out[0].children == "在事件表中选择一起事件"
+
+
+def test_a_dead_feed_shows_its_notice_not_an_error() -> None:
+    from data_adapters.result import Result
+    from services.traffic_page import Overview, SegmentDetail, segment_rows
+
+    now = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)
+    down: Result[object] = Result.failed("connection refused")
+    stale = Result(_segments(), datetime(2026, 3, 2, 3, 10, tzinfo=UTC), "timeout")
+    detail = SegmentDetail(down, down)
+    app = Flask(__name__)
+    with app.test_request_context("/traffic"):
+        panel = view.detail_panel(_segments().iloc[0].to_dict(), "A", detail, "zh", now)
+    text = str(panel)
+    assert "数据源异常，暂无数据" in text and detail.usual.empty
+    view_down = Overview(down, down, down, down, down, (down,) * 4)
+    assert segment_rows(view_down).empty and view_down.band.empty
+    assert view_down.network()["tpi"] is None
+    kept = Overview(down, stale, down, down, down, ())
+    assert list(segment_rows(kept, road="G207")["segment_id"]) == ["C"]  # the last good rows
+    notice = view.page.failed(stale, "zh", now)
+    assert notice is not None and "11:10" in str(notice.children)  # last good data, local time
