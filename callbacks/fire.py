@@ -121,6 +121,7 @@ def register(app: dash.Dash) -> None:
                 state.district,
                 lang,
                 geo,
+                svc.entity_place(v, state.entity),
             ),
             response_figure(incidents["response_s"], lang),
             station_figure(svc.station_rows(v), _station(v, state.entity), lang),

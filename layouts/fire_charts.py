@@ -77,9 +77,11 @@ def map_figure(
     adcode: str | None,
     lang: str,
     geojson: str,
+    selected: tuple[float, float] | None = None,
 ) -> dict[str, Any]:
     """Districts shaded by the share of key units inside a reach (the selected one outlined),
-    the reach areas, stations, units (green inside, red outside every reach) and live alarms."""
+    the reach areas, stations, units (green inside, red outside every reach), live alarms and
+    a ring around the `selected` unit or station (lon, lat)."""
     comp = coverage
     data: list[dict[str, Any]] = [
         {
@@ -156,6 +158,18 @@ def map_figure(
                 marker={"size": 16, "color": _ALARM, "opacity": 0.9},
                 name=t("fire.map.alarms", lang),
             )
+        )
+    if selected is not None:
+        data.append(
+            {
+                "type": "scattermap",
+                "mode": "markers",
+                "lon": [selected[0]],
+                "lat": [selected[1]],
+                "marker": {"size": 26, "color": ACCENT, "opacity": 0.45},
+                "hoverinfo": "skip",
+                "name": t("fire.map.selected", lang),
+            }
         )
     layout = chart_layout(
         map={"style": "white-bg", **_view(adcode)},

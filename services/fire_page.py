@@ -42,6 +42,7 @@ __all__ = [
     "detail",
     "district_coverage",
     "entity_name",
+    "entity_place",
     "incident_rows",
     "load",
     "map_features",
@@ -420,6 +421,19 @@ def detail(
         (fire.device_false_alarms, {"start": start, "end": end, "unit_id": entity, "n": 20}),
     )
     return FireDetail("unit", dict(found.iloc[0]), events=events, devices=devices)
+
+
+def entity_place(v: FireView, entity: str | None) -> tuple[float, float] | None:
+    """Where the unit or station `entity` is (lon, lat), None when it is neither."""
+    if entity is None:
+        return None
+    for result, key in ((v.stations, "station_id"), (v.units, "unit_id")):
+        frame = frame_of(result)
+        if frame is not None:
+            hit = frame[frame[key] == entity]
+            if not hit.empty:
+                return float(hit["lon"].iloc[0]), float(hit["lat"].iloc[0])
+    return None
 
 
 def entity_name(data: DataLike, entity: str) -> str | None:

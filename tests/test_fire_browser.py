@@ -243,3 +243,53 @@ def test_district_click_detail_reload_and_export(app: AppServer, chromium: Any) 
     page.context.close()
     assert watch.errors == []
     assert watch.foreign == []
+
+
+def _click_bar(page: Any, bar: Any) -> None:
+    """A real click on a plotly bar (plotly's drag layer lies over it and takes the click)."""
+    bar.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    box = bar.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x - 2, y)
+    page.mouse.move(x, y)
+    page.wait_for_timeout(300)
+    page.mouse.click(x, y)
+
+
+def test_a_station_bar_and_a_category_bar_filter_the_page(app: AppServer, chromium: Any) -> None:
+    page, watch = _open(chromium, app, "/fire?district=440803", (1920, 1080))
+    # the slowest station of 霞山区 (the top bar): its detail, its incidents only
+    _click_bar(page, page.locator("#fire-stations .bars .point path").last)
+    wait_for(lambda: _query(page).get("entity", [""])[0].startswith("FS"), 30, "the station")
+    station = _query(page)["entity"][0]
+    wait_for(lambda: "消防车" in page.inner_text("#fire-detail"), 30, "the station's detail")
+
+    def station_rows() -> list[dict[str, Any]]:
+        return _rows(page, "fire-incidents-table")
+
+    wait_for(
+        lambda: station_rows() and {r["station_id"] for r in station_rows()} == {station},
+        30,
+        "the incidents of the station",
+    )
+    wait_for(lambda: _histogram_total(page) == len(station_rows()), 30, "the histogram")
+    with page.expect_download() as info:
+        page.locator(
+            '#fire-incidents-table >> xpath=ancestor::section//button[text()="CSV"]'
+        ).click()
+    body = info.value.path().read_text("utf-8-sig")
+    exported = sorted(r["incident_id"] for r in csv.DictReader(io.StringIO(body)))
+    assert exported == sorted(r["incident_id"] for r in station_rows())
+
+    # a category bar: the units table and the map keep that category only
+    _click_bar(page, page.locator("#fire-categories .bars .point path").first)
+    wait_for(lambda: bool(_query(page).get("cat")), 30, "the category filter")
+    category = _query(page)["cat"][0]
+    wait_for(
+        lambda: {r["category"] for r in _rows(page)} == {category}, 30, "the units of the category"
+    )
+    assert _map_units(page) == len(_rows(page))
+    page.context.close()
+    assert watch.errors == []
+    assert watch.foreign == []

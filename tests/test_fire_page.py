@@ -86,6 +86,9 @@ def test_a_station_and_a_unit_in_detail(data: Any) -> None:
         "D8",
     ]
     assert svc.detail(data, v, "nobody", NOW - D, NOW) is None
+    assert svc.entity_place(v, "U1") == (110.36, 21.28)
+    assert svc.entity_place(v, "F2") == (110.40, 21.19)
+    assert svc.entity_place(v, None) is None and svc.entity_place(v, "nobody") is None
     assert svc.entity_name(data, "F1") == "赤坎消防站"
     assert svc.entity_name(data, "U2") == "万达广场"
     assert svc.entity_name(data, "nobody") is None
