@@ -33,6 +33,7 @@ from typing import Any
 
 from bench import REFRESH, ms, percentile, rounds, rss_mb
 from bench.alerts import bench_alerts
+from bench.alerts_latency import bench_latency
 from bench.cases import CASES, Case, pick_mmsi
 from bench.naive_worker import NaiveProcess
 from bench.wall import bench_wall
@@ -117,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeats", type=int, default=20)
     p.add_argument("--data-dir", help="seeded data node to use (default data/<scale>)")
     p.add_argument("--no-naive", action="store_true", help="skip the naive comparison")
+    p.add_argument(
+        "--no-latency", action="store_true", help="skip alerts.latency (a server and a browser)"
+    )
     args = p.parse_args(argv)
 
     settings = load_settings()
@@ -134,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     with plainly():  # what the wall would cost without fast paths and compiled templates
         results.append(bench_wall(node, settings, now, args.repeats, naive, "wall.tick.plain"))
     results.append(bench_alerts(node, settings, now, args.repeats))
+    if not args.no_latency:
+        results.append(bench_latency(data_dir, args.repeats))
     worker_rss = rss_mb()
     naive_rss = naive.close() if naive is not None else None
     report = {
@@ -176,6 +182,9 @@ def _print(report: dict[str, Any]) -> None:
         return f"{naive / ms:.1f}×" if naive and ms else "-"
 
     for r in report["results"]:
+        if r.get("skipped"):
+            print(f"{r['name']:<34} skipped: {r['skipped']}")
+            continue
         naive, query = r.get("naive_p95_ms"), r.get("query_p95_ms")
         print(
             f"{r['name']:<34}{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}{cell(naive, 10)}"
