@@ -30,6 +30,28 @@ _REACH_FILL: Final = "rgba(42, 212, 255, 0.30)"
 _SIMPLIFY_DEG: Final = 0.0002  # about 20 m: the outline of a reach is drawn, not surveyed
 
 
+def _no_data(lang: str) -> dict[str, Any]:
+    """An empty chart that says so (无数据 / no data)."""
+    return {
+        "data": [],
+        "layout": chart_layout(
+            xaxis={"visible": False},
+            yaxis={"visible": False},
+            annotations=[
+                {
+                    "text": t("page.empty", lang),
+                    "showarrow": False,
+                    "font": {"size": 16, "color": MUTED},
+                    "xref": "paper",
+                    "yref": "paper",
+                    "x": 0.5,
+                    "y": 0.5,
+                }
+            ],
+        ),
+    }
+
+
 def _view(adcode: str | None) -> dict[str, Any]:
     bounds = district(adcode).bounds if adcode else city_bounds()
     lon, lat, zoom = fit(bounds, MAP_SIZE)
@@ -183,6 +205,8 @@ def map_figure(
 
 def response_figure(seconds: pd.Series, lang: str) -> dict[str, Any]:
     """Incidents per minute of response (dispatch → arrival), the 5-minute standard marked."""
+    if seconds.dropna().empty:
+        return _no_data(lang)
     bins = response_bins(seconds.astype("float64").tolist())
     minutes = [s / 60 for s in bins["start_s"]]
     labels = [str(int(m)) for m in minutes[:-1]] + [f"{int(minutes[-1])}+"]  # minute started
@@ -235,6 +259,8 @@ def response_figure(seconds: pd.Series, lang: str) -> dict[str, Any]:
 def station_figure(stations: pd.DataFrame, selected: str | None, lang: str) -> dict[str, Any]:
     """The median and 90th percentile response of each station (slowest first); a click on a
     bar gives its station in `customdata`."""
+    if stations.empty:
+        return _no_data(lang)
     part = stations.head(15).iloc[::-1]
     median = [round(float(v) / 60, 2) for v in part["median_s"]]
     colors = [
@@ -288,6 +314,8 @@ def station_figure(stations: pd.DataFrame, selected: str | None, lang: str) -> d
 def category_figure(counts: pd.DataFrame, selected: str | None, lang: str) -> dict[str, Any]:
     """Alarms per unit category, stacked false / real / unverified; a click on a bar filters
     the category (its `x`)."""
+    if counts.empty:
+        return _no_data(lang)
     cats = list(counts["category"])
     labels = [t(f"fire.category.{c}", lang) for c in cats]
     traces = []

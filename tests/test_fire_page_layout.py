@@ -71,3 +71,15 @@ def test_the_charts(lang: str) -> None:
     bars = category_figure(cats, "mall", lang)
     assert [t["y"] for t in bars["data"]] == [[5], [1], [2]]
     assert bars["data"][0]["customdata"] == ["mall"]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_empty_charts_say_so(lang: str) -> None:
+    empty = "无数据" if lang == "zh" else "No data"
+    for fig in (
+        response_figure(pd.Series([], dtype="float64"), lang),
+        station_figure(pd.DataFrame(columns=["station_id", "median_s"]), None, lang),
+        category_figure(pd.DataFrame(columns=["category"]), None, lang),
+    ):
+        assert fig["data"] == []
+        assert fig["layout"]["annotations"][0]["text"].lower() == empty.lower()
