@@ -104,3 +104,19 @@ def test_logs_are_one_json_object_per_line_without_query_strings(server: Any) ->
     record = next(r for r in lines if r.get("path") == "/healthz")
     assert record["level"] == "INFO" and record["status"] == 200 and record["ms"] >= 0
     assert "secret-token-value" not in stream.getvalue()
+
+
+def test_env_example_lists_every_setting_as_generated() -> None:
+    import importlib.util
+
+    from config import SETTINGS
+
+    root = Path(__file__).resolve().parent.parent
+    spec = importlib.util.spec_from_file_location("env_example", root / "scripts/env_example.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    text = (root / ".env.example").read_text(encoding="utf-8")
+    assert text == module.render(), "run python scripts/env_example.py"
+    for name in SETTINGS:
+        assert f"\n{name}=" in text or f"\n# {name}=" in text, name
