@@ -61,7 +61,8 @@ USER_SESSION: Final = timedelta(hours=12)  # a person signs in again after this
 DISPLAY_PARAM: Final = "display_token"
 # pages registered under another name than their policy's
 PAGE_ALIASES: Final = {"home": "wall", "kiosk": "wall"}
-PUBLIC_PREFIXES: Final = ("/_dash-component-suites/", "/assets/", "/static/", "/oidc/")
+STATIC_PREFIXES: Final = ("/_dash-component-suites/", "/assets/", "/static/")
+PUBLIC_PREFIXES: Final = (*STATIC_PREFIXES, "/oidc/")
 # the sign-in routes check their own forms; probes and metrics are read by machines
 PUBLIC_PATHS: Final = frozenset(
     {"/login", "/logout", "/password", "/_favicon.ico", "/favicon.ico"}
@@ -214,9 +215,12 @@ def install(app: dash.Dash, settings: Settings) -> None:
 
     @server.before_request  # type: ignore[untyped-decorator]
     def _guard() -> Response | None:
+        path = request.path
+        if path.startswith(STATIC_PREFIXES):  # scripts, styles, map files: no store read
+            g.brain_user = None
+            return None
         user, must_change = _load_user(accounts)
         g.brain_user = user
-        path = request.path
         if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
             return None
         if request.endpoint == UPDATE and user is None:
