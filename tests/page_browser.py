@@ -58,12 +58,23 @@ def query_of(page: Any) -> dict[str, str]:
 def wait_query(page: Any, timeout: float = 15.0, **want: str | None) -> dict[str, str]:
     """Wait until the URL's query has each `want` key at its value (None: absent)."""
 
-    def check() -> dict[str, str] | None:
-        q = query_of(page)
-        ok = all(q.get(k) == v for k, v in want.items())
-        return q if ok else None
+    seen: list[dict[str, str]] = []
 
-    found: dict[str, str] = wait_for(check, timeout, f"the URL to hold {want}")
+    def check() -> list[dict[str, str]] | None:
+        try:
+            q = query_of(page)
+            seen[:] = [q]
+        except Exception as e:  # the page is being loaded again (back to its first URL)
+            if "context was destroyed" in str(e) or "navigating" in str(e):
+                return None
+            raise
+        ok = all(q.get(k) == v for k, v in want.items())
+        return [q] if ok else None  # a list: an empty query is an answer too
+
+    try:
+        found: dict[str, str] = wait_for(check, timeout, f"the URL to hold {want}")[0]
+    except AssertionError as e:
+        raise AssertionError(f"{e}; it holds {seen}") from None
     return found
 
 

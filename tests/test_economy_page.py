@@ -113,3 +113,37 @@ def test_an_empty_range_is_empty_not_an_error(svc: DataService) -> None:
     view = economy_page.view(svc, early)
     assert view.table.empty and view.series.empty and view.period is None
     assert early.end < NOW
+
+
+class _Down:
+    """A data service whose source has gone down after answering once (the last good answer)."""
+
+    def __init__(self, good: DataService) -> None:
+        self.good = good
+
+    def _failed(self, fn: Any, **params: Any) -> Any:
+        from data_adapters.result import Result
+
+        return Result.failed("connection refused", self.good.call(fn, **params))
+
+    call = behind = _failed
+
+    def peek(self, fn: Any, **params: Any) -> Any:
+        return None
+
+    def late(self, fn: Any, **params: Any) -> Any:
+        return None
+
+
+def test_a_dead_source_shows_the_last_good_figures_with_the_error(svc: DataService) -> None:
+    from layouts import economy as ui
+
+    view = economy_page.view(_Down(svc), _state(district=B))
+    assert view.error == "connection refused"
+    assert one_month(view) == 18.0  # the last good answer still on screen
+    notice = ui.status(view, "en", NOW)
+    assert notice is not None and "last good data" in str(notice.children)
+
+
+def one_month(view: economy_page.EconomyView) -> float:
+    return float(view.series["value"].iloc[-1])

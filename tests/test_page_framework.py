@@ -185,3 +185,14 @@ def test_geojson_round_trips_features() -> None:
 
 def test_local_clock_of_the_tests_is_asia_shanghai() -> None:
     assert NOW.astimezone(TZ).hour == 9
+
+
+# ── layouts.page: the feed-down state ─────────────────────────────────────────────────────
+def test_failed_names_the_time_of_the_last_good_data() -> None:
+    from data_adapters.result import Result
+
+    assert page.failed(Result.good(1, NOW), "zh", NOW) is None
+    stale = page.failed(Result(pd.DataFrame(), NOW - timedelta(hours=2), "down"), "zh", NOW)
+    assert stale is not None and "07:30" in str(stale.children)  # 09:30 local less 2 h
+    gone = page.failed(Result(None, None, "down"), "en", NOW)
+    assert gone is not None and gone.children == "Source down: no data"
