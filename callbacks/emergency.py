@@ -8,6 +8,7 @@ kind; the replay slider (and its play button) moves the storm's replay.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import dash
 import pandas as pd
 from dash import Input, Output, State, ctx, no_update
+from dash.exceptions import PreventUpdate
 
 from callbacks import page as page_cb
 from layouts import emergency as view_layout
@@ -63,6 +65,12 @@ def _nearest(state: page_cb.PageState) -> pd.DataFrame:
     return svc.nearest_rows(found)
 
 
+def _overview_key(raw: Mapping[str, Any]) -> str:
+    """The state without the replay step: what the overview (all but the replay) depends on."""
+    extra = {k: v for k, v in (raw.get("extra") or {}).items() if k != "at"}
+    return json.dumps({**raw, "extra": extra}, sort_keys=True, default=str)
+
+
 def _geojson() -> str:
     """The district boundaries' asset URL (the maps' GeoJSON, fetched once by the browser)."""
     url: str = dash.get_asset_url("geo/districts.geojson")  # type: ignore[no-untyped-call]
@@ -97,9 +105,14 @@ def register(app: dash.Dash) -> None:
         Output(ids.EMERGENCY_EVENTS, "rowData"),
         Output(ids.EMERGENCY_DETAIL, "children"),
         Output(ids.EMERGENCY_STATUS, "children"),
+        Output(ids.EMERGENCY_SHOWN, "data"),
         Input(sid.state, "data"),
+        State(ids.EMERGENCY_SHOWN, "data"),
     )
-    def refresh(raw: Mapping[str, Any]) -> tuple[Any, ...]:
+    def refresh(raw: Mapping[str, Any], shown: Any) -> tuple[Any, ...]:
+        key = _overview_key(raw)
+        if key == shown:  # only the replay moved: the overview stays as it is
+            raise PreventUpdate
         now = page_cb.clock()
         state = page_cb.page_state(raw, now)
         lang, kind, v = state.lang, state.extra.get("kind"), _view(state, now)
@@ -143,6 +156,7 @@ def register(app: dash.Dash) -> None:
                 lang,
             ),
             [n for n in notices if n is not None],
+            key,
         )
 
     @app.callback(

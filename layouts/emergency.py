@@ -146,6 +146,7 @@ def _replay(lang: str, steps: Sequence[datetime], at: datetime | None) -> list[A
                         value=value,
                         included=False,
                         updatemode="mouseup",
+                        allow_direct_input=False,  # its box would show epoch seconds
                     ),
                     className="em-slider",
                 ),
@@ -153,7 +154,7 @@ def _replay(lang: str, steps: Sequence[datetime], at: datetime | None) -> list[A
             className="em-replay",
             style=hidden,
         ),
-        dcc.Interval(id=ids.EMERGENCY_TICK, interval=1500, disabled=True),
+        dcc.Interval(id=ids.EMERGENCY_TICK, interval=2500, disabled=True),
         html.Div(
             t("emergency.typhoon.cone_note", lang), className="pg-muted em-note", style=hidden
         ),
@@ -176,6 +177,7 @@ def layout(
         _dropdown(ids.EMERGENCY_RES_KIND, "emergency.res_kind", extra.get("res"), res, lang),
     ]
     body = [
+        dcc.Store(id=ids.EMERGENCY_SHOWN),
         html.Div(id=ids.EMERGENCY_STATUS, className="em-status"),
         html.Div(
             frame.loading(html.Div(id=ids.EMERGENCY_KPIS, className="pg-cards")),

@@ -342,6 +342,7 @@ EMERGENCY_SIGNAL: Final = "emergency-signal"  # the typhoon signal at the replay
 EMERGENCY_SLIDER: Final = "emergency-replay-slider"
 EMERGENCY_PLAY: Final = "emergency-replay-play"
 EMERGENCY_TICK: Final = "emergency-replay-tick"  # dcc.Interval of the playing replay
+EMERGENCY_SHOWN: Final = "emergency-shown"  # dcc.Store: the state the overview shows (no replay)
 
 # ── fire page (layouts/fire.py): ids `fire-…` ───────────────────────────────────────────────
 FIRE_STATUS: Final = "fire-status"  # feed-down notices

@@ -1,0 +1,301 @@
+"""The Emergency page in a real browser (headless Chromium): renders at a desk and a laptop size
+with no console error and no external request; a district click on the map filters the charts
+and the table; an event's detail opens with its nearest resources by road; the URL of the
+filtered view reloads to it; the exports download exactly the rows the adapter answers; the
+typhoon replay plays.
+
+One seeded city (test scale) and one app server serve the module. Screenshots go to
+artifacts/screenshots/emergency-*.png.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from browser import AppServer, Watch, browser, seed, shot, sign_in, wait_for
+
+pytestmark = pytest.mark.browser
+
+DISTRICT = "440882"  # 雷州市: its label point lies away from every event and resource
+SIZES = [(1920, 1080), (1366, 768)]
+ROWS = "#emergency-events-table .ag-center-cols-container .ag-row"
+WEEK = "/emergency?range=7d"
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    data = tmp_path_factory.mktemp("emergency-city")
+    seed(data, "test")
+    server = AppServer(data, log=data / "server.log")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    with browser() as b:
+        yield b
+
+
+def _open(chromium: Any, app: AppServer, path: str, size: tuple[int, int]) -> tuple[Any, Watch]:
+    context = chromium.new_context(
+        viewport={"width": size[0], "height": size[1]}, accept_downloads=True
+    )
+    sign_in(context, app, "analyst")
+    page = context.new_page()
+    watch = Watch.attach(page, app.url)
+    page.goto(app.url + path)
+    _ready(page)
+    return page, watch
+
+
+def _ready(page: Any) -> None:
+    wait_for(lambda: page.locator(ROWS).count() > 0, 30, "the events table")
+    wait_for(
+        lambda: page.evaluate(
+            "() => !!document.querySelector('#emergency-map .maplibregl-canvas')"
+            " && document.querySelectorAll('#emergency-kinds .bars path').length > 0"
+            " && !!document.querySelector('#emergency-typhoon .maplibregl-canvas')"
+        ),
+        30,
+        "the maps and the kinds chart",
+    )
+    page.wait_for_timeout(500)
+
+
+def _rows(page: Any, grid: str = "emergency-events-table") -> list[dict[str, Any]]:
+    """The rows of a grid, as its client holds them (every page of the grid)."""
+    rows: list[dict[str, Any]] = page.evaluate(
+        """(grid) => {
+          let api;
+          try { api = dash_ag_grid.getApi(grid); } catch (e) { return []; }  // not there yet
+          const out = [];
+          api.forEachNodeAfterFilterAndSort(n => out.push(n.data));
+          return out;
+        }""",
+        grid,
+    )
+    return rows
+
+
+def _kinds_total(page: Any) -> int:
+    total: int = page.evaluate(
+        "() => document.getElementById('emergency-kinds').querySelector('.js-plotly-plot')"
+        ".data.reduce((s, tr) => s + tr.x.reduce((a, b) => a + b, 0), 0)"
+    )
+    return total
+
+
+def _query(page: Any) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(page.url).query)
+
+
+def _adapter_events(app: AppServer, adcode: str | None, days: int = 7) -> list[str]:
+    """The events the page shows for the last `days`: active at now or reported since."""
+    from data_adapters import emergency
+    from data_adapters.node import LakeNode
+
+    now = datetime.now(UTC)
+    node = LakeNode(app.data_dir)
+    try:
+        frame = emergency.events(
+            node.backend(), now=now, adcode=adcode, active_only=False, lookback=timedelta(days=days)
+        )
+    finally:
+        node.close()
+    return sorted(str(e) for e in frame["event_id"])
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_page_renders(app: AppServer, chromium: Any, size: tuple[int, int]) -> None:
+    page, watch = _open(chromium, app, WEEK, size)
+    assert page.inner_text("h1") == "应急指挥"
+    want = _adapter_events(app, None)
+    assert sorted(r["event_id"] for r in _rows(page)) == want
+    assert _kinds_total(page) == len(want)
+    kpis = page.inner_text("#emergency-kpis")
+    assert "生效预警" in kpis and "避护场所容量" in kpis
+    assert "彩虹" in page.inner_text("#emergency-signal")
+    overflow = page.evaluate(
+        "() => document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth"
+    )
+    assert overflow <= 0, "the page scrolls sideways"
+    shot(page, f"emergency-{size[0]}x{size[1]}")
+    page.locator("#emergency-typhoon").scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    shot(page, f"emergency-typhoon-{size[0]}x{size[1]}")
+    page.context.close()
+    assert watch.errors == []
+    assert watch.foreign == []
+
+
+def _click_district(page: Any, adcode: str) -> None:
+    """A real click (pointer moved there, then pressed) on a district's label point of the map."""
+    from layouts.map_geo import district
+
+    lon, lat = district(adcode).label
+    page.locator("#emergency-map").scroll_into_view_if_needed()
+    xy = page.evaluate(
+        """([lon, lat]) => {
+          const gd = document.querySelector('#emergency-map .js-plotly-plot');
+          const m = gd._fullLayout.map._subplot.map;
+          const p = m.project([lon, lat]);
+          const r = m.getCanvasContainer().getBoundingClientRect();
+          return [r.left + p.x, r.top + p.y];
+        }""",
+        [lon, lat],
+    )
+    # plotly counts the clicks it takes: a click it missed is tried again, one it took is not
+    # (a second one on the chosen district would go back to the city)
+    page.evaluate(
+        """() => {
+          const gd = document.querySelector('#emergency-map .js-plotly-plot');
+          window.emClicks = 0;
+          gd.on('plotly_click', () => { window.emClicks += 1; });
+        }"""
+    )
+    for _ in range(5):
+        page.mouse.move(xy[0] - 2, xy[1])
+        page.mouse.move(xy[0], xy[1])
+        page.wait_for_timeout(300)
+        page.mouse.click(xy[0], xy[1])
+        page.wait_for_timeout(700)
+        if page.evaluate("() => window.emClicks") > 0:
+            break
+    wait_for(lambda: _query(page).get("district") == [adcode], 30, f"a click on {adcode}")
+
+
+def _click_row(page: Any) -> None:
+    """A click on the first row's first cell, again while the page has not taken it (a click
+    landing while the grid re-renders is lost; a second one on the same row changes nothing)."""
+    for _ in range(4):
+        page.locator(ROWS).first.locator(".ag-cell").first.click()
+        try:
+            wait_for(lambda: _query(page).get("entity"), 6, "the event in the URL")
+            return
+        except AssertionError:
+            continue
+    raise AssertionError("a click on the first event did not open it")
+
+
+def _download(page: Any, grid: str, fmt: str = "CSV") -> list[dict[str, str]]:
+    section = page.locator(".pg-section", has=page.locator(f"#{grid}"))
+    with page.expect_download(timeout=20000) as info:
+        section.locator("button.pg-export", has_text=fmt).first.click()
+    body = open(info.value.path(), encoding="utf-8-sig").read()  # noqa: SIM115
+    return list(csv.DictReader(io.StringIO(body)))
+
+
+def test_district_click_detail_reload_and_export(app: AppServer, chromium: Any) -> None:
+    page, watch = _open(chromium, app, WEEK, (1920, 1080))
+    city = len(_rows(page))
+    _click_district(page, DISTRICT)
+    want = _adapter_events(app, DISTRICT)
+    assert 0 < len(want) < city
+    try:
+        wait_for(lambda: sorted(r["event_id"] for r in _rows(page)) == want, 15, "the table")
+    except AssertionError:
+        shot(page, "emergency-fail")
+        got = [(r["event_id"], r["adcode"]) for r in _rows(page)]
+        raise AssertionError(f"{page.url} {got} != {want}") from None
+    wait_for(lambda: _kinds_total(page) == len(want), 15, "the kinds chart filtered")
+    assert {r["adcode"] for r in _rows(page)} == {DISTRICT}
+    assert "雷州市" in page.inner_text("#page-emergency-crumbs, .pg-crumbs")
+
+    # an event's detail: a click on its row; its nearest resources by road, quickest first
+    _click_row(page)
+    entity = _query(page)["entity"][0]
+    assert entity in want
+    wait_for(lambda: len(_rows(page, "emergency-nearest-table")) == 5, 20, "the nearest list")
+    nearest = _rows(page, "emergency-nearest-table")
+    minutes = [r["minutes"] for r in nearest]
+    assert all(m is not None for m in minutes) and minutes == sorted(minutes)
+    assert entity in page.inner_text(".pg-crumbs")
+    page.locator("#emergency-map").scroll_into_view_if_needed()
+    page.wait_for_timeout(800)
+    shot(page, "emergency-detail")
+
+    # the URL of this view reloads to it
+    url = page.url
+    page.goto(url)
+    _ready(page)
+    assert page.url == url
+    wait_for(lambda: len(_rows(page, "emergency-nearest-table")) == 5, 20, "the nearest again")
+    assert sorted(r["event_id"] for r in _rows(page)) == want
+    assert [r["resource_id"] for r in _rows(page, "emergency-nearest-table")] == [
+        r["resource_id"] for r in nearest
+    ]
+
+    # the exports: exactly the rows on screen
+    exported = _download(page, "emergency-events-table")
+    assert sorted(r["event_id"] for r in exported) == want
+    assert {r["adcode"] for r in exported} == {DISTRICT}, exported[:3]
+    near_csv = _download(page, "emergency-detail")
+    assert [r["resource_id"] for r in near_csv] == [r["resource_id"] for r in nearest]
+    page.context.close()
+    assert watch.errors == []
+    assert watch.foreign == []
+
+
+def _replay_steps(app: AppServer) -> list[datetime]:
+    """The replay's steps as the page makes them from the seeded storm."""
+    from brain.emergency_page import replay_steps
+    from data_adapters import emergency
+    from data_adapters.node import LakeNode
+    from services.emergency_page import MUJIGAE, REPLAY_STEP
+
+    node = LakeNode(app.data_dir)
+    try:
+        storms = emergency.storms(node.backend(), now=datetime.now(UTC))
+    finally:
+        node.close()
+    storm = storms[storms["storm_id"] == MUJIGAE].iloc[0]
+    first, last = (storm[c].to_pydatetime() for c in ("first_ts", "last_ts"))
+    return replay_steps(first, last, REPLAY_STEP)
+
+
+def test_the_replay_from_the_url_and_playing(app: AppServer, chromium: Any) -> None:
+    steps = _replay_steps(app)
+    step = steps[2]
+    local = step.astimezone(timezone(timedelta(hours=8))).strftime("%Y-%m-%d %H:%M")
+    page, watch = _open(chromium, app, f"{WEEK}&at={int(step.timestamp())}", (1920, 1080))
+    page.locator("#emergency-typhoon").scroll_into_view_if_needed()
+    wait_for(lambda: local in page.inner_text("#emergency-signal"), 20, "the step of the URL")
+    traces = page.evaluate(
+        "() => document.querySelector('#emergency-typhoon .js-plotly-plot').data"
+        ".map(d => d.fill || d.mode)"
+    )
+    assert "toself" in traces and "lines+markers" in traces  # a cone and a track
+    # play: the page steps on by itself
+    page.click("#emergency-replay-play")
+    wait_for(lambda: "暂停" in page.inner_text("#emergency-replay-play"), 30, "playing")
+    wait_for(lambda: local not in page.inner_text("#emergency-signal"), 60, "the replay moving")
+    page.click("#emergency-replay-play")  # pause
+    wait_for(lambda: "播放" in page.inner_text("#emergency-replay-play"), 30, "paused")
+
+    def settled() -> bool:
+        """The URL names the step the caption shows (ticks in flight have landed)."""
+        at = _query(page).get("at", [""])[0]
+        if not at:
+            return False
+        shown = datetime.fromtimestamp(int(at), UTC).astimezone(timezone(timedelta(hours=8)))
+        return shown.strftime("%Y-%m-%d %H:%M") in page.inner_text("#emergency-signal")
+
+    wait_for(settled, 30, "the URL and the caption at one step")
+    at = _query(page)["at"][0]
+    assert int(at) > int(step.timestamp())
+    page.wait_for_timeout(3000)
+    assert _query(page)["at"][0] == at  # paused
+    shot(page, "emergency-replay")
+    page.context.close()
+    assert watch.errors == []
+    assert watch.foreign == []
