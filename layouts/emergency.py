@@ -60,8 +60,8 @@ EVENT_TABLE: Final[list[dict[str, Any]]] = [
     {"field": "casualties", "header": "emergency.col.casualties", "kind": "int", "width": 100},
 ]
 NEAREST_TABLE: Final[list[dict[str, Any]]] = [
-    {"field": "name", "header": "emergency.col.resource", "width": 220},
-    {"field": "kind_label", "header": "emergency.col.kind"},
+    {"field": "name", "header": "emergency.col.resource", "width": 200},
+    {"field": "kind_label", "header": "emergency.col.kind", "width": 110},
     {"field": "capacity", "header": "emergency.col.capacity", "kind": "int"},
     {"field": "minutes", "header": "emergency.col.minutes", "kind": "num"},
     {"field": "network_km", "header": "emergency.col.network_km", "kind": "num"},
