@@ -167,6 +167,8 @@ def test_steps_refused_and_unsigned(lite: AlertStore) -> None:
     assert duty.release(lite, alert_id, who="li", at=T0).ok
     assert duty.tick(lite, alert_id, "verify", who="li", at=T0).ok
     assert duty.tick(lite, alert_id, "verify", who="wang", at=T0).reason == "ticked"
+    assert "no step 'board'" in duty.tick(lite, alert_id, "board", who="li", at=T0).reason
+    assert duty.tick(lite, "nope", "verify", who="li", at=T0).kind == "missing"
 
 
 def test_the_alarm_sounds_for_firing_red_and_orange_until_acknowledged(lite: AlertStore) -> None:
