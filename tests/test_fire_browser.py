@@ -173,14 +173,12 @@ def _clear_point(app: AppServer, adcode: str) -> tuple[float, float]:
     finally:
         node.close()
     west, south, east, north = shape.bounds
-    grid = [
-        (x, y)
-        for x in np.linspace(west, east, 40)
-        for y in np.linspace(south, north, 40)
-        if shape.buffer(-0.02).contains(shapely.Point(x, y))
-    ]
-    far = [float(np.min(np.hypot(marks[:, 0] - x, marks[:, 1] - y))) for x, y in grid]
-    return grid[int(np.argmax(far))]
+    xs, ys = np.meshgrid(np.linspace(west, east, 40), np.linspace(south, north, 40))
+    inside = shapely.contains_xy(shape.buffer(-0.02), xs.ravel(), ys.ravel())
+    x, y = xs.ravel()[inside], ys.ravel()[inside]
+    far = np.hypot(marks[:, 0][None, :] - x[:, None], marks[:, 1][None, :] - y[:, None]).min(1)
+    best = int(np.argmax(far))
+    return float(x[best]), float(y[best])
 
 
 def _click_district(page: Any, app: AppServer, adcode: str) -> None:
