@@ -344,20 +344,6 @@ EMERGENCY_PLAY: Final = "emergency-replay-play"
 EMERGENCY_TICK: Final = "emergency-replay-tick"  # dcc.Interval of the playing replay
 EMERGENCY_SHOWN: Final = "emergency-shown"  # dcc.Store: the state the overview shows (no replay)
 
-# ── fire page (layouts/fire.py): ids `fire-…` ───────────────────────────────────────────────
-FIRE_STATUS: Final = "fire-status"  # feed-down notices
-FIRE_KPIS: Final = "fire-kpis"
-FIRE_MAP: Final = "fire-map"  # districts by coverage, station reach, units, live alarms
-FIRE_RESPONSE: Final = "fire-response"  # response-time histogram against the standard
-FIRE_STATIONS: Final = "fire-stations"  # median response per station (a click selects one)
-FIRE_CATEGORIES: Final = "fire-categories"  # alarms per unit category (a click filters it)
-FIRE_CATEGORY: Final = "fire-category"  # the unit category filter
-FIRE_GAP: Final = "fire-gap"  # "outside every reach only"
-FIRE_UNITS: Final = "fire-units-table"
-FIRE_INCIDENTS: Final = "fire-incidents-table"
-FIRE_ALARMS: Final = "fire-alarms-table"
-FIRE_DETAIL: Final = "fire-detail"
-FIRE_DETAIL_CLOSE: Final = "fire-detail-close"
 
 # ── emergency page (layouts/emergency.py): ids `emergency-…` ─────────────────────────────────
 EMERGENCY_STATUS: Final = "emergency-status"  # feed-down notices
