@@ -344,24 +344,6 @@ EMERGENCY_PLAY: Final = "emergency-replay-play"
 EMERGENCY_TICK: Final = "emergency-replay-tick"  # dcc.Interval of the playing replay
 EMERGENCY_SHOWN: Final = "emergency-shown"  # dcc.Store: the state the overview shows (no replay)
 
-
-# ── emergency page (layouts/emergency.py): ids `emergency-…` ─────────────────────────────────
-EMERGENCY_STATUS: Final = "emergency-status"  # feed-down notices
-EMERGENCY_KPIS: Final = "emergency-kpis"
-EMERGENCY_MAP: Final = "emergency-map"  # districts by events, events, warning areas, resources
-EMERGENCY_KINDS: Final = "emergency-kinds"  # events by kind × level (a bar click filters the kind)
-EMERGENCY_KIND: Final = "emergency-kind"  # the event-kind filter
-EMERGENCY_CAPACITY: Final = "emergency-capacity"  # resources by kind with capacity
-EMERGENCY_RES_KIND: Final = "emergency-res-kind"  # the resource kind of the nearest list
-EMERGENCY_EVENTS: Final = "emergency-events-table"
-EMERGENCY_DETAIL: Final = "emergency-detail"  # the selected event
-EMERGENCY_NEAREST: Final = "emergency-nearest-table"  # its nearest resources by road
-EMERGENCY_TYPHOON: Final = "emergency-typhoon"  # the replay map: track, cone, warnings
-EMERGENCY_SIGNAL: Final = "emergency-signal"  # the typhoon signal at the replay step
-EMERGENCY_SLIDER: Final = "emergency-replay-slider"
-EMERGENCY_PLAY: Final = "emergency-replay-play"
-EMERGENCY_TICK: Final = "emergency-replay-tick"  # dcc.Interval of the playing replay
-
 # ── fire page (layouts/fire.py): ids `fire-…` ───────────────────────────────────────────────
 FIRE_STATUS: Final = "fire-status"  # feed-down notices
 FIRE_KPIS: Final = "fire-kpis"
