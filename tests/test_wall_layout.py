@@ -361,8 +361,31 @@ def test_detail_card_of_a_vessel(app_ctx: Any, svc: DataService) -> None:
 # ── the shell ──────────────────────────────────────────────────────────────────────────
 
 
-def test_pages_are_served_locally_with_a_strict_policy(app: Any) -> None:
+def _signed_in_leader(app: Any) -> Any:
+    """A test client signed in as a leader through the sign-in form (pages need a session)."""
+    import re
+    from datetime import UTC, datetime
+
+    from security import Role
+    from security.web import accounts_of
+
+    accounts, password = accounts_of(app.server), "wall-layout-test-pass"  # a test value
+    if not any(u.name == "wall-leader" for u in accounts.store.users()):
+        accounts.create_user(
+            "wall-leader", Role.LEADER, password, now=datetime.now(UTC), actor="test"
+        )
     client = app.server.test_client()
+    form = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf" value="([^"]+)"', form)
+    assert token is not None, "the sign-in form has no CSRF field"
+    data = {"name": "wall-leader", "password": password, "csrf": token.group(1)}
+    assert client.post("/login", data=data).status_code == 302
+    return client
+
+
+def test_pages_are_served_locally_with_a_strict_policy(app: Any) -> None:
+    assert app.server.test_client().get("/wall").status_code == 302  # to the sign-in page
+    client = _signed_in_leader(app)
     for path in ("/", "/wall", "/kiosk", "/wall?playlist=traffic&kiosk=1"):
         page = client.get(path)
         assert page.status_code == 200
