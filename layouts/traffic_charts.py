@@ -47,6 +47,25 @@ _ZOOM_STEP: Final = 0.15
 _TPI_AXIS: Final = {"range": [0, 10], "title": {"text": ""}, "gridcolor": GRID}
 
 
+def _empty(fig: dict[str, Any], empty: bool, lang: str) -> dict[str, Any]:
+    """`fig`, with the "no data" words in its middle (and no axes) when it has nothing to draw."""
+    if empty:
+        fig["layout"]["annotations"] = [
+            {
+                "text": t("page.empty", lang),
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.5,
+                "y": 0.5,
+                "showarrow": False,
+                "font": {"size": 16, "color": MUTED},
+            }
+        ]
+        fig["layout"]["xaxis"] = {"visible": False}
+        fig["layout"]["yaxis"] = {"visible": False}
+    return fig
+
+
 def level_name(level: Any, lang: str) -> str:
     if level is None or pd.isna(level):
         return t("traffic.map.nodata", lang)
@@ -209,7 +228,7 @@ def district_figure(
     d = districts if districts is not None else pd.DataFrame(columns=["adcode", "tpi", "level"])
     d = d[(d["adcode"] != "440800") & d["tpi"].notna()].sort_values("tpi")
     names: list[Any] = list(d["name_zh" if lang == "zh" else "name_en"]) if not d.empty else []
-    return {
+    fig = {
         "data": [
             {
                 "type": "bar",
@@ -233,11 +252,12 @@ def district_figure(
             margin={"l": 90, "r": 16, "t": 8, "b": 40},
         ),
     }
+    return _empty(fig, d.empty, lang)
 
 
 def series_figure(series: pd.DataFrame | None, lang: str) -> dict[str, Any]:
     s = series if series is not None else pd.DataFrame(columns=["ts", "tpi"])
-    return {
+    fig = {
         "data": [
             {
                 "type": "scatter",
@@ -250,6 +270,7 @@ def series_figure(series: pd.DataFrame | None, lang: str) -> dict[str, Any]:
         ],
         "layout": chart_layout(yaxis=_TPI_AXIS, showlegend=False),
     }
+    return _empty(fig, bool(s["tpi"].isna().all()), lang)
 
 
 def _clock(minutes: pd.Series) -> list[str]:
@@ -311,7 +332,7 @@ def profile_figure(band: pd.DataFrame, weeks: int, lang: str) -> dict[str, Any]:
 def worst_figure(worst: pd.DataFrame, road: str | None, lang: str) -> dict[str, Any]:
     """The worst roads, worst on top; the filtered road outlined."""
     w = worst.iloc[::-1]
-    return {
+    fig = {
         "data": [
             {
                 "type": "bar",
@@ -334,6 +355,7 @@ def worst_figure(worst: pd.DataFrame, road: str | None, lang: str) -> dict[str, 
             margin={"l": 110, "r": 16, "t": 8, "b": 40},
         ),
     }
+    return _empty(fig, w.empty, lang)
 
 
 def day_figure(day: pd.DataFrame | None, usual: pd.DataFrame, lang: str) -> dict[str, Any]:

@@ -171,3 +171,14 @@ def test_a_dead_feed_shows_its_notice_not_an_error() -> None:
     assert list(segment_rows(kept, road="G207")["segment_id"]) == ["C"]  # the last good rows
     notice = view.page.failed(stale, "zh", now)
     assert notice is not None and "11:10" in str(notice.children)  # last good data, local time
+
+
+def test_empty_charts_say_no_data() -> None:
+    none = _districts().assign(tpi=None)
+    fig = charts.district_figure(none, None, "zh")
+    assert fig["data"][0]["y"] == [] and fig["layout"]["annotations"][0]["text"] == "无数据"
+    empty_worst = pd.DataFrame(columns=["road_name", "tpi", "level"])
+    assert charts.worst_figure(empty_worst, None, "en")["layout"]["annotations"][0]["text"] == (
+        "No data"
+    )
+    assert "annotations" not in charts.district_figure(_districts(), None, "zh")["layout"]
