@@ -177,6 +177,8 @@ def outcome_message(outcome: Outcome, step: str, lang: str) -> html.Div:
         "reason": outcome.reason,
     }
     key = f"duty.msg.{outcome.kind}"
+    if outcome.kind == "ok" and a is None:  # a handover written or signed: no alert version
+        key = "duty.msg.done"
     if outcome.kind == "refused" and outcome.reason in REASONS:
         key = f"duty.msg.refused_{outcome.reason}"
     return html.Div(
