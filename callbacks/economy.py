@@ -74,7 +74,7 @@ def register(app: dash.Dash) -> None:
             ui.cards(view, lang),
             ui.map_figure(view, state.district, lang),
             ui.ranking_figure(view, state.district, lang),
-            ui.trend_figure(view, lang),
+            ui.trend_figure(view, lang, state.entity),
             ui.flags(view, lang),
             ui.table_rows(view.table, freq, lang),
             ui.detail(figures.detail(page_cb.data(), state), raw, lang),

@@ -172,13 +172,13 @@ def entity_label(raw: Mapping[str, Any], lang: str) -> str | None:
 
 
 def period_label(period: Any, frequency: str, lang: str) -> str:
-    """2024年1-2月 / Jan-Feb 2024, 2024年6月, 2024年二季度 / 2024 Q2."""
+    """1-2月 of 2024 / Jan-Feb 2024, June 2024 (2024-06), the second quarter (2024 Q2)."""
     stamp = pd.Timestamp(period)
     first, last = months_covered(stamp.month, frequency)
     if frequency == "quarterly":
         return t("economy.period.quarter", lang, year=stamp.year, q=last // 3)
-    if first != last:
-        return t("economy.period.months", lang, year=stamp.year, first=first, last=last)
+    if first != last:  # January-February, reported together
+        return t("economy.period.janfeb", lang, year=stamp.year)
     return t("economy.period.month", lang, year=stamp.year, month=last)
 
 
@@ -220,8 +220,15 @@ def _plain(v: Any) -> Any:
     return v
 
 
+def unit_of(code: str, unit: str, lang: str) -> str:
+    """The indicator's unit in `lang` (the catalogue's own unit when the catalog has none)."""
+    key = f"economy.unit.{code}"
+    text = t(key, lang)
+    return unit if text == key else text
+
+
 def _unit(view: Any, lang: str) -> str:
-    return str(view.indicator.get("unit") or "")
+    return unit_of(str(view.indicator.get("code")), str(view.indicator.get("unit") or ""), lang)
 
 
 def cards(view: Any, lang: str) -> Any:
@@ -345,9 +352,9 @@ def ranking_figure(view: Any, selected: str | None, lang: str) -> dict[str, Any]
     return {"data": [trace], "layout": layout}
 
 
-def trend_figure(view: Any, lang: str) -> dict[str, Any]:
+def trend_figure(view: Any, lang: str, entity: str | None = None) -> dict[str, Any]:
     """The scope's period values (bars), YoY growth (line, right axis) with the unusual months
-    marked, and the forecast with its 90 % interval."""
+    marked, the forecast with its 90 % interval, and the selected month (`entity`) outlined."""
     s = view.series
     freq = view.indicator["frequency"]
     if s.empty:
@@ -432,6 +439,20 @@ def trend_figure(view: Any, lang: str) -> dict[str, Any]:
         margin={"l": 64, "r": 56, "t": 12, "b": 40},
         hovermode="closest",
     )
+    if entity:
+        day = f"{entity}-01"
+        layout["shapes"] = [
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": day,
+                "x1": day,
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": TEXT, "width": 1, "dash": "dash"},
+            }
+        ]
     return {"data": data, "layout": layout}
 
 
@@ -478,7 +499,7 @@ def detail(frame: pd.DataFrame, raw: Mapping[str, Any], lang: str) -> Any:
         rows.append(
             html.Tr(
                 [
-                    html.Td(f"{name} ({r['unit']})"),
+                    html.Td(f"{name} ({unit_of(r['indicator'], r['unit'], lang)})"),
                     html.Td(period_label(r["period"], r["frequency"], lang)),
                     html.Td(fmt_num(r["value"], 2)),
                     html.Td(fmt_num(r["value_ytd"], 2)),

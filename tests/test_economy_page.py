@@ -147,3 +147,14 @@ def test_a_dead_source_shows_the_last_good_figures_with_the_error(svc: DataServi
 
 def one_month(view: economy_page.EconomyView) -> float:
     return float(view.series["value"].iloc[-1])
+
+
+def test_period_labels_as_the_bureau_writes_them() -> None:
+    from layouts.economy import period_label
+
+    feb = pd.Timestamp("2024-02-01")
+    assert period_label(feb, "monthly", "zh") == "2024年1-2月"
+    assert period_label(feb, "monthly", "en") == "Jan-Feb 2024"
+    assert period_label(pd.Timestamp("2024-06-01"), "monthly", "zh") == "2024年6月"
+    assert period_label(pd.Timestamp("2024-06-01"), "quarterly", "zh") == "2024年第2季度"
+    assert period_label(pd.Timestamp("2024-06-01"), "quarterly", "en") == "2024 Q2"
