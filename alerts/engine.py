@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from alerts.config import DEFAULT_RULES, load_rules
 from alerts.notify import Webhook
 from alerts.sources import snapshot
-from alerts.store import Alert, AlertStore, NewAlert, Silence
+from alerts.store import Alert, AlertStore, NewAlert, Silence, StoreUnavailable
 from brain.rule_kinds import evaluate
 from brain.rules import Candidate, RuleSet, Step, plan
 
@@ -202,6 +202,8 @@ class Engine:
                 report = self.tick()
                 if report is not None and report.steps:
                     log.info("alert tick: %s in %.2f s", report.steps, report.seconds)
+            except StoreUnavailable as exc:  # locked, full, unreachable: said in one line
+                log.error("alert tick failed: %s", exc)
             except Exception:  # the one broad catch: the loop keeps the schedule
                 log.exception("alert tick failed")
             if once:

@@ -16,6 +16,10 @@ __all__ = ["MIGRATIONS", "UTCTime", "connect", "migrate", "tables"]
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "alerts"
 _MIGRATION_LOCK = 4_415_015  # PostgreSQL advisory lock id while migrating (issue 15)
+# a writer waits this long for another one's lock (SQLite), a connection for the server
+# (PostgreSQL), before the store says it is unavailable (issue 16: an error, not a hang)
+BUSY_TIMEOUT_S = 5.0
+CONNECT_TIMEOUT_S = 5
 
 
 class UTCTime(sa.types.TypeDecorator[datetime]):
@@ -142,17 +146,25 @@ def _sqlalchemy_url(url: str) -> str:
     return url
 
 
-def connect(url: str) -> Engine:
+def connect(
+    url: str, *, busy_timeout_s: float = BUSY_TIMEOUT_S, connect_timeout_s: int = CONNECT_TIMEOUT_S
+) -> Engine:
     """An engine for the store at `url`. SQLite: WAL journal, synchronous=FULL (a committed
-    action survives kill -9 and power loss), a 30 s busy timeout, and every transaction
-    BEGIN IMMEDIATE so that concurrent writers queue instead of failing on upgrade."""
+    action survives kill -9 and power loss), a busy timeout of `busy_timeout_s` (writers queue
+    that long behind another one, then fail: a lock held longer is an error, not a hang), and
+    every transaction BEGIN IMMEDIATE so that concurrent writers queue instead of failing on
+    upgrade. PostgreSQL: a server that does not answer within `connect_timeout_s` is an error."""
     url = _sqlalchemy_url(url)
     if not url.startswith("sqlite"):
-        return sa.create_engine(url, pool_pre_ping=True)
+        return sa.create_engine(
+            url, pool_pre_ping=True, connect_args={"connect_timeout": connect_timeout_s}
+        )
     path = sa.make_url(url).database
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+    engine = sa.create_engine(
+        url, connect_args={"timeout": busy_timeout_s, "check_same_thread": False}
+    )
 
     @sa.event.listens_for(engine, "connect")
     def _pragmas(dbapi_con: Any, _record: Any) -> None:
@@ -161,7 +173,7 @@ def connect(url: str) -> Engine:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
         cur.close()
 
     @sa.event.listens_for(engine, "begin")

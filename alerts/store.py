@@ -44,6 +44,7 @@ __all__ = [
     "NewAlert",
     "Notification",
     "Silence",
+    "StoreUnavailable",
     "allowed_steps",
 ]
 
@@ -84,6 +85,56 @@ class Conflict(Exception):
             f"handling {current.handling})"
         )
         self.current = current
+
+
+class StoreUnavailable(Exception):
+    """The store cannot take the step now, and nothing of it was written (its transaction rolled
+    back). `cause`: "locked" (another process held the SQLite database past the busy timeout),
+    "full" (no space left: the disk, or the database's size limit), "unreachable" (the server
+    did not answer within the connect timeout, or the connection broke) or "failed" (another
+    I/O or read-only error). Trying the same step again once the cause is gone is safe: had a
+    broken connection taken a commit after all, the version guard makes the retry a
+    `Conflict`, never a second record."""
+
+    CAUSES = ("locked", "full", "unreachable", "failed")
+
+    def __init__(self, cause: str, detail: str) -> None:
+        what = {
+            "locked": "the alert store is locked by another process",
+            "full": "the alert store is full (no space left)",
+            "unreachable": "the alert store cannot be reached",
+            "failed": "the alert store failed",
+        }[cause]
+        super().__init__(f"{what}: {detail}; nothing was written, try again")
+        self.cause = cause
+        self.detail = detail
+
+
+# SQLite's primary result codes, and PostgreSQL's SQLSTATEs, of a store that cannot write now
+_SQLITE_CAUSES = {5: "locked", 6: "locked", 13: "full", 8: "failed", 10: "failed", 14: "failed"}
+_PG_CAUSES = {"53100": "full", "55P03": "locked", "57P01": "unreachable", "57P03": "unreachable"}
+
+
+def _unavailable(ctx: sa.engine.ExceptionContext) -> None:
+    """`handle_error` hook: a driver error that means "the store cannot write now" becomes
+    `StoreUnavailable` (after SQLAlchemy's own clean-up: rollback, invalidation)."""
+    exc = ctx.original_exception
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    cause: str | None = None
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        cause = _SQLITE_CAUSES.get(code & 0xFF)
+    elif ctx.dialect.name == "postgresql":
+        state = getattr(exc, "sqlstate", None)
+        cause = _PG_CAUSES.get(state or "")
+        if cause is None and (ctx.is_disconnect or (state or "").startswith("08")):
+            cause = "unreachable"
+        dbapi = getattr(ctx.dialect, "loaded_dbapi", None)
+        failed = getattr(dbapi, "OperationalError", ())
+        if cause is None and state is None and isinstance(exc, failed):
+            cause = "unreachable"  # psycopg: no connection at all (refused, timed out)
+    if cause is not None:
+        raise StoreUnavailable(cause, detail) from exc
 
 
 @dataclass(frozen=True)
@@ -243,9 +294,10 @@ def _to_handover(row: sa.Row[Any]) -> Handover:
 class AlertStore:
     """The alert store at a SQLAlchemy URL (`sqlite:///path` or `postgresql://…`)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, busy_timeout_s: float = schema.BUSY_TIMEOUT_S) -> None:
         self.url = url
-        self.engine = schema.connect(url)
+        self.engine = schema.connect(url, busy_timeout_s=busy_timeout_s)
+        sa.event.listen(self.engine, "handle_error", _unavailable)  # before the first connect
         schema.migrate(self.engine)
 
     @classmethod

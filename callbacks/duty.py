@@ -7,15 +7,17 @@ told instead of overwriting the first. Sound and the clock run in the browser (a
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import dash
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, no_update
 from flask import current_app
 
 import security
-from alerts.store import AlertStore
+from alerts.store import AlertStore, StoreUnavailable
 from layouts.duty_detail import outcome_message, panels
 from layouts.duty_grid import count_text, rows
 from layouts.duty_handover import handover_list, handover_text, summary_text
@@ -58,11 +60,43 @@ def _districts() -> dict[str, dict[str, Any]]:
     return {str(d["adcode"]): d for d in district_list()}
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _guarded(at: int, outputs: int, step: str) -> Callable[[_F], _F]:
+    """A callback whose store cannot be opened or read now (`StoreUnavailable`) answers with
+    the store's message in its output `at` (of `outputs`) and leaves the others as they are,
+    instead of a Dash error. Its last argument is the language."""
+
+    def wrap(fn: _F) -> _F:
+        @functools.wraps(fn)
+        def guarded(*args: Any) -> Any:
+            try:
+                return fn(*args)
+            except StoreUnavailable as exc:
+                told = outcome_message(
+                    duty.Outcome("unavailable", reason=exc.cause), step, lang_of(args[-1])
+                )
+                out: list[Any] = [no_update] * outputs
+                out[at] = told
+                return tuple(out)
+
+        return guarded  # type: ignore[return-value]
+
+    return wrap
+
+
+def _cause(kind: str, why: str) -> str:
+    """A handover's reason shown to the officer: the store's cause when it was unavailable."""
+    return why if kind == "unavailable" else ""
+
+
 def _clicked() -> bool:
     """Whether a real click fired the callback (not a button appearing with n_clicks 0)."""
     return bool(ctx.triggered and ctx.triggered[0].get("value"))
 
 
+@_guarded(2, 3, "note")
 def refresh_list(
     _n: int | None,
     domain: str | None,
@@ -95,6 +129,7 @@ def select(chosen: list[dict[str, Any]] | None, held: dict[str, Any] | None) -> 
     return {"id": alert_id}
 
 
+@_guarded(0, 7, "note")
 def show_alert(
     selected: dict[str, Any] | None, _n: int | None, _acted: int | None, lang: str | None
 ) -> tuple[Any, ...]:
@@ -105,6 +140,7 @@ def show_alert(
     return panels(shown, _districts(), now, lang_of(lang))
 
 
+@_guarded(1, 2, "note")
 def show_map(selected: dict[str, Any] | None, lang: str | None) -> tuple[Any, Any]:
     """The alert on the map with the resources quickest to reach by road."""
     lang, now = lang_of(lang), _now()
@@ -124,6 +160,7 @@ def show_map(selected: dict[str, Any] | None, lang: str | None) -> tuple[Any, An
     return map_figure(place, near.rows, lang), resource_table(near.rows, near.error, lang)
 
 
+@_guarded(0, 3, "note")
 def act(
     _clicks: list[int | None],
     selected: dict[str, Any] | None,
@@ -155,6 +192,7 @@ def act(
     )
 
 
+@_guarded(0, 2, "push")
 def to_wall(
     _push: int | None,
     _release: int | None,
@@ -184,6 +222,7 @@ def to_wall(
     return outcome_message(outcome, step, lang_of(lang)), (acted or 0) + 1
 
 
+@_guarded(0, 2, "sop")
 def tick(
     _clicks: list[int | None], selected: dict[str, Any] | None, acted: int | None, lang: str | None
 ) -> tuple[Any, Any]:
@@ -196,6 +235,7 @@ def tick(
     return outcome_message(outcome, "sop", lang_of(lang)), (acted or 0) + 1
 
 
+@_guarded(0, 2, "handover")
 def handover_view(_n: int | None, _acted: int | None, lang: str | None) -> tuple[Any, Any]:
     """The open items as the next handover would pass them on, and the handover log."""
     store, now, lang = _store(), _now(), lang_of(lang)
@@ -203,6 +243,7 @@ def handover_view(_n: int | None, _acted: int | None, lang: str | None) -> tuple
     return summary, handover_list(store.handovers(), _who(), now, lang)
 
 
+@_guarded(0, 3, "handover")
 def write(
     _click: int | None, notes: str | None, acted: int | None, lang: str | None
 ) -> tuple[Any, Any, Any]:
@@ -213,23 +254,25 @@ def write(
     text = handover_text(
         summary_text(duty.open_items(store), _districts(), now, lang), notes or "", lang
     )
-    kind, _, _ = duty.write_handover(store, who=_who(), at=now, summary=text)
+    kind, _, why = duty.write_handover(store, who=_who(), at=now, summary=text)
     return (
-        outcome_message(duty.Outcome(kind), "handover", lang),
+        outcome_message(duty.Outcome(kind, reason=_cause(kind, why)), "handover", lang),
         (acted or 0) + 1,
         "" if kind == "ok" else no_update,
     )
 
 
+@_guarded(0, 2, "sign")
 def sign(_clicks: list[int | None], acted: int | None, lang: str | None) -> tuple[Any, Any]:
     """The incoming officer signs a handover off (never the one who wrote it)."""
     trigger = ctx.triggered_id
     if not _clicked() or not isinstance(trigger, dict):
         return no_update, no_update
-    kind, _, _ = duty.sign_handover(
+    kind, _, why = duty.sign_handover(
         _store(), str(trigger["id"]), who=_who(), at=_now(), version=int(trigger["v"])
     )
-    return outcome_message(duty.Outcome(kind), "sign", lang_of(lang)), (acted or 0) + 1
+    told = outcome_message(duty.Outcome(kind, reason=_cause(kind, why)), "sign", lang_of(lang))
+    return told, (acted or 0) + 1
 
 
 def register(app: dash.Dash) -> None:

@@ -181,6 +181,8 @@ def outcome_message(outcome: Outcome, step: str, lang: str) -> html.Div:
         key = "duty.msg.done"
     if outcome.kind == "refused" and outcome.reason in REASONS:
         key = f"duty.msg.refused_{outcome.reason}"
+    if outcome.kind == "unavailable":  # the store's cause: locked, full, unreachable, failed
+        key = f"duty.msg.unavailable_{outcome.reason}"
     return html.Div(
         t(key, lang, **fields),
         className=f"duty-msg duty-msg--{outcome.kind}",

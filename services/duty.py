@@ -17,7 +17,15 @@ from typing import Any, Final
 
 import pandas as pd
 
-from alerts.store import Action, Alert, AlertStore, Conflict, Handover, allowed_steps
+from alerts.store import (
+    Action,
+    Alert,
+    AlertStore,
+    Conflict,
+    Handover,
+    StoreUnavailable,
+    allowed_steps,
+)
 from brain import roadnet as brain_roadnet
 from brain.memo import combine
 from data_adapters import emergency, fire
@@ -141,7 +149,8 @@ def engine_seen(store: AlertStore, now: datetime) -> bool:
 class Outcome:
     """What came of an officer's step: `ok`, `conflict` (someone else changed the alert
     first; `alert` is how they left it), `refused` (not allowed now; `reason`), `unsigned`
-    (nobody signed in) or `missing` (no such alert)."""
+    (nobody signed in), `missing` (no such alert) or `unavailable` (the store could not take
+    it now: `reason` is the cause, one of `StoreUnavailable.CAUSES`; nothing was written)."""
 
     kind: str
     alert: Alert | None = None
@@ -156,6 +165,14 @@ class Outcome:
 def _who_changed(store: AlertStore, alert: Alert) -> str | None:
     history = store.history(alert.id)
     return history[-1].who if history else None
+
+
+def _conflict(store: AlertStore, exc: Conflict) -> Outcome:
+    try:
+        by = _who_changed(store, exc.current)
+    except StoreUnavailable:
+        by = None
+    return Outcome("conflict", exc.current, by=by)
 
 
 def act(
@@ -181,8 +198,10 @@ def act(
         done = store.act(
             alert_id, step, who=who, at=at, version=version, note=note.strip(), assignee=assignee
         )
+    except StoreUnavailable as exc:
+        return Outcome("unavailable", reason=exc.cause)
     except Conflict as exc:
-        return Outcome("conflict", exc.current, by=_who_changed(store, exc.current))
+        return _conflict(store, exc)
     except KeyError:
         return Outcome("missing")
     except ValueError as exc:
@@ -211,8 +230,10 @@ def push(
         done = store.push(
             alert_id, who=who, at=at, until=at + timedelta(minutes=minutes), version=version
         )
+    except StoreUnavailable as exc:
+        return Outcome("unavailable", reason=exc.cause)
     except Conflict as exc:
-        return Outcome("conflict", exc.current, by=_who_changed(store, exc.current))
+        return _conflict(store, exc)
     except KeyError:
         return Outcome("missing")
     except ValueError as exc:
@@ -226,6 +247,8 @@ def release(store: AlertStore, alert_id: str, *, who: str | None, at: datetime) 
         return Outcome("unsigned")
     try:
         return Outcome("ok", store.release(alert_id, who=who, at=at))
+    except StoreUnavailable as exc:
+        return Outcome("unavailable", reason=exc.cause)
     except KeyError:
         return Outcome("missing")
 
@@ -316,11 +339,13 @@ def open_items(store: AlertStore) -> list[Alert]:
 def write_handover(
     store: AlertStore, *, who: str | None, at: datetime, summary: str
 ) -> tuple[str, Handover | None, str]:
-    """("ok", handover, "") or ("unsigned" | "refused", None, reason)."""
+    """("ok", handover, "") or ("unsigned" | "refused" | "unavailable", None, reason)."""
     if not who:
         return "unsigned", None, ""
     try:
         return "ok", store.write_handover(who=who, at=at, summary=summary), ""
+    except StoreUnavailable as exc:
+        return "unavailable", None, exc.cause
     except ValueError as exc:
         return "refused", None, str(exc)
 
@@ -328,17 +353,20 @@ def write_handover(
 def sign_handover(
     store: AlertStore, handover_id: str, *, who: str | None, at: datetime, version: int
 ) -> tuple[str, Handover | None, str]:
-    """("ok", handover, "") or ("unsigned" | "self" | "refused" | "missing", None, reason): the
+    """("ok", handover, "") or ("unsigned" | "self" | "refused" | "missing" | "unavailable",
+    None, reason; for "unavailable" the cause, as `Outcome.reason`): the
     incoming officer signs, never the one who wrote it."""
     if not who:
         return "unsigned", None, ""
-    written = next((h for h in store.handovers() if h.id == handover_id), None)
-    if written is None:
-        return "missing", None, ""
-    if written.written_by == who:
-        return "self", None, ""
     try:
+        written = next((h for h in store.handovers() if h.id == handover_id), None)
+        if written is None:
+            return "missing", None, ""
+        if written.written_by == who:
+            return "self", None, ""
         return "ok", store.sign_handover(handover_id, who=who, at=at, version=version), ""
+    except StoreUnavailable as exc:
+        return "unavailable", None, exc.cause
     except KeyError:
         return "missing", None, ""
     except ValueError as exc:
@@ -383,7 +411,10 @@ def tick(
     """Tick off one step of the alert's SOP checklist."""
     if not who:
         return Outcome("unsigned")
-    alert = _get(store, alert_id)
+    try:
+        alert = _get(store, alert_id)
+    except StoreUnavailable as exc:
+        return Outcome("unavailable", reason=exc.cause)
     if alert is None:
         return Outcome("missing")
     plan, _ = sop_of(alert, {}, at)
@@ -391,8 +422,13 @@ def tick(
         return Outcome("refused", alert, reason=f"no step {step_id!r} in plan {plan.id!r}")
     try:
         store.tick_sop(alert_id, step_id, who=who, at=at)
+    except StoreUnavailable as exc:
+        return Outcome("unavailable", reason=exc.cause)
     except KeyError:
         return Outcome("missing")
     except ValueError:
         return Outcome("refused", _get(store, alert_id), reason="ticked")
-    return Outcome("ok", _get(store, alert_id))
+    try:
+        return Outcome("ok", _get(store, alert_id))
+    except StoreUnavailable:  # ticked, and the store went before it could be read back
+        return Outcome("ok")
