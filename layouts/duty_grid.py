@@ -30,12 +30,12 @@ ROW_CLASSES: Mapping[str, str] = {
     "duty-row--resolved": "params.data.state === 'resolved'",
 }
 _COLUMNS: tuple[tuple[str, str, int], ...] = (  # field, header key, width
-    ("severity_text", "duty.col.severity", 96),
-    ("domain_text", "duty.col.domain", 86),
+    ("severity_text", "duty.col.severity", 116),
+    ("domain_text", "duty.col.domain", 104),
     ("message", "duty.col.message", 420),
     ("district_text", "duty.col.district", 100),
-    ("state_text", "duty.col.state", 90),
-    ("handling_text", "duty.col.handling", 100),
+    ("state_text", "duty.col.state", 104),
+    ("handling_text", "duty.col.handling", 124),
     ("first_seen_text", "duty.col.first_seen", 120),
     ("assignee", "duty.col.assignee", 150),
 )
