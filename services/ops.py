@@ -169,9 +169,13 @@ class _LiveCollector(Collector):
 
 
 def _alert_counts(app: Flask) -> dict[str, int]:
-    store = app.extensions.get("brain.alerts")
-    if store is None:
-        return {}
+    store = app.extensions.get("brain.alerts")  # set where the engine runs
+    if store is None:  # another worker: it reads the same store
+        from alerts.store import AlertStore
+
+        store = app.extensions.setdefault(
+            "brain.alerts.read", AlertStore.for_settings(app.config["BRAIN_SETTINGS"])
+        )
     counts: dict[str, int] = {}
     for alert in store.alerts(open_only=True):
         counts[alert.state] = counts.get(alert.state, 0) + 1

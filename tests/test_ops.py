@@ -45,10 +45,12 @@ def test_readyz_reports_each_dependency(server: Any) -> None:
 
 
 def test_readyz_is_503_and_names_what_is_down(lake_node: LakeNode, tmp_path: Path) -> None:
-    server = _app(
-        lake_node.data_dir,
-        cache_url="redis://127.0.0.1:1/0",  # nothing listens on port 1
-        store_url="postgresql://nobody@127.0.0.1:1/none",
+    store = f"sqlite:///{tmp_path}/s.db"
+    server = _app(lake_node.data_dir, cache_url="redis://127.0.0.1:1/0", store_url=store)
+    # the store goes away after start (nothing listens on port 1)
+    settings = server.config["BRAIN_SETTINGS"]
+    server.config["BRAIN_SETTINGS"] = replace(
+        settings, store_url="postgresql://nobody@127.0.0.1:1/none"
     )
     r = server.test_client().get("/readyz")
     body = r.get_json()
