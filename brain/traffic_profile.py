@@ -20,6 +20,7 @@ __all__ = [
     "bucket_minutes_for",
     "day_window",
     "hour_of_day",
+    "network_series",
     "same_weekday_windows",
     "weekday_band",
 ]
@@ -119,3 +120,35 @@ def hour_of_day(series: pd.DataFrame) -> pd.DataFrame:
     hours = pd.to_datetime(series["ts"], utc=True).dt.tz_convert(TZ).dt.hour
     g = series.assign(hour=hours.to_numpy()).groupby("hour")[["speed_kmh", "tpi"]].mean()
     return g.reset_index().astype({"speed_kmh": "float64", "tpi": "float64"})
+
+
+def network_series(series: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
+    """The TPI and speed per time bucket of a set of segments (a road) from their per-segment
+    buckets (`segment_id, ts, speed_kmh, tpi`) and their `segment_id, road_class, length_m`:
+    the TPI weighted by length × road-class weight over the segments with a reading in the
+    bucket, the speed by length (as the adapters' network TPI)."""
+    from brain.standards import ROAD_CLASS_WEIGHTS
+
+    cols = ["ts", "tpi", "speed_kmh"]
+    if series.empty or segments.empty:
+        return pd.DataFrame(columns=cols)
+    seg = segments[["segment_id", "road_class", "length_m"]]
+    j = series.merge(seg, on="segment_id", how="inner")
+    length = j["length_m"].astype("float64")
+    w = length * j["road_class"].map(ROAD_CLASS_WEIGHTS).astype("float64").fillna(1.0)
+    w = w.where(j["tpi"].notna(), 0.0)
+    lw = length.where(j["speed_kmh"].notna(), 0.0)
+    j = j.assign(
+        tw=(j["tpi"].astype("float64") * w).fillna(0.0),
+        w=w,
+        sl=(j["speed_kmh"].astype("float64") * lw).fillna(0.0),
+        lw=lw,
+    )
+    g = j.groupby("ts")[["tw", "w", "sl", "lw"]].sum()
+    out = pd.DataFrame(
+        {
+            "tpi": g["tw"] / g["w"].where(g["w"] > 0),
+            "speed_kmh": g["sl"] / g["lw"].where(g["lw"] > 0),
+        }
+    )
+    return out.reset_index()[cols]

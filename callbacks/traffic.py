@@ -40,6 +40,14 @@ def _segments(state: page_cb.PageState) -> Any:
     return svc.segment_rows(_view(state), **_filters(state)).drop(columns=["path"])
 
 
+def _series(state: page_cb.PageState) -> Any:
+    """The TPI over the range: the district's (or city's), or the filtered road's."""
+    view, road = _view(state), state.extra.get("road")
+    if not road:
+        return view.series
+    return svc.road_series(page_cb.data(), view, road, start=state.start, end=state.end)
+
+
 def _impact(state: page_cb.PageState) -> Any:
     view = _view(state)
     incident = svc.incident_row(view, state.extra.get("incident"))
@@ -61,7 +69,7 @@ def _exports(app: dash.Dash) -> None:
             "segments": _segments,
             "districts": lambda s: svc.district_rows(_view(s)),
             "worst_roads": lambda s: _view(s).worst(),
-            "series": lambda s: svc.series_rows(_view(s)),
+            "series": lambda s: svc.series_rows(_series(s)),
             "profile": lambda s: _view(s).band,
             "incidents_table": lambda s: svc.incident_rows(_view(s)),
             "impact": _impact,
@@ -101,10 +109,11 @@ def register(app: dash.Dash) -> None:
         rows = svc.segment_rows(v, **f)
         districts, incidents = frame_of(v.districts), frame_of(v.incidents)
         geo = dash.get_asset_url("geo/districts.geojson")  # type: ignore[no-untyped-call]
-        notices = [failed(r, lang, now) for r in (v.state, v.districts, v.series, v.incidents)]
+        series = _series(state)
+        notices = [failed(r, lang, now) for r in (v.state, v.districts, series, v.incidents)]
         return (
             view_layout.kpis(
-                network(rows), frame_of(v.series), incidents, len(rows), f["road"], lang
+                network(rows), frame_of(series), incidents, len(rows), f["road"], lang
             ),
             charts.map_figure(
                 rows,
@@ -116,7 +125,7 @@ def register(app: dash.Dash) -> None:
                 geojson=geo,
             ),
             charts.district_figure(districts, state.district, lang),
-            charts.series_figure(frame_of(v.series), lang),
+            charts.series_figure(frame_of(series), lang),
             charts.profile_figure(v.band, len(v.past), lang),
             charts.worst_figure(v.worst(), f["road"], lang),
             view_layout.segment_records(rows, lang),

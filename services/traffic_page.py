@@ -29,6 +29,7 @@ from brain.traffic_profile import (
     bucket_minutes_for,
     day_window,
     hour_of_day,
+    network_series,
     same_weekday_windows,
     weekday_band,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "incident_rows",
     "map_features",
     "overview",
+    "road_series",
     "roads",
     "segment_detail",
     "segment_row",
@@ -253,8 +255,9 @@ def incident_rows(view: Overview) -> pd.DataFrame:
     return frame if frame is not None else pd.DataFrame(columns=["incident_id"])
 
 
-def series_rows(view: Overview) -> pd.DataFrame:
-    frame = frame_of(view.series)
+def series_rows(series: Result[Any]) -> pd.DataFrame:
+    """The rows of a TPI series answer (`Overview.series` or `road_series`)."""
+    frame = frame_of(series)
     return frame if frame is not None else pd.DataFrame(columns=["ts", "tpi"])
 
 
@@ -274,3 +277,24 @@ def map_features(
         for path, rec in zip(rows["path"], records(rows, props), strict=True)
     ]
     return {"type": "FeatureCollection", "features": features}
+
+
+def road_series(
+    data: DataLike, view: Overview, road: str, *, start: datetime, end: datetime
+) -> Result[Any]:
+    """One road's TPI and speed per bucket of the range (the bucket of `tpi_series`), from its
+    segments' buckets weighted as the network TPI (`brain.traffic_profile.network_series`)."""
+    segs = segment_rows(view, road=road)
+    if segs.empty:
+        return Result(network_series(pd.DataFrame(), segs), view.state.as_of, view.state.error)
+    answer = data.call(
+        traffic.segment_series,
+        segment_ids=tuple(sorted(str(s) for s in segs["segment_id"])),
+        start=start,
+        end=end,
+        bucket_minutes=bucket_minutes_for(start, end),
+    )
+    frame = frame_of(answer)
+    if frame is None:
+        return Result(None, answer.as_of, answer.error or "no readings")
+    return Result(network_series(frame, segs), answer.as_of, answer.error)

@@ -22,6 +22,7 @@ from brain.traffic_profile import (
     bucket_minutes_for,
     day_window,
     hour_of_day,
+    network_series,
     same_weekday_windows,
     weekday_band,
 )
@@ -234,3 +235,33 @@ def test_hour_of_day_is_local() -> None:
     assert out.loc[8].to_numpy().tolist() == [25.0, 7.0]
     assert out.loc[0].to_numpy().tolist() == [60.0, 0.0]
     assert hour_of_day(series.iloc[:0]).empty
+
+
+def test_network_series_weights_like_the_network_tpi() -> None:
+    from brain.standards import ROAD_CLASS_WEIGHTS
+
+    wa, we = ROAD_CLASS_WEIGHTS["arterial"], ROAD_CLASS_WEIGHTS["expressway"]
+    segments = pd.DataFrame(
+        {
+            "segment_id": ["A", "B", "C"],
+            "road_class": ["arterial", "expressway", "arterial"],
+            "length_m": [1000.0, 3000.0, 500.0],
+        }
+    )
+    t1, t2 = T0, T0 + timedelta(minutes=15)
+    series = pd.DataFrame(
+        {
+            "segment_id": ["A", "B", "A", "B", "C"],
+            "ts": [t1, t1, t2, t2, t2],
+            "speed_kmh": [30.0, 90.0, 20.0, None, 40.0],
+            "tpi": [6.0, 1.0, 8.0, None, 4.0],
+        }
+    )
+    out = network_series(series, segments).set_index("ts")
+    # t1: (6 × 1000 wa + 1 × 3000 we) / (1000 wa + 3000 we); speed by length: (30k + 270k) / 4k
+    assert out.loc[t1, "tpi"] == pytest.approx((6000 * wa + 3000 * we) / (1000 * wa + 3000 * we))
+    assert out.loc[t1, "speed_kmh"] == pytest.approx(75.0)
+    # t2: B has no reading; A and C (both arterial): (8 × 1000 + 4 × 500) / 1500 = 6.667
+    assert out.loc[t2, "tpi"] == pytest.approx(10000 / 1500)
+    assert out.loc[t2, "speed_kmh"] == pytest.approx((20000 + 20000) / 1500)
+    assert network_series(series.iloc[:0], segments).empty

@@ -70,3 +70,17 @@ def test_incident_effect_before_against_after(data: DataService, con: Any) -> No
     assert math.isnan(out.loc["S3", "speed_before"])
     assert out.loc["S4", "speed_before"] == 100.0  # an hour before NOW: before the flooding
     assert out.loc["S2", "speed_after"] == 60.0
+
+
+def test_road_series_weights_its_segments(data: DataService) -> None:
+    from services.traffic_page import road_series
+
+    start, end = NOW - timedelta(hours=2), NOW
+    view = overview(data, start=start, end=end)
+    s = road_series(data, view, "人民大道", start=start, end=end).value
+    # 人民大道 is S1 (1000 m: 60 km/h at 03:53, 37.5 at 03:58) and S2 (3000 m: 60 km/h at 03:58),
+    # both arterial; a 2-hour range has 5-minute buckets: 03:50 (S1 alone) and 03:55 (both)
+    assert [t.strftime("%H:%M") for t in s["ts"]] == ["03:50", "03:55"]
+    assert s["tpi"].tolist() == pytest.approx([0.0, (4.0 * 1000 + 0.0 * 3000) / 4000])
+    assert s["speed_kmh"].tolist() == pytest.approx([60.0, (37.5 * 1000 + 60.0 * 3000) / 4000])
+    assert road_series(data, view, "no such road", start=start, end=end).value.empty
