@@ -153,12 +153,22 @@ def connect(
     action survives kill -9 and power loss), a busy timeout of `busy_timeout_s` (writers queue
     that long behind another one, then fail: a lock held longer is an error, not a hang), and
     every transaction BEGIN IMMEDIATE so that concurrent writers queue instead of failing on
-    upgrade. PostgreSQL: a server that does not answer within `connect_timeout_s` is an error."""
+    upgrade. PostgreSQL: a server that does not answer within `connect_timeout_s` is an error,
+    and so is a lock waited for longer than `busy_timeout_s`."""
     url = _sqlalchemy_url(url)
     if not url.startswith("sqlite"):
-        return sa.create_engine(
+        pg = sa.create_engine(
             url, pool_pre_ping=True, connect_args={"connect_timeout": connect_timeout_s}
         )
+
+        @sa.event.listens_for(pg, "connect")
+        def _lock_timeout(dbapi_con: Any, _record: Any) -> None:
+            # a row or advisory lock held by another session longer than this is an error
+            # (lock_not_available), as the busy timeout is on SQLite
+            dbapi_con.execute(f"SET lock_timeout = {int(busy_timeout_s * 1000)}")
+            dbapi_con.commit()
+
+        return pg
     path = sa.make_url(url).database
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)

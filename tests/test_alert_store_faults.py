@@ -486,6 +486,30 @@ def test_the_server_lost_mid_session_then_back(pg_url: str) -> None:
             relay.cut()
 
 
+def test_a_row_locked_by_another_session_is_said_within_the_lock_timeout(pg_url: str) -> None:
+    with pg_schema_url(pg_url) as url:
+        store = AlertStore(url, busy_timeout_s=1)
+        other = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        try:
+            a = store.raise_alert(_new(), at=T0)
+            with other.begin() as conn:  # a stuck session holds the alert's row
+                conn.exec_driver_sql("SELECT 1 FROM alert_alert FOR UPDATE")
+                started = time.monotonic()
+                outcome = duty.act(
+                    store, a.id, "acknowledge", who="duty-li", at=T0 + MINUTE, version=a.version
+                )
+                assert (outcome.kind, outcome.reason) == ("unavailable", "locked")
+                assert 0.9 <= time.monotonic() - started < 6
+            assert [s.step for s in store.history(a.id)] == ["fire"]
+            done = duty.act(
+                store, a.id, "acknowledge", who="duty-li", at=T0 + MINUTE, version=a.version
+            )
+            assert done.ok and [s.step for s in store.history(a.id)] == ["fire", "acknowledge"]
+        finally:
+            other.dispose()
+            store.close()
+
+
 # ── the evaluator ───────────────────────────────────────────────────────────────────────────
 
 RULES = load_rules()
