@@ -8,7 +8,7 @@ from functools import cache
 from typing import Any
 
 import dash
-from dash import Input, Output
+from dash import Input, Output, State, no_update
 
 from callbacks import page as page_cb
 from layouts import economy as ui
@@ -51,6 +51,19 @@ def register(app: dash.Dash) -> None:
     page_cb.register_exports(
         app, ui.PAGE, tables={"table": _table, "ranking": _ranking}, maps={"map": _map}
     )
+
+    @app.callback(
+        Output(ids.intent, "data", allow_duplicate=True),
+        Input(ui.TREND, "clickData"),
+        State(ids.state, "data"),
+        prevent_initial_call=True,
+    )
+    def _month(click: Any, raw: dict[str, Any]) -> Any:
+        """A month clicked on the trend of a district opens that district's month."""
+        month = ui.month_of_click(click)
+        if month is None or not raw.get("district"):
+            return no_update
+        return page_cb.intent(entity=month)
 
     @app.callback(
         Output(ui.STATUS, "children"),

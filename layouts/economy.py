@@ -40,6 +40,7 @@ __all__ = [
     "flags",
     "layout",
     "map_figure",
+    "month_of_click",
     "period_label",
     "ranking_figure",
     "table_rows",
@@ -454,6 +455,15 @@ def trend_figure(view: Any, lang: str, entity: str | None = None) -> dict[str, A
             }
         ]
     return {"data": data, "layout": layout}
+
+
+def month_of_click(click: Mapping[str, Any] | None) -> str | None:
+    """The month ("YYYY-MM") of a click on the trend's figures (not on the forecast)."""
+    points = (click or {}).get("points") or []
+    if not points or not ({"customdata", "text"} & set(points[0])):
+        return None  # the forecast's traces carry neither
+    x = str(points[0].get("x") or "")
+    return x[:7] if len(x) >= 7 and x[4] == "-" else None
 
 
 def flags(view: Any, lang: str) -> Any:

@@ -121,16 +121,16 @@ def test_economy_page_filters_drills_reloads_and_exports(site: dict[str, Any]) -
             f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in features
         )
 
-        # a row opens the district-month detail
+        # a month of the trend opens it (the first bar: the oldest month in the range)
+        plot_click(page, "#economy-trend .js-plotly-plot .bars .point")
+        oldest = str(want["period"].min())[:7]
+        wait_query(page, district=MAZHANG, entity=oldest)
+
+        # a row opens the district-month detail (the first row: the newest month)
         page.locator(f"#{GRID} .ag-center-cols-container .ag-row").first.locator(
             "[col-id=period_label]"
         ).click()
-        q = wait_query(page, district=MAZHANG)
-        wait_for_entity = page.wait_for_function(
-            "() => location.search.includes('entity=')", timeout=15000
-        )
-        assert wait_for_entity
-        q = query_of(page)
+        q = wait_query(page, district=MAZHANG, entity=str(want["period"].max())[:7])
         page.wait_for_selector("#economy-detail table.pg-detail-table", timeout=15000)
         assert page.locator("#economy-detail tbody tr").count() >= 5  # every monthly indicator
         crumbs = page.locator(".pg-crumbs").inner_text().replace("\n", "")
@@ -144,9 +144,12 @@ def test_economy_page_filters_drills_reloads_and_exports(site: dict[str, Any]) -
         assert query_of(page) == q
         assert "麻章区" in page.locator("#economy-district").inner_text()
 
-        # back: the district without the month; forward: the month again
+        # back: the month opened from the trend, back again: the district without a month;
+        # forward: the month again
         page.go_back()
-        page.wait_for_function("() => !location.search.includes('entity=')", timeout=15000)
+        wait_query(page, district=MAZHANG, entity=oldest)
+        page.go_back()
+        wait_query(page, district=MAZHANG, entity=None)
         page.wait_for_selector("#economy-detail .pg-empty", timeout=15000)
         assert query_of(page).get("district") == MAZHANG
         page.go_forward()

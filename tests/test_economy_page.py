@@ -158,3 +158,14 @@ def test_period_labels_as_the_bureau_writes_them() -> None:
     assert period_label(pd.Timestamp("2024-06-01"), "monthly", "zh") == "2024年6月"
     assert period_label(pd.Timestamp("2024-06-01"), "quarterly", "zh") == "2024年第2季度"
     assert period_label(pd.Timestamp("2024-06-01"), "quarterly", "en") == "2024 Q2"
+
+
+def test_a_click_on_the_trend_names_its_month_not_the_forecasts() -> None:
+    from layouts.economy import month_of_click
+
+    bar = {"curveNumber": 0, "x": "2024-06-01", "customdata": "2024年6月"}
+    assert month_of_click({"points": [bar]}) == "2024-06"
+    flag = {"curveNumber": 2, "x": "2024-02-01", "text": "…"}
+    assert month_of_click({"points": [flag]}) == "2024-02"
+    assert month_of_click({"points": [{"curveNumber": 2, "x": "2025-01-01"}]}) is None
+    assert month_of_click(None) is None and month_of_click({"points": []}) is None
