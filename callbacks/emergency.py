@@ -183,14 +183,15 @@ def register(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def pick_on_map(click: Any, raw: Mapping[str, Any]) -> Any:
-        """An event opens it (in its district); a district filters by it, or back to the city
-        when it is the one chosen."""
+        """An event opens it (in its district); a district filters by it (the breadcrumb and
+        the district filter go back to the city: a click never undoes itself, so a repeated
+        or late click changes nothing)."""
         point = ((click or {}).get("points") or [{}])[0]
         custom, adcode = point.get("customdata"), point.get("location")
         if isinstance(custom, list) and custom and custom[0] == "event":
             return page_cb.intent(district=custom[2], entity=custom[1])
-        if adcode:
-            return page_cb.intent(district=None if adcode == raw.get("district") else adcode)
+        if adcode and adcode != raw.get("district"):
+            return page_cb.intent(district=adcode)
         return no_update
 
     @app.callback(
