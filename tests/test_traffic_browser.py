@@ -241,4 +241,20 @@ def test_traffic_page_in_english_at_1366_with_an_incident(site: dict[str, Any]) 
             timeout=20000,
         )
         shot(page, "traffic-1366-incident")
+
+        # a bar of the worst roads sets the road filter: the table holds that road's segments
+        _settled(page)
+        bar = page.locator("#traffic-worst .js-plotly-plot .bars .point").last  # the worst
+        road = page.evaluate(
+            "() => { const y = document.querySelector('#traffic-worst .js-plotly-plot')"
+            ".data[0].y; return y[y.length - 1]; }"
+        )
+        bar.scroll_into_view_if_needed()
+        box = bar.bounding_box()
+        assert box is not None
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=4)
+        page.wait_for_timeout(300)  # plotly's click reads what its hover found
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        wait_query(page, road=road)
+        _all_cells(page, "road_name", road)
         assert watch.errors == [] and watch.foreign == []
