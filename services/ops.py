@@ -161,11 +161,19 @@ class _LiveCollector(Collector):
         yield fresh
 
     def _alerts(self) -> Iterator[GaugeMetricFamily]:
+        from alerts.store import StoreUnavailable
+
         family = GaugeMetricFamily("brain_alerts", "Open alerts by state", labels=["state"])
-        counts = _alert_counts(self.app)
-        for state, n in sorted(counts.items()):
+        up = GaugeMetricFamily("brain_alert_store_up", "1 when the alert store answered")
+        try:
+            counts = _alert_counts(self.app)
+        except StoreUnavailable:  # locked, full or unreachable: told, not a failed scrape
+            counts = None
+        for state, n in sorted((counts or {}).items()):
             family.add_metric([state], float(n))
+        up.add_metric([], 0.0 if counts is None else 1.0)
         yield family
+        yield up
 
 
 def _alert_counts(app: Flask) -> dict[str, int]:
