@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.exc import SQLAlchemyError
 
-from alerts.store import Alert, AlertStore
+from alerts.store import Alert, AlertStore, StoreUnavailable
 from brain.districts import CITY_SEAT
 from brain.geo import haversine_km
 from brain.memo import content_key
@@ -191,7 +191,7 @@ def alerts_view(store: AlertStore | None, now: datetime, district: str | None) -
         open_alerts = duty.open_items(store)
         pushed = store.pushed(now)
         seen = bool(open_alerts) or duty.engine_seen(store, now)
-    except SQLAlchemyError as exc:  # a dead store must not stop the wall
+    except (SQLAlchemyError, StoreUnavailable) as exc:  # a dead store must not stop the wall
         log.warning("alert store unreadable: %s", exc)
         return {"status": "down", "ticker": [], "pushed": None}
     shown = [
@@ -208,7 +208,7 @@ def store_alerts(url: str, now: datetime, district: str | None) -> dict[str, Any
     """`alerts_view` of the alert store at `url` (status `down` when it cannot be opened)."""
     try:
         store = duty.store_for(url)
-    except SQLAlchemyError as exc:  # a dead store must not stop the wall
+    except (SQLAlchemyError, StoreUnavailable) as exc:  # a dead store must not stop the wall
         log.warning("alert store unavailable: %s", exc)
         return {"status": "down", "ticker": [], "pushed": None}
     return alerts_view(store, now, district)

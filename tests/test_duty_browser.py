@@ -93,8 +93,15 @@ def _new_fire(app: AppServer) -> None:
     from data_adapters.ingest import ingest
     from data_adapters.node import LakeNode
 
-    now = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=1)
-    row = {"ts": now, "device_id": f"{UNIT[0]}-T0001", "unit_id": UNIT[0], "kind": "alarm"}
+    now = datetime.now(UTC).replace(microsecond=0)
+    # a report a few seconds old, as feeds deliver them: older than the data service's 10 s
+    # step for live alarms (times are floored to a query's lifetime), so this tick sees it
+    row = {
+        "ts": now - timedelta(seconds=12),
+        "device_id": f"{UNIT[0]}-T0001",
+        "unit_id": UNIT[0],
+        "kind": "alarm",
+    }
     frame = pd.DataFrame([row]).astype({"ts": "datetime64[us, UTC]"})
     frame["confirmed"] = pd.array([True], dtype="boolean")
     node = LakeNode(app.data_dir)
