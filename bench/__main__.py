@@ -35,6 +35,7 @@ from bench import REFRESH, ms, percentile, rounds, rss_mb
 from bench.alerts import bench_alerts
 from bench.alerts_latency import bench_latency
 from bench.cases import CASES, Case, pick_mmsi
+from bench.load import bench_load
 from bench.naive_worker import NaiveProcess
 from bench.wall import bench_wall
 from config import load_settings
@@ -121,6 +122,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--no-latency", action="store_true", help="skip alerts.latency (a server and a browser)"
     )
+    p.add_argument(
+        "--load-seconds",
+        type=int,
+        default=180,
+        help="how long load.* runs its users against gunicorn (0: skip the load)",
+    )
+    p.add_argument("--users", type=int, default=100, help="concurrent users of load.*")
     args = p.parse_args(argv)
 
     settings = load_settings()
@@ -140,6 +148,10 @@ def main(argv: list[str] | None = None) -> int:
     results.append(bench_alerts(node, settings, now, args.repeats))
     if not args.no_latency:
         results.append(bench_latency(data_dir, args.repeats))
+    if args.load_seconds > 0:  # after the rest: it starts servers and a live feed of its own
+        node.close()
+        results += bench_load(data_dir, seconds=args.load_seconds, users=args.users)
+        node = open_node(settings)
     worker_rss = rss_mb()
     naive_rss = naive.close() if naive is not None else None
     report = {

@@ -21,6 +21,8 @@ def test_bench_reports_every_case_side_by_side(tmp_path: Path) -> None:
             "--repeats",
             "2",
             "--json",
+            "--load-seconds",
+            "0",  # the load runs in tests/test_load.py
             "--data-dir",
             str(tmp_path / "node"),
         ],
