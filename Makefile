@@ -73,7 +73,7 @@ pytest: $(VENV)/.test-deps
 test-ahead: system-deps $(VENV)/.test-deps
 	BRAIN_TEST_CLOCK_AHEAD_DAYS=120 $(PY) -m pytest
 
-bench: $(VENV)/.run-deps
+bench: system-deps $(VENV)/.test-deps  # locust and headless Chromium for load.*
 	$(PY) -m bench --scale bench --data-dir data/bench
 
 clean:
