@@ -113,3 +113,19 @@ def test_the_map_features_follow_the_filters(node: LakeNode | SqlNode, tmp_path:
     event = fc["features"][0]
     assert event["geometry"] == {"type": "Point", "coordinates": [110.3, 21.1]}
     assert event["properties"]["event_id"] == "E3"
+
+
+def test_a_dead_node_fails_into_values(tmp_path: Path) -> None:
+    import shutil
+
+    node = LakeNode(tmp_path / "node")
+    node.create()
+    svc = _svc(node, tmp_path)
+    shutil.rmtree(node.data_dir)
+    view = ep.load(svc, NOW - 24 * H, NOW, None, NOW)
+    assert not view.events.ok and not view.warnings.ok and not view.resources.ok
+    assert ep.event_rows(view, None).empty and view.kinds().empty and view.areas() == []
+    assert ep.map_features(view, None) == {"type": "FeatureCollection", "features": []}
+    r = ep.replay(svc, NOW, None)
+    assert r.storm is None and r.steps == [] and r.track.error
+    node.close()
