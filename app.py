@@ -95,6 +95,9 @@ def _register_pages(app: dash.Dash, settings: Settings) -> None:
     from layouts import river
 
     register("river", path="/river", title=t("river.title", settings.lang), layout=river.layout)
+    from layouts import radar
+
+    register("radar", path="/radar", title=t("radar.title", settings.lang), layout=radar.layout)
     from layouts import fire
 
     register("fire", path="/fire", title=t("fire.title", settings.lang), layout=fire.layout)

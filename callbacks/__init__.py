@@ -16,7 +16,17 @@ import dash
 __all__ = ["PAGES", "callback_pages", "register_all"]
 
 # the modules of callbacks/, each one page (or area) of the app
-PAGES: Final = ("wall", "economy", "admin", "duty", "traffic", "emergency", "fire", "river")
+PAGES: Final = (
+    "wall",
+    "economy",
+    "admin",
+    "duty",
+    "traffic",
+    "emergency",
+    "fire",
+    "river",
+    "radar",
+)
 _KEY: Final = "brain.callback_pages"
 
 

@@ -358,3 +358,19 @@ FIRE_INCIDENTS: Final = "fire-incidents-table"
 FIRE_ALARMS: Final = "fire-alarms-table"
 FIRE_DETAIL: Final = "fire-detail"
 FIRE_DETAIL_CLOSE: Final = "fire-detail-close"
+
+# ── radar page (layouts/radar.py) ────────────────────────────────────────────────────────────
+RADAR_STATUS: Final = "radar-status"  # feed-down notices
+RADAR_KPIS: Final = "radar-kpis"
+RADAR_MAP: Final = "radar-map"
+RADAR_SLIDER: Final = "radar-slider"  # the playback's moment (epoch seconds; URL key `t`)
+RADAR_PLAY: Final = "radar-play"
+RADAR_SPEED: Final = "radar-speed"
+RADAR_TICK: Final = "radar-tick"  # dcc.Interval of the playback
+RADAR_MOMENT: Final = "radar-moment"  # the moment shown, as text
+RADAR_VESSELS: Final = "radar-vessels-table"
+RADAR_EVENTS: Final = "radar-events-table"
+RADAR_UNREGISTERED: Final = "radar-unregistered-table"
+RADAR_DETAIL: Final = "radar-detail"
+RADAR_DETAIL_CLOSE: Final = "radar-detail-close"
+RADAR_SPEED_CHART: Final = "radar-speed-chart"

@@ -16,7 +16,7 @@ from typing import Any, Final
 
 import pandas as pd
 
-from brain.radar_page import LOITER_COLUMNS, loitering, unregistered
+from brain.radar_page import LOITER_COLUMNS, loitering, playback_steps, unregistered
 from data_adapters import radar
 from data_adapters.result import Result
 from services.fetch import DataLike, fetch, frame_of
@@ -87,13 +87,17 @@ class RadarView:
 
 
 def at_time(value: str | None, start: datetime, end: datetime) -> datetime:
-    """The playback's moment from the URL (`t`, epoch seconds), kept inside `[start, end]`;
-    the end of the range when it is missing or not a number."""
+    """The playback's moment from the URL (`t`, epoch seconds), on the playback's steps
+    (`brain.radar_page.playback_steps`: what the slider can stop at) inside `[start, end]`; the
+    end of the range when it is missing or not a number."""
     try:
         t = datetime.fromtimestamp(int(str(value)), start.tzinfo)
     except (TypeError, ValueError, OverflowError, OSError):
         return end
-    return min(max(t, start), end)
+    if t >= end:
+        return end
+    steps = playback_steps(start, end)
+    return max([s for s in steps if s <= t], default=start)
 
 
 def load(data: DataLike, at: datetime) -> RadarView:
@@ -198,7 +202,7 @@ def track_features(frame: pd.DataFrame | None, mmsi: int) -> Any:
 
     frame = frame if frame is not None else pd.DataFrame(columns=["ts", "lon", "lat"])
     points = gpd.GeoDataFrame(
-        frame.assign(mmsi=mmsi, kind="point"),
+        _iso(frame).assign(mmsi=mmsi, kind="point"),
         geometry=[Point(x, y) for x, y in zip(frame["lon"], frame["lat"], strict=True)],
         crs="EPSG:4326",
     )
@@ -219,7 +223,7 @@ def map_features(view: RadarView, adcode: str | None) -> Any:
 
     vessels = vessel_rows(view, adcode).assign(kind="vessel")
     dark = dark_rows(view, adcode).assign(kind="dark")
-    both = pd.concat([vessels, dark], ignore_index=True)
+    both = _iso(pd.concat([vessels, dark], ignore_index=True))
     geoms = [Point(x, y) for x, y in zip(both["lon"], both["lat"], strict=True)]
     points = gpd.GeoDataFrame(both.drop(columns=["lon", "lat"]), geometry=geoms, crs="EPSG:4326")
     zones = frame_of(view.zones)
@@ -231,3 +235,15 @@ def map_features(view: RadarView, adcode: str | None) -> Any:
         crs="EPSG:4326",
     )
     return gpd.GeoDataFrame(pd.concat([points, polys], ignore_index=True), crs="EPSG:4326")
+
+
+def _iso(frame: pd.DataFrame) -> pd.DataFrame:
+    """Times as ISO 8601 text (GeoJSON properties are JSON: no timestamps)."""
+    out = frame.copy()
+    for col in out.columns:
+        if (
+            isinstance(out[col].dtype, pd.DatetimeTZDtype)
+            or out[col].map(lambda v: isinstance(v, pd.Timestamp)).any()
+        ):
+            out[col] = out[col].map(lambda v: v.isoformat() if isinstance(v, pd.Timestamp) else v)
+    return out

@@ -18,6 +18,7 @@ from data_adapters import radar
 from services import radar_page as svc
 from services.cache import make_cache
 from services.data import DataService
+from services.exports import geojson_bytes
 
 T0 = datetime(2026, 7, 1, 2, 0, tzinfo=UTC)
 M = timedelta(minutes=1)
@@ -159,7 +160,9 @@ def test_at_time_from_the_url() -> None:
     assert svc.at_time(None, start, end) == end
     assert svc.at_time("not a time", start, end) == end
     inside = int((NOW - timedelta(hours=1)).timestamp())
-    assert svc.at_time(str(inside), start, end) == NOW - timedelta(hours=1)
+    assert svc.at_time(str(inside), start, end) == NOW - timedelta(hours=1)  # a step (5 min)
+    assert svc.at_time(str(inside + 299), start, end) == NOW - timedelta(hours=1)  # onto it
+    assert svc.at_time(str(inside + 300), start, end) == NOW - timedelta(minutes=55)
     assert svc.at_time("0", start, end) == start  # kept inside the range
     assert svc.at_time(str(10**12), start, end) == end
 
@@ -173,3 +176,7 @@ def test_a_track_and_its_features(data: Any) -> None:
     features = svc.map_features(svc.load(data, NOW), None)
     assert sorted(set(features["kind"])) == ["dark", "vessel", "zone"]
     assert (features["kind"] == "zone").sum() == 4
+    for f in (g, features):  # what the page exports: valid GeoJSON, times as text
+        out = json.loads(geojson_bytes(f))
+        assert out["type"] == "FeatureCollection" and len(out["features"]) == len(f)
+    assert json.loads(geojson_bytes(g))["features"][1]["properties"]["ts"].startswith("2024-07-15")

@@ -209,7 +209,7 @@ def test_district_click_detail_reload_and_export(app: AppServer, chromium: Any) 
     assert _query(page)["district"] == [DISTRICT] and _query(page)["entity"] == [entity]
 
     # the export: exactly the sections on screen, the adapter's answer for the district
-    with page.expect_download() as info:
+    with page.expect_download(timeout=SLOW * 1000) as info:
         page.locator(
             '#river-sections-table >> xpath=ancestor::section//button[text()="CSV"]'
         ).click()

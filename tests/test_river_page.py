@@ -3,6 +3,7 @@ page's adapter queries on DuckDB and PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import timedelta
 from pathlib import Path
@@ -18,6 +19,7 @@ from data_adapters import river
 from services import river_page as svc
 from services.cache import make_cache
 from services.data import DataService
+from services.exports import geojson_bytes
 
 D = timedelta(days=1)
 
@@ -201,6 +203,9 @@ def test_map_features_are_the_rows_on_screen(data: Any) -> None:
     assert list(g.loc[g["kind"] == "reach", "reach_id"]) == ["RR1", "RR2", "RR3"]
     assert set(g.geom_type) == {"Point", "LineString"}
     assert g.crs.to_epsg() == 4326
+    out = json.loads(geojson_bytes(g))  # what the page exports: valid GeoJSON, times as text
+    assert len(out["features"]) == 5
+    assert out["features"][0]["properties"]["ts"].startswith("2024-07-15")
 
 
 def test_the_figures(data: Any) -> None:
