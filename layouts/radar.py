@@ -75,7 +75,7 @@ def slider_props(start: datetime, end: datetime, lang: str) -> dict[str, Any]:
     """min, max, step (epoch seconds) and a few marks (local HH:MM) of the playback slider."""
     steps = playback_steps(start, end)
     step = int((steps[1] - steps[0]).total_seconds())
-    every = max(1, len(steps) // 6)
+    every = max(1, -(-(len(steps) - 1) // 4))  # at most 4 marks: they fit a laptop's map
     fmt = "%H:%M" if (end - start).days < 1 else "%m-%d %H:%M"
     marks = {int(s.timestamp()): local_time(s).strftime(fmt) for s in steps[:-1:every]}
     return {
