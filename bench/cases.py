@@ -76,6 +76,11 @@ def _economy_drill(now: datetime, _: int) -> dict[str, Any]:
     return {"indicator": "iva", "start": now - ECONOMY_HISTORY, "end": now}
 
 
+def _radar_drill(now: datetime, mmsi: int) -> dict[str, Any]:
+    """A vessel's track over the radar page's default range (6 hours): its detail."""
+    return {"mmsi": mmsi, "start": now - timedelta(hours=6), "end": now}
+
+
 def _case(
     name: str, module: Any, fn: str, kwargs: Callable[[datetime, int], dict[str, Any]]
 ) -> Case:
@@ -95,6 +100,7 @@ CASES = (
     _case("emergency.warnings_in_force", emergency, "warnings_in_force", _now),
     _case("economy.latest", economy, "latest", _now),
     _case("drill.river", river, "station_history", _river_drill),
+    _case("drill.radar", radar, "track", _radar_drill),
     _case("drill.economy", economy, "observations", _economy_drill),
     _case("drill.traffic", traffic, "_segment_buckets", _traffic_drill),
     _case("drill.fire", fire, "false_alarm_rates", _fire_drill),

@@ -222,6 +222,12 @@ def economy_drill(f: Frames, now: datetime) -> pd.DataFrame:
     return o.merge(names, on="adcode").sort_values(["period", "adcode"])
 
 
+def radar_drill(f: Frames, now: datetime, mmsi: int) -> pd.DataFrame:
+    a = f["ais_reports"]
+    a = a[(a["mmsi"] == mmsi) & (a["ts"] >= now - timedelta(hours=6)) & (a["ts"] < now)]
+    return a.sort_values("ts")
+
+
 NAIVE: dict[str, Callable[..., pd.DataFrame]] = {
     "traffic.district_tpi": district_tpi,
     "traffic.worst_roads": worst_roads,
@@ -234,6 +240,7 @@ NAIVE: dict[str, Callable[..., pd.DataFrame]] = {
     "emergency.warnings_in_force": warnings_in_force,
     "economy.latest": economy_latest,
     "drill.river": river_drill,
+    "drill.radar": radar_drill,
     "drill.economy": economy_drill,
     "drill.traffic": traffic_drill,
     "drill.fire": fire_drill,

@@ -66,7 +66,7 @@ class NaiveProcess:
 
 def _answer(frames: Any, ask: dict[str, Any]) -> tuple[float, int | None]:
     now, name = datetime.fromisoformat(ask["now"]), ask["name"]
-    extra = {"mmsi": ask["mmsi"]} if name == "radar.track" else {}
+    extra = {"mmsi": ask["mmsi"]} if name in ("radar.track", "drill.radar") else {}
     fn = naive_tick if name == WALL else NAIVE[name]
     began = time.perf_counter()
     out = fn(frames, now, **extra)
