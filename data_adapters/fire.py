@@ -219,6 +219,10 @@ def _verdicts(e: ir.Table, keys: list[str]) -> ir.Table:
         real_fires=a.count(where=a.confirmed),
         verified=a.confirmed.count(),
     )
+    # a filtered count over no matching row is 0 on DuckDB and PostgreSQL, NULL on Spark
+    per = per.mutate(
+        false_alarms=per.false_alarms.coalesce(0), real_fires=per.real_fires.coalesce(0)
+    )
     return per.mutate(
         false_rate=per.false_alarms.cast("float64") / per.verified.nullif(0).cast("float64")
     )
