@@ -152,16 +152,18 @@ def layout(**query: str) -> html.Div:
         ),
         html.Div(id=ids.RADAR_DETAIL, className="rv-full"),
         page.section(
-            "radar.vessels",
+            "radar.page.vessels",
             lang,
             page.table(ids.RADAR_VESSELS, lang, VESSEL_TABLE, getRowId="params.data.row_id"),
             class_name="pg-two-thirds",
+            name="vessels",  # the export's name (the title key is not the wall's radar.vessels)
         ),
         page.section(
-            "radar.unregistered",
+            "radar.page.unregistered",
             lang,
             page.table(ids.RADAR_UNREGISTERED, lang, UNREGISTERED_TABLE),
             class_name="pg-third",
+            name="unregistered",
         ),
     ]
     return page.shell(PAGE, lang, controls=[], body=body, state=raw, problems=problems)

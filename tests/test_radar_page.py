@@ -180,3 +180,13 @@ def test_a_track_and_its_features(data: Any) -> None:
         out = json.loads(geojson_bytes(f))
         assert out["type"] == "FeatureCollection" and len(out["features"]) == len(f)
     assert json.loads(geojson_bytes(g))["features"][1]["properties"]["ts"].startswith("2024-07-15")
+
+
+def test_the_page_catalogs_do_not_override_the_walls() -> None:
+    """A page's key that is also in locales/<lang>.json would change the wall's text."""
+    root = Path(__file__).resolve().parent.parent / "locales"
+    for lang in ("zh", "en"):
+        base = set(json.loads((root / f"{lang}.json").read_text("utf-8")))
+        for page in ("river", "radar"):
+            mine = set(json.loads((root / lang / f"{page}.json").read_text("utf-8")))
+            assert base & mine == set(), (lang, page)
