@@ -104,7 +104,7 @@ def layout(**query: str) -> html.Div:
     )
     lang = page.lang_of_state(raw)
     extra = raw["extra"]
-    indicators = [{"label": t(f"economy.ind.{c}", lang), "value": c} for c in INDICATORS]
+    indicators = [{"label": t(f"economy.name.{c}", lang), "value": c} for c in INDICATORS]
     by = [{"label": t(f"economy.by.{b}", lang), "value": b} for b in RANK_BY]
     controls = [
         _control("economy.indicator", INDICATOR, indicators, extra.get("indicator", "iva"), lang),
@@ -240,7 +240,7 @@ def cards(view: Any, lang: str) -> Any:
     freq = view.indicator["frequency"]
     unit = _unit(view, lang)
     scope = page.district_name(None if view.scope == "440800" else view.scope, lang)
-    name = t(f"economy.ind.{view.indicator['code']}", lang)
+    name = t(f"economy.name.{view.indicator['code']}", lang)
     sub = f"{scope} · {name} · {period_label(last['period'], freq, lang)}"
     items = [
         ("economy.card.value", fmt_num(last["value"], 2), unit, None),

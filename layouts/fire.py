@@ -136,7 +136,7 @@ def layout(**query: str) -> html.Div:
             class_name="pg-two-thirds",
         ),
         page.section(
-            "fire.response",
+            "fire.page.response",
             lang,
             page.loading(page.graph(ids.FIRE_RESPONSE, "fire-response", height="560px")),
             exports=(),

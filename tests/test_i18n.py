@@ -129,3 +129,15 @@ def test_lookup_rules() -> None:
     assert lang_of("EN-gb") == "en" and lang_of(None) == "zh" and lang_of("fr") == "zh"
     assert other_lang("zh") == "en" and other_lang("en") == "zh"
     assert fmt_pct(4.25) == "+4.2%" and fmt_pct(None) == "—"
+
+
+def test_no_page_catalog_redefines_a_key_of_another_catalog() -> None:
+    """Catalogs are merged into one: a page's key that another catalog also defines would
+    silently change the other's text (the wall's economy panel took the economy page's longer
+    indicator names that way)."""
+    for lang in LANGS:
+        seen = dict.fromkeys(json.loads((LOCALES / f"{lang}.json").read_text("utf-8")), "base")
+        for path in sorted((LOCALES / lang).glob("*.json")):
+            for key in json.loads(path.read_text("utf-8")):
+                assert key not in seen, f"{lang}: {key} in {path.name} and {seen[key]}"
+                seen[key] = path.name
