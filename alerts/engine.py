@@ -37,6 +37,8 @@ __all__ = ["Engine", "TickReport", "labels_of", "start_for_app"]
 
 log = logging.getLogger(__name__)
 LEASE_INTERVALS = 3  # the lease outlives this many intervals without renewal
+WAKE_S = 0.5  # how often a waiting engine looks for new data
+STEP_S = 1  # the engine asks its queries at times floored to this step at most
 MIN_LEASE_S = 15.0
 
 
@@ -77,6 +79,7 @@ class Engine:
         notifier: Webhook | None = None,
         holder: str | None = None,
         lease_s: float | None = None,
+        changed: Callable[[], object] | None = None,
     ) -> None:
         if interval_s <= 0:
             raise ValueError("the alert interval must be positive")
@@ -89,6 +92,8 @@ class Engine:
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.lease_s = lease_s or max(MIN_LEASE_S, LEASE_INTERVALS * interval_s)
         self.last: TickReport | None = None
+        # a stamp of the data node's content (None: unknown): a new stamp starts a tick early
+        self.changed = changed
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -208,7 +213,19 @@ class Engine:
                 log.exception("alert tick failed")
             if once:
                 return
-            self._stop.wait(max(0.0, self.interval_s - (time.monotonic() - t0)))
+            self._wait(t0)
+
+    def _wait(self, t0: float) -> None:
+        """Until the next tick: `interval_s` after the last one began, or sooner, at the first
+        sign of new data (checked every `WAKE_S`), so an alarm is evaluated as it arrives."""
+        stamp = self.changed() if self.changed is not None else None
+        while not self._stop.is_set():
+            left = self.interval_s - (time.monotonic() - t0)
+            if left <= 0:
+                return
+            self._stop.wait(min(left, WAKE_S))
+            if self.changed is not None and self.changed() != stamp:
+                return
 
     def start(self) -> threading.Thread:
         """Run in a daemon thread."""
@@ -264,8 +281,29 @@ def for_settings(
     if settings.alert_webhook_url:
         hook = Webhook(settings.alert_webhook_url, store, clock=clock)
     return Engine(
-        store, data, rules, clock=clock, interval_s=settings.alert_interval_s, notifier=hook
+        store,
+        data.stepping(STEP_S) if hasattr(data, "stepping") else data,
+        rules,
+        clock=clock,
+        interval_s=settings.alert_interval_s,
+        notifier=hook,
+        changed=_lake_stamp(settings) if settings.embedded else None,
     )
+
+
+def _lake_stamp(settings: Any) -> Callable[[], object]:
+    """The newest change of the embedded node's tables: a new batch file changes its table
+    folder's modification time (a server engine gives no such sign; its engine keeps the
+    interval alone)."""
+    lake = Path(settings.lake_dir)
+
+    def stamp() -> object:
+        try:
+            return max((p.stat().st_mtime_ns for p in lake.iterdir() if p.is_dir()), default=0)
+        except OSError:
+            return None
+
+    return stamp
 
 
 def start_for_app(server: Any) -> Engine | None:

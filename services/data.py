@@ -175,16 +175,30 @@ def _declared(fn: Any, params: dict[str, Any]) -> tuple[Query, dict[str, Any]]:
 class DataService:
     """Adapters behind the cache; every answer is a `Result`."""
 
-    def __init__(self, node: Any, cache: BrainCache, *, timeout_s: float | None = None) -> None:
+    def __init__(
+        self,
+        node: Any,
+        cache: BrainCache,
+        *,
+        timeout_s: float | None = None,
+        max_step_s: int | None = None,
+    ) -> None:
         self.node = node
         self.cache = cache
         self.timeout_s = timeout_s  # None: the query runs in the calling thread, unbounded
+        self.max_step_s = max_step_s  # None: times are floored to each query's lifetime
         self._node_id = _node_id(node)
         self._last: Kept[str, _Good] = Kept(_MEMORY)  # last key → its last good answer
         self._stored: Kept[str, float] = Kept(_STORED)  # content key → when stored (monotonic)
 
     def __repr__(self) -> str:
         return f"DataService({self.node!r}, {self.cache!r})"
+
+    def stepping(self, max_step_s: int) -> DataService:
+        """The same node and cache with times floored to at most `max_step_s` seconds: for the
+        one caller per deployment that must see new data within seconds (the alert engine),
+        where sharing an answer between viewers matters less than its age."""
+        return DataService(self.node, self.cache, timeout_s=self.timeout_s, max_step_s=max_step_s)
 
     def _as_of(self, params: Mapping[str, Any]) -> datetime | None:
         """The time an answer is as of: its `now`, or the end of its window."""
@@ -231,7 +245,7 @@ class DataService:
         keys; a failed result for a call the query refuses (an unknown parameter, a naive
         time, a window that ends before it starts)."""
         q, params = _declared(fn, params)
-        step = q.ttl_s
+        step = min(q.ttl_s, self.max_step_s) if self.max_step_s else q.ttl_s
         phase = phase_of(q.key, step)
         try:
             bound = q.bind(params)

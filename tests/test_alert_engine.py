@@ -450,3 +450,22 @@ def test_a_web_process_starts_its_evaluator_thread(lake_node: LakeNode, tmp_path
     finally:
         engine.stop()
     assert store.lease_holder(NOW) is None  # released at a clean stop
+
+
+def test_new_data_starts_the_next_tick_early_and_nothing_else_does() -> None:
+    import threading
+    import time as _time
+
+    from alerts.engine import WAKE_S, Engine
+
+    stamp = [0]
+    engine = object.__new__(Engine)  # only the schedule is under test
+    engine.interval_s, engine.changed, engine._stop = 30.0, lambda: stamp[0], threading.Event()
+    threading.Timer(0.3, lambda: stamp.__setitem__(0, 1)).start()  # a new batch file lands
+    t0 = _time.monotonic()
+    engine._wait(t0)
+    assert _time.monotonic() - t0 < 0.3 + WAKE_S + 0.5  # not the 30 s interval
+    engine.interval_s = 1.0  # no new data: the interval alone
+    t0 = _time.monotonic()
+    engine._wait(t0)
+    assert _time.monotonic() - t0 >= 1.0
