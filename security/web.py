@@ -32,12 +32,14 @@ from urllib.parse import urlencode, urlsplit
 
 import dash
 from flask import Flask, Response, current_app, g, redirect, request, session
+from sqlalchemy import exc as sa_exc
 
 from config import Settings
 from layouts.i18n import lang_of
 from layouts.signin import forbidden_page, password_page, signin_page, signout_page
 from security import Role, User, may_see
-from security.accounts import Accounts, SignInError, open_accounts
+from security.accounts import Accounts, SignInError
+from security.store import Store
 
 __all__ = [
     "CSRF_COOKIE",
@@ -204,8 +206,14 @@ def install(app: dash.Dash, settings: Settings) -> None:
         SESSION_COOKIE_SECURE=settings.secure_cookies,
         PERMANENT_SESSION_LIFETIME=timedelta(days=400),  # displays; people: USER_SESSION
     )
-    accounts = open_accounts(settings.store_database_url, max_failures=settings.login_max_failures)
+    accounts = Accounts(
+        Store(settings.store_database_url), max_failures=settings.login_max_failures
+    )
     server.extensions[_ACCOUNTS] = accounts
+    try:
+        accounts.store.migrate()
+    except sa_exc.OperationalError as e:  # the app still starts (readyz says what is down)
+        log.warning("the security store cannot be reached (%s): sign-in refused until it is", e)
     _redact_access_logs()
     oidc_login = None
     if settings.oidc_issuer:
@@ -219,7 +227,14 @@ def install(app: dash.Dash, settings: Settings) -> None:
         if path.startswith(STATIC_PREFIXES):  # scripts, styles, map files: no store read
             g.brain_user = None
             return None
-        user, must_change = _load_user(accounts)
+        try:
+            accounts.store.migrate()  # at once when it was done; again after an outage
+            user, must_change = _load_user(accounts)
+        except sa_exc.OperationalError:
+            g.brain_user = None
+            if path in ("/healthz", "/readyz", "/metrics"):
+                return None
+            return _json(503, "the account store cannot be reached")  # closed, not open
         g.brain_user = user
         if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
             return None
