@@ -248,3 +248,34 @@ def test_the_admin_page_manages_accounts_and_tokens_and_shows_the_audit(
     assert leader.inner_text("#forbidden") == "无权访问"
     shot(leader, "admin_forbidden_leader")
     leader.context.close()
+
+
+def test_hostile_data_strings_are_text_on_the_pages_and_in_their_exports(
+    app: AppServer, chromium: Any
+) -> None:
+    import io
+
+    import openpyxl
+
+    page, watch, dialogs = _page(chromium, app, "analyst")
+    page.goto(app.url + "/radar")
+    wait_for(lambda: VESSEL in page.inner_text("#radar-vessels-table"), 90, "the vessels table")
+    with page.expect_download(timeout=60000) as info:
+        page.locator('[data-export="vessels.csv"]').click()
+    body = info.value.path().read_text("utf-8-sig")
+    assert VESSEL in body  # the name as it is, text in a text file
+    with page.expect_download(timeout=60000) as info:
+        page.locator('[data-export="vessels.xlsx"]').click()
+    sheet = openpyxl.load_workbook(io.BytesIO(info.value.path().read_bytes())).active
+    cells = [c for row in sheet.iter_rows() for c in row if c.value == VESSEL]
+    assert cells and all(c.data_type == "s" for c in cells)  # a string cell, never a formula
+    page.goto(app.url + "/emergency")
+    wait_for(lambda: NOTE[:14] in page.inner_text("body"), 90, "the hostile event")
+    page.wait_for_timeout(2000)
+    shot(page, "xss_pages")
+    assert dialogs == []
+    assert page.evaluate("document.querySelectorAll('img[src=\"x\"]').length") == 0
+    assert page.evaluate("[...document.scripts].some(s => s.text.includes('alert(2)'))") is False
+    _no_csp_violation(page, watch)
+    assert watch.errors == [] and watch.foreign == []
+    page.context.close()
