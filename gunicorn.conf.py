@@ -19,7 +19,9 @@ threads = int(os.environ.get("BRAIN_THREADS", "4"))
 worker_class = "gthread"
 timeout = int(os.environ.get("BRAIN_WORKER_TIMEOUT_S", "60"))
 graceful_timeout = 20
-keepalive = 5
+# longer than any client or load balancer keeps an idle connection (browsers ~60-300 s,
+# balancers 60 s): a connection the server closes at the moment a client reuses it is reset
+keepalive = int(os.environ.get("BRAIN_KEEPALIVE_S", "75"))
 max_requests = int(os.environ.get("BRAIN_MAX_REQUESTS", "0"))  # 0: workers are not recycled
 max_requests_jitter = max(1, max_requests // 10) if max_requests else 0
 accesslog = None  # one JSON line per request comes from the app (services/ops.py)

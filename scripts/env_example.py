@@ -26,6 +26,7 @@ GUNICORN = {
     "BRAIN_THREADS": ("4", "threads per worker"),
     "BRAIN_WORKER_TIMEOUT_S": ("60", "seconds before a silent worker is restarted"),
     "BRAIN_MAX_REQUESTS": ("0", "requests before a worker is recycled (0: never)"),
+    "BRAIN_KEEPALIVE_S": ("75", "seconds an idle keep-alive connection is held open"),
     "BRAIN_LOG_LEVEL": ("info", "log level of the JSON logs"),
 }
 
