@@ -301,6 +301,10 @@ def shell(
                         id=ids.lang,
                         href=lang_href(page, raw, lang),
                         className="pg-lang",
+                        # a new page load: the page is built again in the other language anyway,
+                        # and redrawing in place unmounted graphs plotly was still drawing
+                        # ("Cannot read properties of undefined (reading '_rangeSliderData')")
+                        refresh=True,
                     ),
                 ],
                 className="pg-head",
