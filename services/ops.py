@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, Final
 
 import dash
-from flask import Flask, Response, current_app, g, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -102,31 +102,32 @@ def _check_cache(data: Any) -> None:
     data.cache.delete(key)
 
 
-def _check_store(settings: Any) -> None:
+def _alert_store(app: Flask) -> Any:
+    """The alert store of this process: the engine's where it runs, else one opened on first use
+    and kept (opening migrates the schema: once, not at every probe or scrape)."""
+    from alerts.store import AlertStore
+
+    store = app.extensions.get("brain.alerts") or app.extensions.get("brain.alerts.read")
+    if store is None:
+        store = AlertStore.for_settings(app.config["BRAIN_SETTINGS"])
+        app.extensions["brain.alerts.read"] = store
+    return store
+
+
+def _check_store(app: Flask) -> None:
     import sqlalchemy
 
-    url = settings.store_database_url
-    engine = sqlalchemy.create_engine(url, connect_args=_connect_args(url))
-    try:
-        with engine.connect() as c:
-            c.execute(sqlalchemy.text("SELECT 1"))
-    finally:
-        engine.dispose()
-
-
-def _connect_args(url: str) -> dict[str, Any]:
-    if url.startswith("sqlite"):
-        return {"timeout": PROBE_TIMEOUT_S}
-    return {"connect_timeout": int(PROBE_TIMEOUT_S)}
+    with _alert_store(app).engine.connect() as c:
+        c.execute(sqlalchemy.text("SELECT 1"))
 
 
 def readiness(app: Flask) -> tuple[bool, dict[str, Any]]:
     """Each dependency's probe, and whether all of them answered."""
-    data, settings = app.extensions["brain.data"], app.config["BRAIN_SETTINGS"]
+    data = app.extensions["brain.data"]
     checks = {
         "data_node": _probe(lambda: _check_node(data)),
         "cache": _probe(lambda: _check_cache(data)),
-        "alert_store": _probe(lambda: _check_store(settings)),
+        "alert_store": _probe(lambda: _check_store(app)),
     }
     return all(c["ok"] for c in checks.values()), checks
 
@@ -177,15 +178,8 @@ class _LiveCollector(Collector):
 
 
 def _alert_counts(app: Flask) -> dict[str, int]:
-    store = app.extensions.get("brain.alerts")  # set where the engine runs
-    if store is None:  # another worker: it reads the same store
-        from alerts.store import AlertStore
-
-        store = app.extensions.setdefault(
-            "brain.alerts.read", AlertStore.for_settings(app.config["BRAIN_SETTINGS"])
-        )
     counts: dict[str, int] = {}
-    for alert in store.alerts(open_only=True):
+    for alert in _alert_store(app).alerts(open_only=True):
         counts[alert.state] = counts.get(alert.state, 0) + 1
     return counts
 
@@ -222,12 +216,12 @@ def register_ops(app: dash.Dash) -> None:
 
     @server.route("/readyz")
     def _readyz() -> tuple[Response, int]:
-        ok, checks = readiness(current_app)
+        ok, checks = readiness(server)  # the app itself: its probes run in other threads
         return jsonify({"ready": ok, "checks": checks}), 200 if ok else 503
 
     @server.route("/metrics")
     def _metrics() -> Response:
-        return Response(generate_latest(_registry(current_app)), mimetype=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(_registry(server)), mimetype=CONTENT_TYPE_LATEST)
 
     @server.before_request
     def _start() -> None:
