@@ -15,40 +15,20 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from bench.processes import CHROMIUM, CHROMIUM_FLAGS, ROOT, free_port, running
+
 THEMES = ("economy", "traffic", "emergency", "fire", "river", "radar")
 BUDGET_P95_MS = 500.0
 _OPEN_S = 4.0  # callbacks sent within this long after a page opens are its "open" set
 _WATCH_S = 14.0  # how long a page is watched to record its refreshes
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _cli(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
@@ -91,53 +71,17 @@ def _accounts(env: dict[str, str], data_dir: Path) -> dict[str, dict[str, str]]:
     return out
 
 
-@contextmanager
-def _gunicorn(env: dict[str, str], port: int, workers: int) -> Iterator[subprocess.Popen[bytes]]:
+def _gunicorn(env: dict[str, str], port: int, workers: int) -> Any:
+    """gunicorn with `workers` workers on `port`, as `make serve-prod` runs it."""
+    cmd = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "app:server"]
     run_env = dict(env, BRAIN_BIND=f"127.0.0.1:{port}", BRAIN_WORKERS=str(workers))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "app:server"],
-        cwd=ROOT,
-        env=run_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
-                    break
-            except (urllib.error.URLError, OSError):
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("gunicorn did not start") from None
-                time.sleep(0.5)
-        yield proc
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    return running(cmd, run_env, ready_url=f"http://127.0.0.1:{port}/healthz")
 
 
-@contextmanager
-def _feed(env: dict[str, str], data_dir: Path) -> Iterator[None]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "brain", "simulate", "--data-dir", str(data_dir)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        yield
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+def _feed(env: dict[str, str], data_dir: Path) -> Any:
+    """The live feed writing into `data_dir` (stopped as Ctrl-C stops it)."""
+    cmd = [sys.executable, "-m", "brain", "simulate", "--data-dir", str(data_dir)]
+    return running(cmd, env, stop=signal.SIGINT)
 
 
 def _sign_in(context: Any, url: str, account: dict[str, str]) -> None:
@@ -166,39 +110,40 @@ def record(
     """The callbacks a browser sends on each page: {"open": [...], "refresh": [...]}."""
     from playwright.sync_api import sync_playwright
 
-    pages: dict[str, dict[str, list[Any]]] = {}
     visits = [("kiosk", "display"), ("duty", "duty")] + [(t, "analyst") for t in themes]
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=_FLAGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_FLAGS))
         try:
-            for page_name, role in visits:
-                context = browser.new_context(viewport={"width": 1920, "height": 1080})
-                if role == "display":
-                    context.request.get(f"{url}/kiosk?display_token={accounts[role]['token']}")
-                else:
-                    _sign_in(context, url, accounts[role])
-                sent: list[tuple[float, Any]] = []
-                page = context.new_page()
-                page.on(
-                    "request",
-                    lambda r, sent=sent: (
-                        sent.append((time.monotonic(), r))
-                        if urlsplit(r.url).path == "/_dash-update-component"
-                        else None
-                    ),
-                )
-                opened = time.monotonic()
-                page.goto(f"{url}/{page_name}", wait_until="load")
-                page.wait_for_timeout(watch_s * 1000)
-                bodies = [(t - opened, _call(r)) for t, r in sent]
-                pages[page_name] = {
-                    "open": [b for t, b in bodies if t < _OPEN_S],
-                    "refresh": [b for t, b in bodies if t >= _OPEN_S],
-                }
-                context.close()
+            return {
+                page: _watch(browser, url, page, accounts[role], watch_s) for page, role in visits
+            }
         finally:
             browser.close()
-    return pages
+
+
+def _watch(browser: Any, url: str, page_name: str, account: dict[str, str], watch_s: float) -> Any:
+    """The callbacks of `page_name` opened by `account` and watched for `watch_s` seconds."""
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    if "token" in account:  # a wall display
+        context.request.get(f"{url}/kiosk?display_token={account['token']}")
+    else:
+        _sign_in(context, url, account)
+    sent: list[tuple[float, dict[str, Any]]] = []
+
+    def on_request(request: Any) -> None:
+        if urlsplit(request.url).path == "/_dash-update-component":
+            sent.append((time.monotonic(), _call(request)))
+
+    page = context.new_page()
+    page.on("request", on_request)
+    opened = time.monotonic()
+    page.goto(f"{url}/{page_name}", wait_until="load")
+    page.wait_for_timeout(watch_s * 1000)
+    context.close()
+    return {
+        "open": [call for t, call in sent if t - opened < _OPEN_S],
+        "refresh": [call for t, call in sent if t - opened >= _OPEN_S],
+    }
 
 
 def _call(request: Any) -> dict[str, Any]:
@@ -250,7 +195,7 @@ def bench_load(
     env["PROMETHEUS_MULTIPROC_DIR"] = str(folder / "metrics")
     accounts = _accounts(env, data_dir)
     shown = [t for t in themes if t in PAGES]
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     with _feed(env, data_dir), _gunicorn(env, port, workers):
         pages = record(url, accounts, shown, watch_s)
