@@ -222,17 +222,6 @@ def layout(
     )
 
 
-def _kpi(label: str, value: str, color: str | None = None) -> html.Div:
-    style = {"color": color} if color else {}
-    return html.Div(
-        [
-            html.Div(label, className="pg-card-label"),
-            html.Div(value, className="pg-card-value", style=style),
-        ],
-        className="pg-card",
-    )
-
-
 def kpis(
     events: pd.DataFrame,
     warnings: int | None,
@@ -245,25 +234,16 @@ def kpis(
     major = int(events["level"].isin(["I", "II"]).sum()) if not events.empty else 0
     shelters = capacity.loc[capacity["kind"] == "shelter", "capacity"]
     signal_text = t(f"signal.{signal}", lang) if signal else t("emergency.kpi.no_signal", lang)
-    return [
-        _kpi(t("emergency.kpi.events", lang), fmt_num(len(events))),
-        _kpi(t("emergency.kpi.active", lang), fmt_num(active)),
-        _kpi(
-            t("emergency.kpi.major", lang),
-            fmt_num(major),
-            WARNING_LEVEL_COLORS["I"] if major else None,
-        ),
-        _kpi(t("emergency.kpi.warnings", lang), fmt_num(warnings)),
-        _kpi(t("emergency.kpi.signal", lang), signal_text, SIGNAL_COLORS.get(signal or "")),
-        _kpi(
-            t("emergency.kpi.capacity", lang),
-            fmt_num(int(shelters.sum()) if len(shelters) else None),
-        ),
-        _kpi(
-            t("emergency.kpi.resources", lang),
-            fmt_num(int(capacity["count"].sum()) if not capacity.empty else 0),
-        ),
+    figures = [
+        ("events", fmt_num(len(events)), None),
+        ("active", fmt_num(active), None),
+        ("major", fmt_num(major), WARNING_LEVEL_COLORS["I"] if major else None),
+        ("warnings", fmt_num(warnings), None),
+        ("signal", signal_text, SIGNAL_COLORS.get(signal or "")),
+        ("capacity", fmt_num(int(shelters.sum()) if len(shelters) else None), None),
+        ("resources", fmt_num(int(capacity["count"].sum()) if not capacity.empty else 0), None),
     ]
+    return [frame.card(t(f"emergency.kpi.{k}", lang), v, None, c) for k, v, c in figures]
 
 
 def event_table_rows(events: pd.DataFrame, lang: str) -> list[dict[str, Any]]:

@@ -11,14 +11,13 @@ category, the category chart's selection) and `gap` ("1": only units outside eve
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any, Final
 
 import pandas as pd
 from dash import dcc, html
 
 from layouts import ids, page
-from layouts.i18n import fmt_num, local_time, t
+from layouts.i18n import fmt_num, t
 from services.fetch import records
 from services.fire_page import FireDetail
 
@@ -176,17 +175,6 @@ def layout(**query: str) -> html.Div:
     )
 
 
-def _kpi(label_key: str, value: str, lang: str, sub: str = "") -> html.Div:
-    return html.Div(
-        [
-            html.Div(t(label_key, lang), className="pg-card-label"),
-            html.Div(value, className="pg-card-value"),
-            html.Div(sub, className="pg-card-sub"),
-        ],
-        className="pg-card",
-    )
-
-
 def _pct(share: Any) -> str:
     return "—" if share is None or pd.isna(share) else f"{float(share) * 100:.1f}%"
 
@@ -197,55 +185,29 @@ def _min(seconds: Any) -> str:
 
 def kpis(f: Mapping[str, Any], lang: str) -> list[Any]:
     """The headline figures of `services.fire_page.summary`."""
+    alarms = t(
+        "fire.kpi.alarms_sub",
+        lang,
+        real=fmt_num(f.get("real_fires")),
+        false=fmt_num(f.get("false_alarms")),
+    )
+    within = t(
+        "fire.kpi.within_sub", lang, n=fmt_num(f.get("incidents")), median=_min(f.get("median_s"))
+    )
+    covered = t(
+        "fire.kpi.covered_sub",
+        lang,
+        outside=fmt_num(f.get("outside")),
+        units=fmt_num(f.get("units")),
+    )
     return [
-        _kpi("fire.kpi.live", fmt_num(f.get("live")), lang),
-        _kpi(
-            "fire.kpi.alarms",
-            fmt_num(f.get("alarms")),
-            lang,
-            t(
-                "fire.kpi.alarms_sub",
-                lang,
-                real=fmt_num(f.get("real_fires")),
-                false=fmt_num(f.get("false_alarms")),
-            ),
-        ),
-        _kpi("fire.kpi.false_rate", _pct(f.get("false_rate")), lang),
-        _kpi("fire.kpi.faults", fmt_num(f.get("faults")), lang),
-        _kpi(
-            "fire.kpi.within",
-            _pct(f.get("within_share")),
-            lang,
-            t(
-                "fire.kpi.within_sub",
-                lang,
-                n=fmt_num(f.get("incidents")),
-                median=_min(f.get("median_s")),
-            ),
-        ),
-        _kpi(
-            "fire.kpi.covered",
-            _pct(f.get("covered_share")),
-            lang,
-            t(
-                "fire.kpi.covered_sub",
-                lang,
-                outside=fmt_num(f.get("outside")),
-                units=fmt_num(f.get("units")),
-            ),
-        ),
+        page.card(t("fire.kpi.live", lang), fmt_num(f.get("live"))),
+        page.card(t("fire.kpi.alarms", lang), fmt_num(f.get("alarms")), alarms),
+        page.card(t("fire.kpi.false_rate", lang), _pct(f.get("false_rate"))),
+        page.card(t("fire.kpi.faults", lang), fmt_num(f.get("faults"))),
+        page.card(t("fire.kpi.within", lang), _pct(f.get("within_share")), within),
+        page.card(t("fire.kpi.covered", lang), _pct(f.get("covered_share")), covered),
     ]
-
-
-def _when(value: Any) -> str:
-    if value is None or value is pd.NaT:
-        return "—"
-    when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return local_time(when).strftime("%Y-%m-%d %H:%M")
-
-
-def _district(adcode: Any, lang: str) -> str:
-    return page.district_name(str(adcode), lang) if adcode else "—"
 
 
 def _share(v: Any) -> float | None:
@@ -262,7 +224,7 @@ def unit_records(frame: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
             {
                 **r,
                 "category_text": t(f"fire.category.{r['category']}", lang),
-                "district": _district(r.get("adcode"), lang),
+                "district": page.district_text(r.get("adcode"), lang),
                 "reach": reach,
                 "minutes": None if r.get("minutes") is None else round(r["minutes"], 1),
                 "false_pct": _share(r.get("false_rate")),
@@ -276,9 +238,9 @@ def incident_records(frame: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
     return [
         {
             **r,
-            "call": _when(r.get("call_ts")),
+            "call": page.when_text(r.get("call_ts")),
             "kind_text": t(f"fire.kind.{r['kind']}", lang),
-            "district": _district(r.get("adcode"), lang),
+            "district": page.district_text(r.get("adcode"), lang),
             "standard": t("fire.meets" if r.get("meets_standard") else "fire.misses", lang),
         }
         for r in records(frame, frame.columns)
@@ -295,9 +257,9 @@ def alarm_records(frame: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
     return [
         {
             **r,
-            "time": _when(r.get("ts")),
+            "time": page.when_text(r.get("ts")),
             "category_text": t(f"fire.category.{r['category']}", lang),
-            "district": _district(r.get("adcode"), lang),
+            "district": page.district_text(r.get("adcode"), lang),
             "verdict": _verdict(r.get("confirmed"), lang),
         }
         for r in records(frame, frame.columns)
@@ -326,7 +288,7 @@ def _unit_body(d: FireDetail, lang: str) -> list[Any]:
     facts = html.Div(
         [
             _fact("fire.col.category", t(f"fire.category.{r['category']}", lang), lang),
-            _fact("fire.col.district", _district(r.get("adcode"), lang), lang),
+            _fact("fire.col.district", page.district_text(r.get("adcode"), lang), lang),
             _fact("fire.col.devices", fmt_num(r.get("devices")), lang),
             _fact(
                 "fire.col.reach",
@@ -348,7 +310,7 @@ def _unit_body(d: FireDetail, lang: str) -> list[Any]:
         for e in events.head(12).itertuples():
             verdict = f" · {_verdict(None if pd.isna(e.confirmed) else bool(e.confirmed), lang)}"
             lines.append(
-                f"{_when(e.ts)} · {e.device_id} · {t('fire.event.' + str(e.kind), lang)}"
+                f"{page.when_text(e.ts)} · {e.device_id} · {t('fire.event.' + str(e.kind), lang)}"
                 + (verdict if e.kind == "alarm" else "")
             )
     devices = d.devices.value if d.devices is not None else None
@@ -394,7 +356,7 @@ def _station_body(d: FireDetail, lang: str) -> list[Any]:
     facts = html.Div(
         [
             _fact("fire.col.station_kind", t(f"fire.station.{r['kind']}", lang), lang),
-            _fact("fire.col.district", _district(r.get("adcode"), lang), lang),
+            _fact("fire.col.district", page.district_text(r.get("adcode"), lang), lang),
             _fact("fire.col.engines", fmt_num(r.get("engines")), lang),
             _fact("fire.col.road_km", fmt_num(reach.get("road_km"), 1), lang),
             _fact("fire.col.area_km2", fmt_num(reach.get("area_km2"), 1), lang),
@@ -410,7 +372,7 @@ def _station_body(d: FireDetail, lang: str) -> list[Any]:
         t(
             "fire.detail.incident_line",
             lang,
-            time=_when(i.call_ts),
+            time=page.when_text(i.call_ts),
             kind=t(f"fire.kind.{i.kind}", lang),
             minutes=_min(i.response_s),
         )

@@ -54,23 +54,26 @@ from urllib.parse import urlencode
 
 import dash
 import dash_ag_grid as dag
+import pandas as pd
 from dash import dcc, html
 
 import security
 from brain.page_state import Problem, query_pairs, read_query
 from brain.timerange import PRESETS
 from data_adapters.result import Result
-from layouts.i18n import DEFAULT_LANG, clock_text, lang_of, other_lang, t
+from layouts.i18n import DEFAULT_LANG, clock_text, lang_of, local_time, other_lang, t
 from layouts.ids import PageIds, page_ids
 from layouts.theme import ACCENT, FONT_FAMILY, GRID, MUTED, PANEL, TEXT, template_json
 
 __all__ = [
     "NAV_PAGES",
     "breadcrumb",
+    "card",
     "chart_layout",
     "district_codes",
     "district_name",
     "district_options",
+    "district_text",
     "empty",
     "failed",
     "graph",
@@ -83,6 +86,7 @@ __all__ = [
     "shell",
     "state_ids",
     "table",
+    "when_text",
 ]
 
 NAV_PAGES: Final = ("wall", "economy", "traffic", "emergency", "fire", "river", "radar")
@@ -154,6 +158,19 @@ def district_name(adcode: str | None, lang: str) -> str:
 def district_options(lang: str) -> list[dict[str, str]]:
     key = "name_en" if lang_of(lang) == "en" else "name_zh"
     return [{"label": str(d[key]), "value": str(d["adcode"])} for d in _districts()]
+
+
+def district_text(adcode: Any, lang: str) -> str:
+    """The name of a row's district in `lang`; "—" when the row has none."""
+    return district_name(str(adcode), lang) if adcode else "—"
+
+
+def when_text(value: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A time (a datetime or ISO 8601 text; naive is UTC) on the local clock; "—" when missing."""
+    if value is None or value is pd.NaT:
+        return "—"
+    when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return local_time(when).strftime(fmt)
 
 
 def _path(page: str) -> str:
@@ -494,6 +511,18 @@ def chart_layout(**over: Any) -> dict[str, Any]:
     }
     layout.update(over)
     return layout
+
+
+def card(label: str, value: Any, sub: Any = "", color: str | None = None) -> html.Div:
+    """A key-figure card: its label, its value (in `color` when given) and the line under it
+    (no line when `sub` is None)."""
+    parts = [
+        html.Div(label, className="pg-card-label"),
+        html.Div(value, className="pg-card-value", style={"color": color} if color else {}),
+    ]
+    if sub is not None:
+        parts.append(html.Div(sub, className="pg-card-sub"))
+    return html.Div(parts, className="pg-card")
 
 
 def empty(lang: str) -> html.Div:

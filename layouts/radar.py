@@ -169,30 +169,13 @@ def layout(**query: str) -> html.Div:
     return page.shell(PAGE, lang, controls=[], body=body, state=raw, problems=problems)
 
 
-def _card(label_key: str, value: Any, lang: str) -> html.Div:
-    return html.Div(
-        [
-            html.Div(t(label_key, lang), className="pg-card-label"),
-            html.Div(fmt_num(value), className="pg-card-value"),
-        ],
-        className="pg-card",
-    )
-
-
 def kpis(counts: Mapping[str, Any], lang: str) -> list[Any]:
     keys = ("vessels", "moving", "dark", "intrusions", "loitering", "unregistered")
-    return [_card(f"radar.kpi.{k}", counts.get(k), lang) for k in keys]
+    return [page.card(t(f"radar.kpi.{k}", lang), fmt_num(counts.get(k)), None) for k in keys]
 
 
 def _when(value: Any) -> str:
-    if value is None:
-        return "—"
-    when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return local_time(when).strftime("%m-%d %H:%M")
-
-
-def _district(adcode: Any, lang: str) -> str:
-    return page.district_name(str(adcode), lang) if adcode else "—"
+    return page.when_text(value, "%m-%d %H:%M")
 
 
 def _register(value: Any, lang: str) -> str:
@@ -212,7 +195,7 @@ def vessel_records(frame: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
             "row_id": str(r["mmsi"]),
             "type": _type(r.get("vessel_type"), lang),
             "register": _register(r.get("registered"), lang),
-            "district": _district(r.get("adcode"), lang),
+            "district": page.district_text(r.get("adcode"), lang),
             "time": _when(r.get("ts")),
         }
         for r in records(frame, frame.columns)
@@ -230,7 +213,7 @@ def event_records(frame: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
                 "what": t(f"radar.event.{r['kind']}", lang),
                 "who": who,
                 "rule_text": rule,
-                "district": _district(r.get("adcode"), lang),
+                "district": page.district_text(r.get("adcode"), lang),
                 "time": _when(r.get("ts")),
             }
         )
@@ -243,7 +226,7 @@ def unregistered_records(frame: pd.DataFrame, lang: str) -> list[dict[str, Any]]
             **r,
             "type": _type(r.get("vessel_type"), lang),
             "why": t(f"radar.reason.{r['reason']}", lang),
-            "district": _district(r.get("adcode"), lang),
+            "district": page.district_text(r.get("adcode"), lang),
         }
         for r in records(frame, frame.columns)
     ]

@@ -18,7 +18,7 @@ from dash import dcc, html
 
 from brain.river_page import CLASSES
 from layouts import ids, page
-from layouts.i18n import fmt_num, local_time, t
+from layouts.i18n import fmt_num, t
 from layouts.river_charts import history_figure
 from services.fetch import records
 from services.river_page import RiverDetail
@@ -160,17 +160,6 @@ def layout(**query: str) -> html.Div:
     )
 
 
-def _kpi(label_key: str, value: str, lang: str, sub: str = "") -> html.Div:
-    return html.Div(
-        [
-            html.Div(t(label_key, lang), className="pg-card-label"),
-            html.Div(value, className="pg-card-value"),
-            html.Div(sub, className="pg-card-sub"),
-        ],
-        className="pg-card",
-    )
-
-
 def _pct(share: Any) -> str:
     return "—" if share is None else f"{float(share) * 100:.1f}%"
 
@@ -178,42 +167,30 @@ def _pct(share: Any) -> str:
 def kpis(figures: Mapping[str, Any], lang: str) -> list[Any]:
     """The headline figures of `services.river_page.summary`."""
     f = figures
+    share = t(
+        "river.kpi.share_sub",
+        lang,
+        meeting=fmt_num(f.get("meeting")),
+        sections=fmt_num(f.get("sections")),
+    )
+    coverage = t(
+        "river.kpi.coverage_sub",
+        lang,
+        patrolled=fmt_num(f.get("patrolled")),
+        reaches=fmt_num(f.get("reaches")),
+    )
+    closure = t(
+        "river.kpi.closure_sub",
+        lang,
+        closed=fmt_num(f.get("closed")),
+        reported=fmt_num(f.get("reported")),
+    )
     return [
-        _kpi(
-            "river.kpi.share",
-            _pct(f.get("share")),
-            lang,
-            t(
-                "river.kpi.share_sub",
-                lang,
-                meeting=fmt_num(f.get("meeting")),
-                sections=fmt_num(f.get("sections")),
-            ),
-        ),
-        _kpi("river.kpi.worse_than_v", fmt_num(f.get("worse_than_v")), lang),
-        _kpi(
-            "river.kpi.coverage",
-            _pct(f.get("coverage")),
-            lang,
-            t(
-                "river.kpi.coverage_sub",
-                lang,
-                patrolled=fmt_num(f.get("patrolled")),
-                reaches=fmt_num(f.get("reaches")),
-            ),
-        ),
-        _kpi("river.kpi.patrol_km", fmt_num(f.get("patrol_km"), 1), lang),
-        _kpi(
-            "river.kpi.closure",
-            _pct(f.get("closure_rate")),
-            lang,
-            t(
-                "river.kpi.closure_sub",
-                lang,
-                closed=fmt_num(f.get("closed")),
-                reported=fmt_num(f.get("reported")),
-            ),
-        ),
+        page.card(t("river.kpi.share", lang), _pct(f.get("share")), share),
+        page.card(t("river.kpi.worse_than_v", lang), fmt_num(f.get("worse_than_v"))),
+        page.card(t("river.kpi.coverage", lang), _pct(f.get("coverage")), coverage),
+        page.card(t("river.kpi.patrol_km", lang), fmt_num(f.get("patrol_km"), 1)),
+        page.card(t("river.kpi.closure", lang), _pct(f.get("closure_rate")), closure),
     ]
 
 
@@ -225,13 +202,6 @@ def _fact(label_key: str, value: Any, lang: str) -> html.Div:
         ],
         className="rv-fact",
     )
-
-
-def _when(value: Any) -> str:
-    if value is None:
-        return "—"
-    when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return local_time(when).strftime("%Y-%m-%d %H:%M")
 
 
 def detail_panel(d: RiverDetail, lang: str, now: datetime) -> html.Section:
@@ -262,7 +232,7 @@ def detail_panel(d: RiverDetail, lang: str, now: datetime) -> html.Section:
     patrol_items = []
     if patrols is not None and not patrols.empty:
         patrol_items = [
-            html.Li(f"{_when(r.ts)} · {r.chief_name} · {fmt_num(r.distance_km, 1)} km")
+            html.Li(f"{page.when_text(r.ts)} · {r.chief_name} · {fmt_num(r.distance_km, 1)} km")
             for r in patrols.head(8).itertuples()
         ]
     status = t("river.meets" if s.get("meets_target") else "river.below", lang)
@@ -272,7 +242,7 @@ def detail_panel(d: RiverDetail, lang: str, now: datetime) -> html.Section:
             _fact("river.col.class", s.get("water_class") or "—", lang),
             _fact("river.col.target", s.get("target_class"), lang),
             _fact("river.col.status", status, lang),
-            _fact("river.col.time", _when(s.get("ts")), lang),
+            _fact("river.col.time", page.when_text(s.get("ts")), lang),
         ],
         className="rv-facts",
     )
@@ -289,7 +259,7 @@ def detail_panel(d: RiverDetail, lang: str, now: datetime) -> html.Section:
             html.Ul(
                 [
                     html.Li(
-                        f"{_when(r.reported_ts)} · {t('river.status.' + r.status, lang)}"
+                        f"{page.when_text(r.reported_ts)} · {t('river.status.' + r.status, lang)}"
                         f" · {r.description or ''}"
                     )
                     for r in d.problems.head(6).itertuples()
@@ -320,10 +290,6 @@ def detail_panel(d: RiverDetail, lang: str, now: datetime) -> html.Section:
     )
 
 
-def _district(adcode: Any, lang: str) -> str:
-    return page.district_name(str(adcode), lang) if adcode else "—"
-
-
 def section_records(frame: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
     """Rows of the sections table (the export takes the frame itself)."""
     out = []
@@ -334,10 +300,10 @@ def section_records(frame: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
         out.append(
             {
                 **r,
-                "district": _district(r.get("adcode"), lang),
+                "district": page.district_text(r.get("adcode"), lang),
                 "status": status,
                 "chief": chief,
-                "time": _when(r.get("ts")),
+                "time": page.when_text(r.get("ts")),
             }
         )
     return out
@@ -347,9 +313,9 @@ def reach_records(frame: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
     return [
         {
             **r,
-            "district": _district(r.get("adcode"), lang),
+            "district": page.district_text(r.get("adcode"), lang),
             "level": t("river.level." + str(r["chief_level"]), lang),
-            "last": _when(r.get("last_ts")),
+            "last": page.when_text(r.get("last_ts")),
         }
         for r in records(frame, frame.columns)
     ]
@@ -359,8 +325,8 @@ def problem_records(frame: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
     return [
         {
             **r,
-            "district": _district(r.get("adcode"), lang),
-            "reported": _when(r.get("reported_ts")),
+            "district": page.district_text(r.get("adcode"), lang),
+            "reported": page.when_text(r.get("reported_ts")),
             "category_text": t("river.category." + str(r["category"]), lang),
             "status_text": t("river.status." + str(r["status"]), lang),
         }

@@ -188,17 +188,6 @@ def layout(**query: str) -> html.Div:
     )
 
 
-def _card(label_key: str, value: str, lang: str, sub: str = "", color: str | None = None) -> Any:
-    return html.Div(
-        [
-            html.Div(t(label_key, lang), className="pg-card-label"),
-            html.Div(value, className="pg-card-value", style={"color": color} if color else {}),
-            html.Div(sub, className="pg-card-sub"),
-        ],
-        className="pg-card",
-    )
-
-
 def _kmh(value: Any, lang: str) -> str:
     return "—" if value is None or pd.isna(value) else t("traffic.unit.kmh", lang, v=f"{value:.1f}")
 
@@ -232,22 +221,18 @@ def kpis(
         peak = t("traffic.kpi.peak", lang, tpi=_tpi(top["tpi"]), time=when)
     inc = incidents if incidents is not None else pd.DataFrame(columns=["status"])
     open_now = int((inc["status"] == "open").sum()) if not inc.empty else 0
+    segments = t("traffic.kpi.segments_sub", lang, total=fmt_num(total))
+    incidents_sub = t("traffic.kpi.incidents_sub", lang, n=fmt_num(len(inc)))
     return [
-        _card("traffic.kpi.tpi", _tpi(net.get("tpi")), lang, sub, TPI_COLORS.get(level or 0)),
-        _card("traffic.kpi.speed", _kmh(net.get("speed_kmh"), lang), lang),
-        _card(
-            "traffic.kpi.segments",
-            fmt_num(net.get("segments")),
-            lang,
-            t("traffic.kpi.segments_sub", lang, total=fmt_num(total)),
+        page.card(
+            t("traffic.kpi.tpi", lang), _tpi(net.get("tpi")), sub, TPI_COLORS.get(level or 0)
         ),
-        _card("traffic.kpi.mean", _tpi(s["tpi"].mean() if not s.empty else None), lang, peak),
-        _card(
-            "traffic.kpi.incidents",
-            fmt_num(open_now),
-            lang,
-            t("traffic.kpi.incidents_sub", lang, n=fmt_num(len(inc))),
+        page.card(t("traffic.kpi.speed", lang), _kmh(net.get("speed_kmh"), lang)),
+        page.card(t("traffic.kpi.segments", lang), fmt_num(net.get("segments")), segments),
+        page.card(
+            t("traffic.kpi.mean", lang), _tpi(s["tpi"].mean() if not s.empty else None), peak
         ),
+        page.card(t("traffic.kpi.incidents", lang), fmt_num(open_now), incidents_sub),
     ]
 
 
@@ -333,15 +318,20 @@ def detail_panel(
     else:
         cards = html.Div(
             [
-                _card("traffic.detail.speed_now", _kmh(segment.get("speed_kmh"), lang), lang),
-                _card("traffic.detail.free", _kmh(segment.get("free_speed_kmh"), lang), lang),
-                _card(
-                    "traffic.detail.tpi_now",
+                page.card(
+                    t("traffic.detail.speed_now", lang), _kmh(segment.get("speed_kmh"), lang)
+                ),
+                page.card(
+                    t("traffic.detail.free", lang), _kmh(segment.get("free_speed_kmh"), lang)
+                ),
+                page.card(
+                    t("traffic.detail.tpi_now", lang),
                     _tpi(segment.get("tpi")),
-                    lang,
                     level_name(segment.get("level"), lang),
                 ),
-                _card("traffic.detail.length", f"{fmt_num(segment.get('length_m'))} m", lang),
+                page.card(
+                    t("traffic.detail.length", lang), f"{fmt_num(segment.get('length_m'))} m"
+                ),
             ],
             className="pg-cards",
         )
