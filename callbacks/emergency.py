@@ -90,6 +90,8 @@ def register(app: dash.Dash) -> None:
     }
     page_cb.register_state(app, PAGE, controls=controls, entity_label=_label)
     page_cb.register_table_entity(app, PAGE, ids.EMERGENCY_EVENTS, "event_id")
+    page_cb.register_map_pick(app, PAGE, ids.EMERGENCY_MAP, "event")
+    page_cb.register_bar_choice(app, ids.EMERGENCY_KINDS, ids.EMERGENCY_KIND)
     page_cb.register_exports(
         app,
         PAGE,
@@ -175,37 +177,6 @@ def register(app: dash.Dash) -> None:
             typhoon_figure(geo, frame_of(r.track), r.cone, r.areas(), lang),
             view_layout.signal_badge(r.signal.value, r.at, r.storm, n, lang),
         )
-
-    @app.callback(
-        Output(sid.intent, "data", allow_duplicate=True),
-        Input(ids.EMERGENCY_MAP, "clickData"),
-        State(sid.state, "data"),
-        prevent_initial_call=True,
-    )
-    def pick_on_map(click: Any, raw: Mapping[str, Any]) -> Any:
-        """An event opens it (in its district); a district filters by it (the breadcrumb and
-        the district filter go back to the city: a click never undoes itself, so a repeated
-        or late click changes nothing)."""
-        point = ((click or {}).get("points") or [{}])[0]
-        custom, adcode = point.get("customdata"), point.get("location")
-        if isinstance(custom, list) and custom and custom[0] == "event":
-            return page_cb.intent(district=custom[2], entity=custom[1])
-        if adcode and adcode != raw.get("district"):
-            return page_cb.intent(district=adcode)
-        return no_update
-
-    @app.callback(
-        Output(ids.EMERGENCY_KIND, "value"),
-        Input(ids.EMERGENCY_KINDS, "clickData"),
-        State(ids.EMERGENCY_KIND, "value"),
-        prevent_initial_call=True,
-    )
-    def pick_kind(click: Any, current: str | None) -> Any:
-        points = (click or {}).get("points") or []
-        if not points or not points[0].get("customdata"):
-            return no_update
-        chosen = str(points[0]["customdata"])
-        return None if chosen == current else chosen
 
     @app.callback(
         Output(ids.EMERGENCY_SLIDER, "value"),

@@ -12,7 +12,7 @@ from typing import Any
 
 import dash
 import pandas as pd
-from dash import Input, Output, State, no_update
+from dash import Input, Output, no_update
 
 from callbacks import page as page_cb
 from layouts import fire as view_layout
@@ -76,6 +76,8 @@ def register(app: dash.Dash) -> None:
     page_cb.register_map_filter(app, PAGE, ids.FIRE_MAP)
     page_cb.register_table_entity(app, PAGE, ids.FIRE_UNITS, "unit_id")
     page_cb.register_table_entity(app, PAGE, ids.FIRE_ALARMS, "unit_id")
+    page_cb.register_bar_choice(app, ids.FIRE_CATEGORIES, ids.FIRE_CATEGORY)
+    page_cb.register_close(app, PAGE, ids.FIRE_DETAIL_CLOSE)
     page_cb.register_exports(
         app,
         PAGE,
@@ -153,24 +155,3 @@ def register(app: dash.Dash) -> None:
         if len(custom) > 2 and custom[2]:
             return page_cb.intent(district=custom[2], entity=custom[1])
         return page_cb.intent(entity=custom[1])
-
-    @app.callback(
-        Output(ids.FIRE_CATEGORY, "value"),
-        Input(ids.FIRE_CATEGORIES, "clickData"),
-        State(ids.FIRE_CATEGORY, "value"),
-        prevent_initial_call=True,
-    )
-    def pick_category(click: Any, current: str | None) -> Any:
-        points = (click or {}).get("points") or []
-        if not points or not points[0].get("customdata"):
-            return no_update
-        chosen = str(points[0]["customdata"])
-        return None if chosen == current else chosen
-
-    @app.callback(
-        Output(sid.intent, "data", allow_duplicate=True),
-        Input(ids.FIRE_DETAIL_CLOSE, "n_clicks"),
-        prevent_initial_call=True,
-    )
-    def close_detail(n: int | None) -> Any:
-        return page_cb.intent(entity=None) if n else no_update

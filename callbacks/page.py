@@ -30,8 +30,11 @@ __all__ = [
     "data",
     "intent",
     "page_state",
+    "register_bar_choice",
+    "register_close",
     "register_exports",
     "register_map_filter",
+    "register_map_pick",
     "register_state",
     "register_table_entity",
 ]
@@ -169,6 +172,62 @@ def register_map_filter(app: dash.Dash, page: str, map_id: str) -> None:
         if not adcode or adcode not in layout.district_codes():
             return no_update
         return intent(district=None if adcode == raw.get("district") else adcode)
+
+
+def register_map_pick(app: dash.Dash, page: str, map_id: str, kind: str) -> None:
+    """A click on the map `map_id`: a point whose `customdata` is [kind, id, adcode] opens that
+    entity in its district; a district (its `location`) filters by it. A click never undoes
+    itself (the breadcrumb and the district filter go back to the city), so a repeated or late
+    click changes nothing."""
+    ids = layout.state_ids(page)
+
+    @app.callback(
+        Output(ids.intent, "data", allow_duplicate=True),
+        Input(map_id, "clickData"),
+        State(ids.state, "data"),
+        prevent_initial_call=True,
+    )
+    def _map_pick(click: Any, raw: Mapping[str, Any]) -> Any:
+        point = ((click or {}).get("points") or [{}])[0]
+        custom, adcode = point.get("customdata"), point.get("location")
+        if isinstance(custom, list) and custom and custom[0] == kind:
+            return intent(district=custom[2], entity=str(custom[1]))
+        if adcode and adcode != raw.get("district"):
+            return intent(district=adcode)
+        return no_update
+
+
+def register_bar_choice(
+    app: dash.Dash, chart_id: str, control_id: str, key: str = "customdata"
+) -> None:
+    """A click on a bar of `chart_id` chooses the bar's `key` (its customdata, x or y) in the
+    control `control_id` (a control of the page's state); a click on the chosen bar clears it."""
+
+    @app.callback(
+        Output(control_id, "value"),
+        Input(chart_id, "clickData"),
+        State(control_id, "value"),
+        prevent_initial_call=True,
+    )
+    def _choose(click: Any, current: str | None) -> Any:
+        value = (((click or {}).get("points") or [{}])[0]).get(key)
+        if not value:
+            return no_update
+        chosen = str(value)
+        return None if chosen == current else chosen
+
+
+def register_close(app: dash.Dash, page: str, button_id: str) -> None:
+    """The detail's close button `button_id` leaves the entity (back to its district)."""
+    ids = layout.state_ids(page)
+
+    @app.callback(
+        Output(ids.intent, "data", allow_duplicate=True),
+        Input(button_id, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def _close(n: int | None) -> Any:
+        return intent(entity=None) if n else no_update
 
 
 def register_table_entity(app: dash.Dash, page: str, table_id: str, field: str) -> None:

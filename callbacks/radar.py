@@ -13,7 +13,7 @@ from typing import Any
 
 import dash
 import pandas as pd
-from dash import Input, Output, State, no_update
+from dash import Input, Output, State
 
 from callbacks import page as page_cb
 from layouts import ids
@@ -68,6 +68,8 @@ def register(app: dash.Dash) -> None:
     page_cb.register_state(app, PAGE, controls={"t": ids.RADAR_SLIDER})
     page_cb.register_table_entity(app, PAGE, ids.RADAR_VESSELS, "mmsi")
     page_cb.register_table_entity(app, PAGE, ids.RADAR_UNREGISTERED, "mmsi")
+    page_cb.register_map_pick(app, PAGE, ids.RADAR_MAP, "vessel")
+    page_cb.register_close(app, PAGE, ids.RADAR_DETAIL_CLOSE)
     page_cb.register_exports(
         app,
         PAGE,
@@ -164,26 +166,3 @@ def register(app: dash.Dash) -> None:
         State(ids.RADAR_SLIDER, "step"),
         prevent_initial_call=True,
     )
-
-    @app.callback(
-        Output(sid.intent, "data", allow_duplicate=True),
-        Input(ids.RADAR_MAP, "clickData"),
-        prevent_initial_call=True,
-    )
-    def pick_on_map(click: Any) -> Any:
-        """A vessel opens it (off its district's coast); a district filters by it."""
-        point = ((click or {}).get("points") or [{}])[0]
-        custom, adcode = point.get("customdata"), point.get("location")
-        if custom and custom[0] == "vessel":
-            return page_cb.intent(district=custom[2], entity=str(custom[1]))
-        if adcode:
-            return page_cb.intent(district=adcode)
-        return no_update
-
-    @app.callback(
-        Output(sid.intent, "data", allow_duplicate=True),
-        Input(ids.RADAR_DETAIL_CLOSE, "n_clicks"),
-        prevent_initial_call=True,
-    )
-    def close_detail(n: int | None) -> Any:
-        return page_cb.intent(entity=None) if n else no_update

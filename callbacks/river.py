@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import dash
-from dash import Input, Output, State, no_update
+from dash import Input, Output
 
 from callbacks import page as page_cb
 from layouts import ids
@@ -57,6 +57,9 @@ def register(app: dash.Dash) -> None:
         app, PAGE, controls={"cls": ids.RIVER_CLASS, "below": ids.RIVER_BELOW}, entity_label=_label
     )
     page_cb.register_table_entity(app, PAGE, ids.RIVER_SECTIONS, "station_id")
+    page_cb.register_map_pick(app, PAGE, ids.RIVER_MAP, "station")
+    page_cb.register_bar_choice(app, ids.RIVER_CLASSES, ids.RIVER_CLASS, key="x")
+    page_cb.register_close(app, PAGE, ids.RIVER_DETAIL_CLOSE)
     page_cb.register_exports(
         app,
         PAGE,
@@ -106,40 +109,3 @@ def register(app: dash.Dash) -> None:
             return None
         d = svc.detail(page_cb.data(), _view(state), state.entity, state.start, state.end)
         return view_layout.detail_panel(d, state.lang, now)
-
-    @app.callback(
-        Output(sid.intent, "data", allow_duplicate=True),
-        Input(ids.RIVER_MAP, "clickData"),
-        prevent_initial_call=True,
-    )
-    def pick_on_map(click: Any) -> Any:
-        """A section opens it (in its district); a district filters by it (the breadcrumb
-        climbs back, so a click asked twice is the same click)."""
-        point = ((click or {}).get("points") or [{}])[0]
-        custom, adcode = point.get("customdata"), point.get("location")
-        if custom and custom[0] == "station":
-            return page_cb.intent(district=custom[2], entity=custom[1])
-        if adcode:
-            return page_cb.intent(district=adcode)
-        return no_update
-
-    @app.callback(
-        Output(ids.RIVER_CLASS, "value"),
-        Input(ids.RIVER_CLASSES, "clickData"),
-        State(ids.RIVER_CLASS, "value"),
-        prevent_initial_call=True,
-    )
-    def pick_class(click: Any, current: str | None) -> Any:
-        points = (click or {}).get("points") or []
-        if not points:
-            return no_update
-        chosen = str(points[0].get("x"))
-        return None if chosen == current else chosen
-
-    @app.callback(
-        Output(sid.intent, "data", allow_duplicate=True),
-        Input(ids.RIVER_DETAIL_CLOSE, "n_clicks"),
-        prevent_initial_call=True,
-    )
-    def close_detail(n: int | None) -> Any:
-        return page_cb.intent(entity=None) if n else no_update

@@ -87,6 +87,9 @@ def register(app: dash.Dash) -> None:
         entity_label=_label,
     )
     page_cb.register_table_entity(app, PAGE, ids.TRAFFIC_SEGMENTS, "segment_id")
+    page_cb.register_map_filter(app, PAGE, ids.TRAFFIC_DISTRICTS)  # a district's bar
+    page_cb.register_bar_choice(app, ids.TRAFFIC_WORST, ids.TRAFFIC_ROAD, key="y")
+    page_cb.register_close(app, PAGE, ids.TRAFFIC_DETAIL_CLOSE)
     _exports(app)
 
     @app.callback(
@@ -172,30 +175,6 @@ def register(app: dash.Dash) -> None:
 
     @app.callback(
         Output(sid.intent, "data", allow_duplicate=True),
-        Input(ids.TRAFFIC_DISTRICTS, "clickData"),
-        State(sid.state, "data"),
-        prevent_initial_call=True,
-    )
-    def pick_district(click: Any, raw: Mapping[str, Any]) -> Any:
-        adcode = (((click or {}).get("points") or [{}])[0]).get("customdata")
-        if not adcode:
-            return no_update
-        return page_cb.intent(district=None if adcode == raw.get("district") else adcode)
-
-    @app.callback(
-        Output(ids.TRAFFIC_ROAD, "value"),
-        Input(ids.TRAFFIC_WORST, "clickData"),
-        State(ids.TRAFFIC_ROAD, "value"),
-        prevent_initial_call=True,
-    )
-    def pick_road(click: Any, current: str | None) -> Any:
-        road = (((click or {}).get("points") or [{}])[0]).get("y")
-        if not road:
-            return no_update
-        return None if road == current else road
-
-    @app.callback(
-        Output(sid.intent, "data", allow_duplicate=True),
         Input(ids.TRAFFIC_INCIDENTS, "cellClicked"),
         State(ids.TRAFFIC_INCIDENTS, "virtualRowData"),
         prevent_initial_call=True,
@@ -207,11 +186,3 @@ def register(app: dash.Dash) -> None:
             row = rows[index]
         incident = row.get("incident_id")
         return page_cb.intent(extra={"incident": incident}) if incident else no_update
-
-    @app.callback(
-        Output(sid.intent, "data", allow_duplicate=True),
-        Input(ids.TRAFFIC_DETAIL_CLOSE, "n_clicks"),
-        prevent_initial_call=True,
-    )
-    def close_detail(n: int | None) -> Any:
-        return page_cb.intent(entity=None) if n else no_update
