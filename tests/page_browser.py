@@ -1,6 +1,6 @@
-"""Helpers of the analyst pages' browser tests (on top of tests/browser.py): open a page signed
-in, read the state from the URL, click a district on a plotly map where it is drawn, read an
-ag-grid's cells, and take the file an export button downloads."""
+"""Helpers of the analyst pages' browser tests (on top of tests/browser.py): serve a seeded city,
+open a page signed in, read the state from the URL, click a district on a plotly map where it is
+drawn, read an ag-grid's cells and rows, and take the file an export button downloads."""
 
 from __future__ import annotations
 
@@ -11,21 +11,58 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from browser import ROOT, AppServer, Watch, sign_in, wait_for
+import pytest
+from browser import ROOT, AppServer, Watch, seed, sign_in, wait_for
 
 __all__ = [
     "GEO",
+    "click_district",
     "district_label",
     "download",
     "grid_cells",
+    "grid_rows",
     "map_click",
+    "map_point",
+    "open_page",
     "opened",
     "plot_click",
     "query_of",
+    "served",
     "wait_query",
 ]
 
 GEO = ROOT / "assets" / "geo" / "districts.geojson"
+
+
+@contextmanager
+def served(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[AppServer]:
+    """The app serving a city seeded at test scale in a new folder `name`, while the block
+    runs (its log in that folder's server.log)."""
+    data = tmp_path_factory.mktemp(name)
+    seed(data, "test")
+    server = AppServer(data, log=data / "server.log")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def open_page(
+    b: Any,
+    server: AppServer,
+    path: str,
+    size: tuple[int, int] = (1920, 1080),
+    role: str = "analyst",
+) -> tuple[Any, Watch]:
+    """A page of a new signed-in browser context with `path` open, and its Watch (the caller
+    closes `page.context`)."""
+    context = b.new_context(viewport={"width": size[0], "height": size[1]}, accept_downloads=True)
+    sign_in(context, server, role)
+    page = context.new_page()
+    watch = Watch.attach(page, server.url)
+    page.goto(server.url + path)
+    return page, watch
 
 
 @contextmanager
@@ -37,15 +74,11 @@ def opened(
     role: str = "analyst",
 ) -> Iterator[tuple[Any, Watch]]:
     """A new signed-in browser context with `path` open; yields the page and its Watch."""
-    context = b.new_context(viewport={"width": size[0], "height": size[1]}, accept_downloads=True)
-    sign_in(context, server, role)
-    page = context.new_page()
-    watch = Watch.attach(page, server.url)
-    page.goto(server.url + path)
+    page, watch = open_page(b, server, path, size, role)
     try:
         yield page, watch
     finally:
-        context.close()
+        page.context.close()
 
 
 def query_of(page: Any) -> dict[str, str]:
@@ -112,6 +145,46 @@ def map_click(page: Any, graph_id: str, lon: float, lat: float) -> None:
     page.mouse.click(box["x"], box["y"])
 
 
+def map_point(page: Any, graph_id: str, lon: float, lat: float) -> tuple[float, float]:
+    """Where (lon, lat) is drawn on the plotly map `graph_id`, in the page's pixels."""
+    x, y = page.evaluate(
+        """([id, lon, lat]) => {
+          const gd = document.querySelector('#' + id + ' .js-plotly-plot');
+          const m = gd._fullLayout.map._subplot.map;
+          const p = m.project([lon, lat]);
+          const r = m.getCanvasContainer().getBoundingClientRect();
+          return [r.left + p.x, r.top + p.y];
+        }""",
+        [graph_id, lon, lat],
+    )
+    return float(x), float(y)
+
+
+def click_district(page: Any, graph_id: str, adcode: str, timeout: float) -> None:
+    """A real click on the district's label point of the plotly map `graph_id`, once plotly
+    picks the district under the pointer (on hover, when the map is drawn); clicked again while
+    the URL has not taken it (a district click selects, never toggles)."""
+    x, y = map_point(page, graph_id, *district_label(adcode))
+    hovered = (
+        f"() => (document.querySelector('#{graph_id} .js-plotly-plot')._hoverdata || [{{}}])[0]"
+    )
+    for i in range(40):
+        page.mouse.move(x + i % 2, y)
+        page.wait_for_timeout(250)
+        if page.evaluate(hovered + ".location") == adcode:
+            break
+    else:
+        raise AssertionError(f"the map never picked {adcode} under the pointer")
+    for _ in range(4):
+        page.mouse.click(x + 1, y)
+        try:
+            wait_for(lambda: query_of(page).get("district") == adcode, timeout / 4, "the district")
+            return
+        except AssertionError:
+            continue
+    raise AssertionError(f"a click on {adcode} did not filter the page")
+
+
 def plot_click(page: Any, selector: str) -> None:
     """A real mouse click on the middle of a plotly point (plotly takes clicks on its drag layer,
     above the point, so Playwright's element click is refused)."""
@@ -125,6 +198,22 @@ def grid_cells(page: Any, grid_id: str, col: str) -> list[str]:
     """The text of column `col` in the rows the ag-grid `grid_id` renders."""
     cells = page.locator(f"#{grid_id} .ag-center-cols-container .ag-row [col-id='{col}']")
     return [str(c) for c in cells.all_inner_texts()]
+
+
+def grid_rows(page: Any, grid_id: str) -> list[dict[str, Any]]:
+    """The rows of the ag-grid `grid_id` as its client holds them (every page of the grid,
+    filtered and sorted as shown); none while the grid is not there yet."""
+    rows: list[dict[str, Any]] = page.evaluate(
+        """(grid) => {
+          let api;
+          try { api = dash_ag_grid.getApi(grid); } catch (e) { return []; }
+          const out = [];
+          api.forEachNodeAfterFilterAndSort(n => out.push(n.data));
+          return out;
+        }""",
+        grid_id,
+    )
+    return rows
 
 
 def download(page: Any, selector: str) -> tuple[str, bytes]:

@@ -18,7 +18,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from browser import AppServer, Watch, browser, seed, shot, sign_in, wait_for
+from browser import AppServer, Watch, browser, shot, wait_for
+from page_browser import grid_rows, map_point, open_page, served
 
 pytestmark = pytest.mark.browser
 
@@ -30,14 +31,8 @@ WEEK = "/emergency?range=7d"
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
-    data = tmp_path_factory.mktemp("emergency-city")
-    seed(data, "test")
-    server = AppServer(data, log=data / "server.log")
-    server.start()
-    try:
+    with served(tmp_path_factory, "emergency-city") as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -47,13 +42,7 @@ def chromium() -> Iterator[Any]:
 
 
 def _open(chromium: Any, app: AppServer, path: str, size: tuple[int, int]) -> tuple[Any, Watch]:
-    context = chromium.new_context(
-        viewport={"width": size[0], "height": size[1]}, accept_downloads=True
-    )
-    sign_in(context, app, "analyst")
-    page = context.new_page()
-    watch = Watch.attach(page, app.url)
-    page.goto(app.url + path)
+    page, watch = open_page(chromium, app, path, size)
     _ready(page)
     return page, watch
 
@@ -73,18 +62,7 @@ def _ready(page: Any) -> None:
 
 
 def _rows(page: Any, grid: str = "emergency-events-table") -> list[dict[str, Any]]:
-    """The rows of a grid, as its client holds them (every page of the grid)."""
-    rows: list[dict[str, Any]] = page.evaluate(
-        """(grid) => {
-          let api;
-          try { api = dash_ag_grid.getApi(grid); } catch (e) { return []; }  // not there yet
-          const out = [];
-          api.forEachNodeAfterFilterAndSort(n => out.push(n.data));
-          return out;
-        }""",
-        grid,
-    )
-    return rows
+    return grid_rows(page, grid)
 
 
 def _kinds_total(page: Any) -> int:
@@ -167,16 +145,7 @@ def _click_district(page: Any, adcode: str) -> None:
 
     lon, lat = district(adcode).label
     page.locator("#emergency-map").scroll_into_view_if_needed()
-    xy = page.evaluate(
-        """([lon, lat]) => {
-          const gd = document.querySelector('#emergency-map .js-plotly-plot');
-          const m = gd._fullLayout.map._subplot.map;
-          const p = m.project([lon, lat]);
-          const r = m.getCanvasContainer().getBoundingClientRect();
-          return [r.left + p.x, r.top + p.y];
-        }""",
-        [lon, lat],
-    )
+    xy = map_point(page, "emergency-map", lon, lat)
     # a click landing while the page still renders is lost: tried again while the URL has not
     # taken it (a click on the chosen district changes nothing, so a late one is harmless)
     for _ in range(3):

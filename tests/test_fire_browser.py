@@ -16,7 +16,8 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
-from browser import AppServer, Watch, browser, seed, shot, sign_in, wait_for
+from browser import AppServer, Watch, browser, shot, wait_for
+from page_browser import grid_rows, map_point, open_page, served
 
 pytestmark = pytest.mark.browser
 
@@ -27,14 +28,8 @@ UNIT_ROWS = "#fire-units-table .ag-center-cols-container .ag-row"
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
-    data = tmp_path_factory.mktemp("fire-city")
-    seed(data, "test")
-    server = AppServer(data, log=data / "server.log")
-    server.start()
-    try:
+    with served(tmp_path_factory, "fire-city") as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -44,13 +39,7 @@ def chromium() -> Iterator[Any]:
 
 
 def _open(chromium: Any, app: AppServer, path: str, size: tuple[int, int]) -> tuple[Any, Watch]:
-    context = chromium.new_context(
-        viewport={"width": size[0], "height": size[1]}, accept_downloads=True
-    )
-    sign_in(context, app, "analyst")
-    page = context.new_page()
-    watch = Watch.attach(page, app.url)
-    page.goto(app.url + path)
+    page, watch = open_page(chromium, app, path, size)
     _ready(page)
     return page, watch
 
@@ -69,17 +58,7 @@ def _ready(page: Any) -> None:
 
 
 def _rows(page: Any, grid: str = "fire-units-table") -> list[dict[str, Any]]:
-    """The rows of a grid, as its client holds them (every page of the grid)."""
-    rows: list[dict[str, Any]] = page.evaluate(
-        """(grid) => {
-          const api = dash_ag_grid.getApi(grid);
-          const out = [];
-          api.forEachNodeAfterFilterAndSort(n => out.push(n.data));
-          return out;
-        }""",
-        grid,
-    )
-    return rows
+    return grid_rows(page, grid)
 
 
 def _chart(page: Any, chart: str, script: str) -> Any:
@@ -184,16 +163,7 @@ def _clear_point(app: AppServer, adcode: str) -> tuple[float, float]:
 def _click_district(page: Any, app: AppServer, adcode: str) -> None:
     """A real click (pointer moved there, then pressed) on the district, away from markers."""
     lon, lat = _clear_point(app, adcode)
-    xy = page.evaluate(
-        """([lon, lat]) => {
-          const gd = document.querySelector('#fire-map .js-plotly-plot');
-          const m = gd._fullLayout.map._subplot.map;
-          const p = m.project([lon, lat]);
-          const r = m.getCanvasContainer().getBoundingClientRect();
-          return [r.left + p.x, r.top + p.y];
-        }""",
-        [lon, lat],
-    )
+    xy = map_point(page, "fire-map", lon, lat)
     page.mouse.move(xy[0] - 2, xy[1])
     page.mouse.move(xy[0], xy[1])
     page.wait_for_timeout(300)

@@ -21,7 +21,8 @@ from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import pytest
-from browser import AppServer, Watch, browser, seed, shot, sign_in, wait_for
+from browser import AppServer, Watch, browser, shot, wait_for
+from page_browser import click_district, grid_rows, open_page, served
 
 pytestmark = pytest.mark.browser
 
@@ -32,14 +33,8 @@ ROWS = "#radar-vessels-table .ag-center-cols-container .ag-row"
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
-    data = tmp_path_factory.mktemp("radar-city")
-    seed(data, "test")
-    server = AppServer(data, log=data / "server.log")
-    server.start()
-    try:
+    with served(tmp_path_factory, "radar-city") as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -84,13 +79,7 @@ def moment(app: AppServer) -> dict[str, Any]:
 
 
 def _open(chromium: Any, app: AppServer, path: str, size: tuple[int, int]) -> tuple[Any, Watch]:
-    context = chromium.new_context(
-        viewport={"width": size[0], "height": size[1]}, accept_downloads=True
-    )
-    sign_in(context, app, "analyst")
-    page = context.new_page()
-    watch = Watch.attach(page, app.url)
-    page.goto(app.url + path)
+    page, watch = open_page(chromium, app, path, size)
     wait_for(lambda: page.locator(ROWS).count() > 0, SLOW, "the vessels table")
     wait_for(
         lambda: page.evaluate("() => !!document.querySelector('#radar-map .maplibregl-canvas')"),
@@ -102,15 +91,7 @@ def _open(chromium: Any, app: AppServer, path: str, size: tuple[int, int]) -> tu
 
 
 def _rows(page: Any) -> list[int]:
-    rows: list[int] = page.evaluate(
-        """() => {
-          const out = [];
-          dash_ag_grid.getApi('radar-vessels-table')
-            .forEachNodeAfterFilterAndSort(n => out.push(n.data.mmsi));
-          return out;
-        }"""
-    )
-    return sorted(rows)
+    return sorted(int(r["mmsi"]) for r in grid_rows(page, "radar-vessels-table"))
 
 
 def _query(page: Any) -> dict[str, list[str]]:
@@ -135,38 +116,6 @@ def test_the_page_renders(
     assert watch.foreign == []
 
 
-def _click_district(page: Any, adcode: str) -> None:
-    from layouts.map_geo import district
-
-    lon, lat = district(adcode).label
-    xy = page.evaluate(
-        """([lon, lat]) => {
-          const gd = document.querySelector('#radar-map .js-plotly-plot');
-          const m = gd._fullLayout.map._subplot.map;
-          const p = m.project([lon, lat]);
-          const r = m.getCanvasContainer().getBoundingClientRect();
-          return [r.left + p.x, r.top + p.y];
-        }""",
-        [lon, lat],
-    )
-    hovered = "() => (document.querySelector('#radar-map .js-plotly-plot')._hoverdata || [{}])[0]"
-    for i in range(40):
-        page.mouse.move(xy[0] + i % 2, xy[1])
-        page.wait_for_timeout(250)
-        if page.evaluate(hovered + ".location") == adcode:
-            break
-    else:
-        raise AssertionError(f"the map never picked {adcode} under the pointer")
-    for _ in range(4):  # idempotent: a district click selects, never toggles
-        page.mouse.click(xy[0] + 1, xy[1])
-        try:
-            wait_for(lambda: _query(page).get("district") == [adcode], SLOW / 4, "the district")
-            return
-        except AssertionError:
-            continue
-    raise AssertionError(f"a click on {adcode} did not filter the page")
-
-
 def test_district_detail_reload_export_and_play(
     app: AppServer, chromium: Any, moment: dict[str, Any]
 ) -> None:
@@ -174,7 +123,7 @@ def test_district_detail_reload_export_and_play(
     adcode, positions = moment["district"], moment["positions"]
     want = sorted(int(m) for m in positions.loc[positions["adcode"] == adcode, "mmsi"])
     assert 0 < len(want) < len(positions)
-    _click_district(page, adcode)
+    click_district(page, "radar-map", adcode, SLOW)
     wait_for(lambda: _rows(page) == want, SLOW, "the vessels table filtered")
     kpi = page.locator("#radar-kpis .pg-card-value").first
     wait_for(lambda: kpi.inner_text() == str(len(want)), SLOW, "the vessel count filtered")

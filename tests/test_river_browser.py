@@ -17,7 +17,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from browser import AppServer, Watch, browser, seed, shot, sign_in, wait_for
+from browser import AppServer, Watch, browser, shot, wait_for
+from page_browser import click_district, grid_rows, open_page, served
 
 pytestmark = pytest.mark.browser
 
@@ -29,14 +30,8 @@ SLOW = 60  # s: a round trip of callbacks on a loaded 2-core machine (a few seco
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
-    data = tmp_path_factory.mktemp("river-city")
-    seed(data, "test")
-    server = AppServer(data, log=data / "server.log")
-    server.start()
-    try:
+    with served(tmp_path_factory, "river-city") as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -46,13 +41,7 @@ def chromium() -> Iterator[Any]:
 
 
 def _open(chromium: Any, app: AppServer, path: str, size: tuple[int, int]) -> tuple[Any, Watch]:
-    context = chromium.new_context(
-        viewport={"width": size[0], "height": size[1]}, accept_downloads=True
-    )
-    sign_in(context, app, "analyst")
-    page = context.new_page()
-    watch = Watch.attach(page, app.url)
-    page.goto(app.url + path)
+    page, watch = open_page(chromium, app, path, size)
     _ready(page)
     return page, watch
 
@@ -72,15 +61,7 @@ def _ready(page: Any) -> None:
 
 def _rows(page: Any) -> list[dict[str, Any]]:
     """The rows of the sections grid, as its client holds them (every page of the grid)."""
-    rows: list[dict[str, Any]] = page.evaluate(
-        """() => {
-          const api = dash_ag_grid.getApi('river-sections-table');
-          const out = [];
-          api.forEachNodeAfterFilterAndSort(n => out.push(n.data));
-          return out;
-        }"""
-    )
-    return rows
+    return grid_rows(page, "river-sections-table")
 
 
 def _class_total(page: Any) -> int:
@@ -137,43 +118,10 @@ def test_the_page_renders(app: AppServer, chromium: Any, size: tuple[int, int]) 
     assert watch.foreign == []
 
 
-def _click_district(page: Any, adcode: str) -> None:
-    """A real click (pointer moved there, then pressed) on a district's label point of the map."""
-    from layouts.map_geo import district
-
-    lon, lat = district(adcode).label
-    xy = page.evaluate(
-        """([lon, lat]) => {
-          const gd = document.querySelector('#river-map .js-plotly-plot');
-          const m = gd._fullLayout.map._subplot.map;
-          const p = m.project([lon, lat]);
-          const r = m.getCanvasContainer().getBoundingClientRect();
-          return [r.left + p.x, r.top + p.y];
-        }""",
-        [lon, lat],
-    )
-    hovered = "() => (document.querySelector('#river-map .js-plotly-plot')._hoverdata || [{}])[0]"
-    for i in range(40):  # plotly picks what is under the pointer on hover, once the map is drawn
-        page.mouse.move(xy[0] + i % 2, xy[1])
-        page.wait_for_timeout(250)
-        if page.evaluate(hovered + ".location") == adcode:
-            break
-    else:
-        raise AssertionError(f"the map never picked {adcode} under the pointer")
-    for _ in range(4):  # a click is idempotent (it selects, never toggles): try again if lost
-        page.mouse.click(xy[0] + 1, xy[1])
-        try:
-            wait_for(lambda: _query(page).get("district") == [adcode], SLOW / 4, "the district")
-            return
-        except AssertionError:
-            continue
-    raise AssertionError(f"a click on {adcode} did not filter the page")
-
-
 def test_district_click_detail_reload_and_export(app: AppServer, chromium: Any) -> None:
     page, watch = _open(chromium, app, "/river", (1920, 1080))
     city = len(_rows(page))
-    _click_district(page, DISTRICT)
+    click_district(page, "river-map", DISTRICT, SLOW)
     want = _adapter_sections(app, DISTRICT)
     assert 0 < len(want) < city
     wait_for(
