@@ -13,7 +13,7 @@ from typing import Any, Final
 
 import dash
 import pandas as pd
-from dash import dcc, html
+from dash import html
 
 from brain.economy_stats import months_covered
 from layouts import page
@@ -77,20 +77,8 @@ COLUMNS: Final = (
 
 
 def _control(label_key: str, cid: str, options: list[dict[str, str]], value: str, lang: str) -> Any:
-    return html.Div(
-        [
-            html.Label(t(label_key, lang), htmlFor=cid, className="pg-label"),
-            dcc.Dropdown(
-                id=cid,
-                options=options,
-                value=value,
-                clearable=False,
-                searchable=False,
-                className="pg-dropdown",
-            ),
-        ],
-        className="pg-control",
-    )
+    label = t(label_key, lang)
+    return page.dropdown(cid, label, options, value, clearable=False, searchable=False)
 
 
 def layout(**query: str) -> html.Div:

@@ -81,19 +81,8 @@ def _local(value: Any, fmt: str = "%m-%d %H:%M") -> str:
 def _dropdown(
     cid: str, label_key: str, value: Any, options: list[dict[str, str]], lang: str
 ) -> Any:
-    return html.Div(
-        [
-            html.Label(t(label_key, lang), htmlFor=cid, className="pg-label"),
-            dcc.Dropdown(
-                id=cid,
-                options=options,
-                value=value,
-                placeholder=t(f"{label_key}.all", lang),
-                className="pg-dropdown",
-            ),
-        ],
-        className="pg-control",
-    )
+    label, everything = t(label_key, lang), t(f"{label_key}.all", lang)
+    return frame.dropdown(cid, label, options, value, placeholder=everything)
 
 
 def slider_marks(steps: Sequence[datetime]) -> dict[int, dict[str, Any]]:

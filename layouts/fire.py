@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 import pandas as pd
-from dash import dcc, html
+from dash import html
 
 from layouts import ids, page
 from layouts.i18n import fmt_num, t
@@ -85,36 +85,20 @@ ALARM_TABLE: Final[list[dict[str, Any]]] = [
 
 def _filters(raw: Mapping[str, Any], lang: str) -> list[Any]:
     extra = raw.get("extra") or {}
+    categories = [{"label": t(f"fire.category.{c}", lang), "value": c} for c in CATEGORIES]
     return [
-        html.Div(
-            [
-                html.Label(
-                    t("fire.filter.category", lang), htmlFor=ids.FIRE_CATEGORY, className="pg-label"
-                ),
-                dcc.Dropdown(
-                    id=ids.FIRE_CATEGORY,
-                    options=[
-                        {"label": t(f"fire.category.{c}", lang), "value": c} for c in CATEGORIES
-                    ],
-                    value=extra.get("cat"),
-                    placeholder=t("fire.filter.all", lang),
-                    className="pg-dropdown",
-                ),
-            ],
-            className="pg-control",
+        page.dropdown(
+            ids.FIRE_CATEGORY,
+            t("fire.filter.category", lang),
+            categories,
+            extra.get("cat"),
+            placeholder=t("fire.filter.all", lang),
         ),
-        html.Div(
-            dcc.RadioItems(
-                id=ids.FIRE_GAP,
-                options=[
-                    {"label": t("fire.filter.every", lang), "value": ""},
-                    {"label": t("fire.filter.gap", lang), "value": "1"},
-                ],
-                value="1" if extra.get("gap") == "1" else "",
-                inline=True,
-                className="fr-radio",
-            ),
-            className="pg-control",
+        page.only_toggle(
+            ids.FIRE_GAP,
+            t("fire.filter.every", lang),
+            t("fire.filter.gap", lang),
+            extra.get("gap") == "1",
         ),
     ]
 

@@ -74,12 +74,14 @@ __all__ = [
     "district_name",
     "district_options",
     "district_text",
+    "dropdown",
     "empty",
     "failed",
     "graph",
     "lang_href",
     "lang_of_state",
     "loading",
+    "only_toggle",
     "query_string",
     "read",
     "section",
@@ -280,6 +282,37 @@ def _district_control(ids: PageIds, raw: Mapping[str, Any], lang: str) -> Any:
                 className="pg-dropdown pg-district",
             ),
         ],
+        className="pg-control",
+    )
+
+
+def dropdown(
+    cid: str, label: str, options: Sequence[Mapping[str, Any]], value: Any, **props: Any
+) -> html.Div:
+    """A control of the page's own state: its label over a dropdown (`props` go to the
+    dropdown: placeholder, clearable, searchable)."""
+    return html.Div(
+        [
+            html.Label(label, htmlFor=cid, className="pg-label"),
+            dcc.Dropdown(
+                id=cid, options=list(options), value=value, className="pg-dropdown", **props
+            ),
+        ],
+        className="pg-control",
+    )
+
+
+def only_toggle(cid: str, every: str, only: str, on: bool) -> html.Div:
+    """A control of a flag of the page's state: every row (value "") or only the flagged ones
+    (value "1")."""
+    return html.Div(
+        dcc.RadioItems(
+            id=cid,
+            options=[{"label": every, "value": ""}, {"label": only, "value": "1"}],
+            value="1" if on else "",
+            inline=True,
+            className="pg-radio",
+        ),
         className="pg-control",
     )
 

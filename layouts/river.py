@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, Final
 
 import pandas as pd
-from dash import dcc, html
+from dash import html
 
 from brain.river_page import CLASSES
 from layouts import ids, page
@@ -78,34 +78,20 @@ PROBLEM_TABLE: Final = [
 
 def _filters(raw: Mapping[str, Any], lang: str) -> list[Any]:
     extra = raw.get("extra") or {}
+    classes = [{"label": t("river.class", lang, cls=c), "value": c} for c in CLASSES]
     return [
-        html.Div(
-            [
-                html.Label(
-                    t("river.filter.class", lang), htmlFor=ids.RIVER_CLASS, className="pg-label"
-                ),
-                dcc.Dropdown(
-                    id=ids.RIVER_CLASS,
-                    options=[{"label": t("river.class", lang, cls=c), "value": c} for c in CLASSES],
-                    value=extra.get("cls"),
-                    placeholder=t("river.filter.all", lang),
-                    className="pg-dropdown",
-                ),
-            ],
-            className="pg-control",
+        page.dropdown(
+            ids.RIVER_CLASS,
+            t("river.filter.class", lang),
+            classes,
+            extra.get("cls"),
+            placeholder=t("river.filter.all", lang),
         ),
-        html.Div(
-            dcc.RadioItems(
-                id=ids.RIVER_BELOW,
-                options=[
-                    {"label": t("river.filter.every", lang), "value": ""},
-                    {"label": t("river.filter.below", lang), "value": "1"},
-                ],
-                value="1" if extra.get("below") == "1" else "",
-                inline=True,
-                className="rv-radio",
-            ),
-            className="pg-control",
+        page.only_toggle(
+            ids.RIVER_BELOW,
+            t("river.filter.every", lang),
+            t("river.filter.below", lang),
+            extra.get("below") == "1",
         ),
     ]
 

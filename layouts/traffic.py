@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, Final
 
 import pandas as pd
-from dash import dcc, html
+from dash import html
 
 from brain.traffic_impact import IMPACT_RADIUS_M
 from layouts import ids, page
@@ -85,19 +85,7 @@ _ALL: Final = {
 
 
 def _select(cid: str, label: str, options: list[dict[str, Any]], value: Any, lang: str) -> Any:
-    return html.Div(
-        [
-            html.Label(t(label, lang), htmlFor=cid, className="pg-label"),
-            dcc.Dropdown(
-                id=cid,
-                options=options,
-                value=value,
-                placeholder=t(_ALL[label], lang),
-                className="pg-dropdown",
-            ),
-        ],
-        className="pg-control",
-    )
+    return page.dropdown(cid, t(label, lang), options, value, placeholder=t(_ALL[label], lang))
 
 
 def road_options(roads: Sequence[str]) -> list[dict[str, Any]]:
