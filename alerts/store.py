@@ -28,6 +28,7 @@ from alerts.schema import handover as _handover
 from alerts.schema import lease as _lease
 from alerts.schema import notification as _notification
 from alerts.schema import silence as _silence
+from brain.rules import SEVERITIES
 
 __all__ = [
     "ENGINE",
@@ -48,7 +49,6 @@ __all__ = [
     "allowed_steps",
 ]
 
-SEVERITIES = ("I", "II", "III", "IV")  # I 红 highest … IV 蓝
 STATES = ("pending", "firing", "resolved")
 HANDLING = ("new", "acknowledged", "assigned", "disposing", "closed")
 STEPS = ("acknowledge", "assign", "dispose", "close", "note", "push", "release")
@@ -770,8 +770,3 @@ class AlertStore:
             row = conn.execute(sa.select(_handover).where(_handover.c.id == handover_id)).first()
             assert row is not None
             return _to_handover(row)
-
-
-def severity_rank(severity: str) -> int:
-    """0 for I (most severe) … 3 for IV."""
-    return SEVERITIES.index(severity)

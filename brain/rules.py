@@ -22,6 +22,7 @@ from typing import Any, Protocol
 __all__ = [
     "KINDS",
     "OPS",
+    "SEVERITIES",
     "SEVERITY_COLOUR",
     "Candidate",
     "Composite",
@@ -39,9 +40,11 @@ __all__ = [
     "format_message",
     "group_key",
     "plan",
+    "severity_rank",
 ]
 
 KINDS = ("threshold", "rate", "stale", "geofence", "class_below_target", "composite")
+SEVERITIES = ("I", "II", "III", "IV")  # I 红 highest … IV 蓝 (GB/T 29639, the four levels)
 SEVERITY_COLOUR = {"I": "红", "II": "橙", "III": "黄", "IV": "蓝"}
 SEVERITY_COLOUR_EN = {"I": "red", "II": "orange", "III": "yellow", "IV": "blue"}
 Row = Mapping[str, Any]
@@ -203,7 +206,12 @@ class Rule:
         return best
 
 
-_RANK = {"I": 0, "II": 1, "III": 2, "IV": 3}
+_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+
+
+def severity_rank(severity: str) -> int:
+    """0 for I (most severe) … 3 for IV; 4 for anything else (sorted last)."""
+    return _RANK.get(severity, len(SEVERITIES))
 
 
 @dataclass(frozen=True)

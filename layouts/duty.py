@@ -16,6 +16,7 @@ import dash
 from dash import dcc, html
 
 import security
+from brain.rules import SEVERITIES
 from layouts import ids
 from layouts.duty_grid import grid, severity_text
 from layouts.duty_map import duty_map
@@ -24,7 +25,6 @@ from services.duty import HANDLING_FILTERS, PUSH_MINUTES, STEPS
 
 __all__ = ["page"]
 
-_LEVELS = ("I", "II", "III", "IV")
 _LIVE: dict[str, Any] = {"aria-live": "polite"}  # screen readers read what came of a step
 
 
@@ -41,7 +41,7 @@ def _options(pairs: Sequence[tuple[str, str]], lang: str) -> list[dict[str, str]
 def _filters(lang: str, districts: Sequence[Mapping[str, Any]]) -> html.Div:
     name = "name_en" if lang == "en" else "name_zh"
     domains = [(str(d), t(f"domain.{d}", lang)) for d in ids.DOMAINS]
-    levels = [(lvl, severity_text(lvl, lang)) for lvl in _LEVELS]
+    levels = [(lvl, severity_text(lvl, lang)) for lvl in SEVERITIES]
     handling = [{"label": t(f"duty.handling.{h}", lang), "value": h} for h in HANDLING_FILTERS] + [
         {"label": t("duty.filter.all", lang), "value": "all"}
     ]

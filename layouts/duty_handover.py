@@ -13,27 +13,26 @@ from typing import Any
 from dash import html
 
 from alerts.store import Alert, Handover
+from brain.rules import SEVERITIES
 from layouts import ids
 from layouts.duty_grid import severity_text
 from layouts.i18n import clock_text, t
 
 __all__ = ["handover_list", "handover_text", "summary_text"]
 
-_LEVELS = ("I", "II", "III", "IV")
-
 
 def summary_text(
     alerts: Sequence[Alert], districts: Mapping[str, Mapping[str, Any]], now: datetime, lang: str
 ) -> str:
     """The open items as plain text: a count by level, then one line per alert."""
-    counts = {lvl: sum(a.severity == lvl for a in alerts) for lvl in _LEVELS}
+    counts = {lvl: sum(a.severity == lvl for a in alerts) for lvl in SEVERITIES}
     lines = [
         t(
             "duty.handover.head",
             lang,
             time=clock_text(now, now),
             n=len(alerts),
-            **{f"n{lvl}": counts[lvl] for lvl in _LEVELS},
+            **{f"n{lvl}": counts[lvl] for lvl in SEVERITIES},
         )
     ]
     name = "name_en" if lang == "en" else "name_zh"

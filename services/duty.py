@@ -28,6 +28,7 @@ from alerts.store import (
 )
 from brain import roadnet as brain_roadnet
 from brain.memo import combine
+from brain.rules import severity_rank
 from data_adapters import emergency, fire
 from data_adapters.result import Result
 from services import roadnet
@@ -122,12 +123,7 @@ def listing(store: AlertStore, filters: Filters) -> list[Alert]:
         district=filters.district,
         open_only=filters.handling == "open",
     )
-    return sorted(found, key=lambda a: (_rank(a.severity), -a.last_change.timestamp()))
-
-
-def _rank(severity: str) -> int:
-    order = ("I", "II", "III", "IV")
-    return order.index(severity) if severity in order else len(order)
+    return sorted(found, key=lambda a: (severity_rank(a.severity), -a.last_change.timestamp()))
 
 
 def alarming(alerts: Sequence[Alert]) -> list[str]:

@@ -25,6 +25,7 @@ from alerts.store import Alert, AlertStore, StoreUnavailable
 from brain.districts import CITY_SEAT
 from brain.geo import haversine_km
 from brain.memo import content_key
+from brain.rules import severity_rank
 from brain.situation import MapData
 from data_adapters import emergency, fire, health, radar, river, traffic
 from data_adapters.result import Result
@@ -220,7 +221,7 @@ def _item(alert: Alert) -> dict[str, Any]:
         "id": alert.id,
         "domain": alert.domain,
         "severity": alert.severity,
-        "sev": 4 - ("I", "II", "III", "IV").index(alert.severity),
+        "sev": 4 - severity_rank(alert.severity),
         "adcode": alert.district,
         "text": {"zh": alert.message_zh, "en": alert.message_en},
         "pulse": alert.id in duty.alarming([alert]),
