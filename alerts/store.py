@@ -339,6 +339,11 @@ class AlertStore:
         with self.engine.connect() as conn:
             return [_to_alert(r) for r in conn.execute(q)]
 
+    def has_alerts(self) -> bool:
+        """True when any alert was ever written (closed ones too)."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(_alert.c.id).limit(1)).first() is not None
+
     def get(self, alert_id: str) -> Alert:
         """The alert with this id; KeyError when there is none."""
         with self.engine.connect() as conn:

@@ -138,7 +138,7 @@ def alarming(alerts: Sequence[Alert]) -> list[str]:
 def engine_seen(store: AlertStore, now: datetime) -> bool:
     """True when an engine holds the evaluation lease now, or has ever written an alert (so an
     empty list means "nothing is wrong", not "nothing is watching")."""
-    return store.lease_holder(now) is not None or bool(store.alerts())
+    return store.lease_holder(now) is not None or store.has_alerts()
 
 
 @dataclass(frozen=True)
