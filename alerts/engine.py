@@ -316,7 +316,10 @@ def start_for_app(server: Any) -> Engine | None:
     engine = server.extensions.get("brain.alert_engine")
     if engine is None:
         engine = for_settings(
-            settings, server.extensions["brain.data"], server.extensions["brain.clock"]
+            settings,
+            server.extensions["brain.data"],
+            server.extensions["brain.clock"],
+            store=AlertStore.shared(settings.store_database_url),  # the console's and the wall's
         )
         server.extensions["brain.alert_engine"] = engine
         server.extensions.setdefault("brain.alerts", engine.store)  # /metrics counts its alerts

@@ -13,6 +13,7 @@ silent overwrite. The engine writes the `state` (pending → firing → resolved
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -291,6 +292,10 @@ def _to_handover(row: sa.Row[Any]) -> Handover:
     return Handover(**{k: row._mapping[k] for k in Handover.__dataclass_fields__})
 
 
+_shared: dict[str, AlertStore] = {}
+_shared_lock = threading.Lock()
+
+
 class AlertStore:
     """The alert store at a SQLAlchemy URL (`sqlite:///path` or `postgresql://…`)."""
 
@@ -303,6 +308,16 @@ class AlertStore:
     @classmethod
     def for_settings(cls, settings: _HasStoreUrl) -> AlertStore:
         return cls(settings.store_database_url)
+
+    @classmethod
+    def shared(cls, url: str) -> AlertStore:
+        """The alert store at `url` of this process, opened (and migrated) once: what a web
+        process's engine, console, wall and probes all read and write through."""
+        with _shared_lock:
+            found = _shared.get(url)
+            if found is None:
+                found = _shared[url] = cls(url)
+            return found
 
     def close(self) -> None:
         self.engine.dispose()

@@ -43,7 +43,7 @@ __all__ = [
 
 
 def _store() -> AlertStore:
-    return duty.store_for(current_app.config["BRAIN_SETTINGS"].store_database_url)
+    return AlertStore.shared(current_app.config["BRAIN_SETTINGS"].store_database_url)
 
 
 def _now() -> datetime:

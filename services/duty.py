@@ -9,7 +9,6 @@ it (its `version`), so of two officers acting on one alert at once the second is
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -56,7 +55,6 @@ __all__ = [
     "release",
     "sign_handover",
     "sop_of",
-    "store_for",
     "tick",
     "view",
     "write_handover",
@@ -81,18 +79,6 @@ RESOURCE_COLUMNS: Final = (
     "route_km",
     "straight_km",
 )
-
-_stores: dict[str, AlertStore] = {}
-_stores_lock = threading.Lock()
-
-
-def store_for(url: str) -> AlertStore:
-    """The alert store at `url`, opened (and migrated) once per process."""
-    with _stores_lock:
-        found = _stores.get(url)
-        if found is None:
-            found = _stores[url] = AlertStore(url)
-        return found
 
 
 @dataclass(frozen=True)

@@ -103,14 +103,13 @@ def _check_cache(data: Any) -> None:
 
 
 def _alert_store(app: Flask) -> Any:
-    """The alert store of this process: the engine's where it runs, else one opened on first use
-    and kept (opening migrates the schema: once, not at every probe or scrape)."""
+    """The alert store of this process: the engine's where it runs, else the one the console and
+    the wall share (opening migrates the schema: once, not at every probe or scrape)."""
     from alerts.store import AlertStore
 
-    store = app.extensions.get("brain.alerts") or app.extensions.get("brain.alerts.read")
+    store = app.extensions.get("brain.alerts")
     if store is None:
-        store = AlertStore.for_settings(app.config["BRAIN_SETTINGS"])
-        app.extensions["brain.alerts.read"] = store
+        store = AlertStore.shared(app.config["BRAIN_SETTINGS"].store_database_url)
     return store
 
 

@@ -208,7 +208,7 @@ def alerts_view(store: AlertStore | None, now: datetime, district: str | None) -
 def store_alerts(url: str, now: datetime, district: str | None) -> dict[str, Any]:
     """`alerts_view` of the alert store at `url` (status `down` when it cannot be opened)."""
     try:
-        store = duty.store_for(url)
+        store = AlertStore.shared(url)
     except (SQLAlchemyError, StoreUnavailable) as exc:  # a dead store must not stop the wall
         log.warning("alert store unavailable: %s", exc)
         return {"status": "down", "ticker": [], "pushed": None}

@@ -35,6 +35,7 @@ from dash.html import Div
 from flask import Flask, g
 
 import callbacks.duty as duty_callbacks
+from alerts import store as alert_store
 from alerts.config import load_rules
 from alerts.engine import Engine
 from alerts.schema import BUSY_TIMEOUT_S
@@ -211,7 +212,7 @@ def _clicked(component_id: dict[str, str], call: Callable[[], Any]) -> Any:
 
 def test_the_console_shows_the_store_s_message_not_a_dash_error(tmp_path: Path) -> None:
     url = sqlite_url(tmp_path)
-    store = duty.store_for(url)  # the store the console's callbacks use
+    store = AlertStore.shared(url)  # the store the console's callbacks use
     a = store.raise_alert(_new(), at=T0)
     try:
         with _console(url), _locked(tmp_path / "store.db"):
@@ -234,8 +235,8 @@ def test_the_console_shows_the_store_s_message_not_a_dash_error(tmp_path: Path) 
             assert "已完成" in _text(told) and (acted, note) == (6, "")
         assert _steps(store, a.id) == [("fire", "engine", ""), ("acknowledge", "duty-li", "到场")]
     finally:
-        with duty._stores_lock:
-            duty._stores.pop(url, None)
+        with alert_store._shared_lock:
+            alert_store._shared.pop(url, None)
         store.close()
 
 
