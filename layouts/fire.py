@@ -109,8 +109,8 @@ def layout(**query: str) -> html.Div:
     raw, problems = page.read(PAGE, query, default_preset=DEFAULT_PRESET, extras=EXTRAS)
     lang = page.lang_of_state(raw)
     body = [
-        html.Div(id=ids.FIRE_STATUS, className="fr-full"),
-        html.Div(id=ids.FIRE_KPIS, className="pg-cards fr-full"),
+        html.Div(id=ids.FIRE_STATUS, className="pg-full"),
+        html.Div(id=ids.FIRE_KPIS, className="pg-cards pg-full"),
         page.section(
             "fire.map",
             lang,
@@ -125,7 +125,7 @@ def layout(**query: str) -> html.Div:
             exports=(),
             class_name="pg-third",
         ),
-        html.Div(id=ids.FIRE_DETAIL, className="fr-full"),
+        html.Div(id=ids.FIRE_DETAIL, className="pg-full"),
         page.section("fire.units", lang, page.table(ids.FIRE_UNITS, lang, UNIT_TABLE)),
         page.section(
             "fire.stations",
@@ -250,16 +250,6 @@ def alarm_records(frame: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
     ]
 
 
-def _fact(label_key: str, value: Any, lang: str) -> html.Div:
-    return html.Div(
-        [
-            html.Span(t(label_key, lang), className="fr-fact-label"),
-            html.Span(str(value), className="fr-fact-value"),
-        ],
-        className="fr-fact",
-    )
-
-
 def _list(items: list[str], lang: str) -> html.Ul:
     return html.Ul(
         [html.Li(i) for i in items] or [html.Li(t("page.empty", lang))], className="pg-detail-list"
@@ -271,22 +261,22 @@ def _unit_body(d: FireDetail, lang: str) -> list[Any]:
     covered = r.get("covered")
     facts = html.Div(
         [
-            _fact("fire.col.category", t(f"fire.category.{r['category']}", lang), lang),
-            _fact("fire.col.district", page.district_text(r.get("adcode"), lang), lang),
-            _fact("fire.col.devices", fmt_num(r.get("devices")), lang),
-            _fact(
+            page.fact("fire.col.category", t(f"fire.category.{r['category']}", lang), lang),
+            page.fact("fire.col.district", page.district_text(r.get("adcode"), lang), lang),
+            page.fact("fire.col.devices", fmt_num(r.get("devices")), lang),
+            page.fact(
                 "fire.col.reach",
                 "—"
                 if covered is None or covered != covered
                 else t("fire.inside" if covered else "fire.outside", lang),
                 lang,
             ),
-            _fact("fire.col.nearest", f"{r.get('nearest_name') or '—'}", lang),
-            _fact("fire.col.minutes", fmt_num(r.get("minutes"), 1), lang),
-            _fact("fire.col.false_rate", _pct(r.get("false_rate")), lang),
-            _fact("fire.col.fault_rate", _pct(r.get("fault_rate")), lang),
+            page.fact("fire.col.nearest", f"{r.get('nearest_name') or '—'}", lang),
+            page.fact("fire.col.minutes", fmt_num(r.get("minutes"), 1), lang),
+            page.fact("fire.col.false_rate", _pct(r.get("false_rate")), lang),
+            page.fact("fire.col.fault_rate", _pct(r.get("fault_rate")), lang),
         ],
-        className="fr-facts",
+        className="pg-facts",
     )
     events = d.events.value if d.events is not None else None
     lines = []
@@ -317,14 +307,14 @@ def _unit_body(d: FireDetail, lang: str) -> list[Any]:
             [
                 html.Div(
                     [
-                        html.H3(t("fire.detail.events", lang), className="fr-subtitle"),
+                        html.H3(t("fire.detail.events", lang), className="pg-subtitle"),
                         _list(lines, lang),
                     ],
                     className="fr-detail-main",
                 ),
                 html.Div(
                     [
-                        html.H3(t("fire.detail.devices", lang), className="fr-subtitle"),
+                        html.H3(t("fire.detail.devices", lang), className="pg-subtitle"),
                         _list(dev_lines, lang),
                     ],
                     className="fr-detail-side",
@@ -339,17 +329,17 @@ def _station_body(d: FireDetail, lang: str) -> list[Any]:
     r, resp, reach = d.row, d.responses or {}, d.reach or {}
     facts = html.Div(
         [
-            _fact("fire.col.station_kind", t(f"fire.station.{r['kind']}", lang), lang),
-            _fact("fire.col.district", page.district_text(r.get("adcode"), lang), lang),
-            _fact("fire.col.engines", fmt_num(r.get("engines")), lang),
-            _fact("fire.col.road_km", fmt_num(reach.get("road_km"), 1), lang),
-            _fact("fire.col.area_km2", fmt_num(reach.get("area_km2"), 1), lang),
-            _fact("fire.col.units_held", fmt_num(reach.get("units")), lang),
-            _fact("fire.col.incidents", fmt_num(resp.get("incidents")), lang),
-            _fact("fire.col.median", _min(resp.get("median_s")), lang),
-            _fact("fire.col.within", _pct(resp.get("within_share")), lang),
+            page.fact("fire.col.station_kind", t(f"fire.station.{r['kind']}", lang), lang),
+            page.fact("fire.col.district", page.district_text(r.get("adcode"), lang), lang),
+            page.fact("fire.col.engines", fmt_num(r.get("engines")), lang),
+            page.fact("fire.col.road_km", fmt_num(reach.get("road_km"), 1), lang),
+            page.fact("fire.col.area_km2", fmt_num(reach.get("area_km2"), 1), lang),
+            page.fact("fire.col.units_held", fmt_num(reach.get("units")), lang),
+            page.fact("fire.col.incidents", fmt_num(resp.get("incidents")), lang),
+            page.fact("fire.col.median", _min(resp.get("median_s")), lang),
+            page.fact("fire.col.within", _pct(resp.get("within_share")), lang),
         ],
-        className="fr-facts",
+        className="pg-facts",
     )
     inc = d.incidents if d.incidents is not None else pd.DataFrame()
     lines = [
@@ -364,7 +354,7 @@ def _station_body(d: FireDetail, lang: str) -> list[Any]:
     ]
     return [
         facts,
-        html.H3(t("fire.detail.incidents", lang, n=len(inc)), className="fr-subtitle"),
+        html.H3(t("fire.detail.incidents", lang, n=len(inc)), className="pg-subtitle"),
         _list(lines, lang),
     ]
 
@@ -378,7 +368,7 @@ def detail_panel(d: FireDetail | None, lang: str) -> html.Section:
     return page.section(
         "fire.detail",
         lang,
-        [html.H3(str(d.row.get("name")), className="fr-detail-title"), *body],
+        [html.H3(str(d.row.get("name")), className="pg-detail-title"), *body],
         exports=("csv",),
         name="detail",
         aside=html.Button(

@@ -76,6 +76,7 @@ __all__ = [
     "district_text",
     "dropdown",
     "empty",
+    "fact",
     "failed",
     "graph",
     "lang_href",
@@ -556,6 +557,17 @@ def card(label: str, value: Any, sub: Any = "", color: str | None = None) -> htm
     if sub is not None:
         parts.append(html.Div(sub, className="pg-card-sub"))
     return html.Div(parts, className="pg-card")
+
+
+def fact(label_key: str, value: Any, lang: str) -> html.Div:
+    """One fact of a detail (label, value), for a row of them in a `pg-facts` box."""
+    return html.Div(
+        [
+            html.Span(t(label_key, lang), className="pg-fact-label"),
+            html.Span(str(value), className="pg-fact-value"),
+        ],
+        className="pg-fact",
+    )
 
 
 def empty(lang: str) -> html.Div:

@@ -132,8 +132,8 @@ def layout(**query: str) -> html.Div:
     raw, problems = page.read(PAGE, query, default_preset=DEFAULT_PRESET, extras=EXTRAS)
     lang = page.lang_of_state(raw)
     body = [
-        html.Div(id=ids.RADAR_STATUS, className="rv-full"),
-        html.Div(id=ids.RADAR_KPIS, className="pg-cards rv-full"),
+        html.Div(id=ids.RADAR_STATUS, className="pg-full"),
+        html.Div(id=ids.RADAR_KPIS, className="pg-cards pg-full"),
         page.section(
             "radar.map",
             lang,
@@ -150,7 +150,7 @@ def layout(**query: str) -> html.Div:
             page.table(ids.RADAR_EVENTS, lang, EVENT_TABLE, height="600px"),
             class_name="pg-third",
         ),
-        html.Div(id=ids.RADAR_DETAIL, className="rv-full"),
+        html.Div(id=ids.RADAR_DETAIL, className="pg-full"),
         page.section(
             "radar.page.vessels",
             lang,
@@ -232,16 +232,6 @@ def unregistered_records(frame: pd.DataFrame, lang: str) -> list[dict[str, Any]]
     ]
 
 
-def _fact(label_key: str, value: Any, lang: str) -> html.Div:
-    return html.Div(
-        [
-            html.Span(t(label_key, lang), className="rv-fact-label"),
-            html.Span(str(value), className="rv-fact-value"),
-        ],
-        className="rv-fact",
-    )
-
-
 def detail_panel(
     vessel: Mapping[str, Any] | None, mmsi: int, track: Any, lang: str, notice: Any
 ) -> html.Section:
@@ -250,16 +240,16 @@ def detail_panel(
     v = vessel or {}
     facts = html.Div(
         [
-            _fact("radar.col.mmsi", mmsi, lang),
-            _fact("radar.col.name", v.get("name") or "—", lang),
-            _fact("radar.col.type", _type(v.get("vessel_type"), lang), lang),
-            _fact("radar.col.register", _register(v.get("registered"), lang), lang),
-            _fact("radar.col.callsign", v.get("callsign") or "—", lang),
-            _fact("radar.col.length", fmt_num(v.get("length_m")), lang),
-            _fact("radar.col.sog", fmt_num(v.get("sog"), 1), lang),
-            _fact("radar.col.points", len(track) if track is not None else 0, lang),
+            page.fact("radar.col.mmsi", mmsi, lang),
+            page.fact("radar.col.name", v.get("name") or "—", lang),
+            page.fact("radar.col.type", _type(v.get("vessel_type"), lang), lang),
+            page.fact("radar.col.register", _register(v.get("registered"), lang), lang),
+            page.fact("radar.col.callsign", v.get("callsign") or "—", lang),
+            page.fact("radar.col.length", fmt_num(v.get("length_m")), lang),
+            page.fact("radar.col.sog", fmt_num(v.get("sog"), 1), lang),
+            page.fact("radar.col.points", len(track) if track is not None else 0, lang),
         ],
-        className="rv-facts",
+        className="pg-facts",
     )
     chart: Any = page.empty(lang)
     if track is not None and not track.empty:
@@ -270,7 +260,7 @@ def detail_panel(
         "radar.detail",
         lang,
         [
-            html.H3(str(v.get("name") or mmsi), className="rv-detail-title"),
+            html.H3(str(v.get("name") or mmsi), className="pg-detail-title"),
             facts,
             *([notice] if notice is not None else []),
             chart,

@@ -101,8 +101,8 @@ def layout(**query: str) -> html.Div:
     raw, problems = page.read(PAGE, query, default_preset=DEFAULT_PRESET, extras=EXTRAS)
     lang = page.lang_of_state(raw)
     body = [
-        html.Div(id=ids.RIVER_STATUS, className="rv-full"),
-        html.Div(id=ids.RIVER_KPIS, className="pg-cards rv-full"),
+        html.Div(id=ids.RIVER_STATUS, className="pg-full"),
+        html.Div(id=ids.RIVER_KPIS, className="pg-cards pg-full"),
         page.section(
             "river.map",
             lang,
@@ -117,7 +117,7 @@ def layout(**query: str) -> html.Div:
             exports=(),
             class_name="pg-third",
         ),
-        html.Div(id=ids.RIVER_DETAIL, className="rv-full"),
+        html.Div(id=ids.RIVER_DETAIL, className="pg-full"),
         page.section(
             "river.sections",
             lang,
@@ -180,16 +180,6 @@ def kpis(figures: Mapping[str, Any], lang: str) -> list[Any]:
     ]
 
 
-def _fact(label_key: str, value: Any, lang: str) -> html.Div:
-    return html.Div(
-        [
-            html.Span(t(label_key, lang), className="rv-fact-label"),
-            html.Span(str(value), className="rv-fact-value"),
-        ],
-        className="rv-fact",
-    )
-
-
 def detail_panel(d: RiverDetail, lang: str, now: datetime) -> html.Section:
     """One section: its facts, the chiefs of its reach, its history on the class bands, and its
     reach's patrols and problems in the range."""
@@ -224,24 +214,24 @@ def detail_panel(d: RiverDetail, lang: str, now: datetime) -> html.Section:
     status = t("river.meets" if s.get("meets_target") else "river.below", lang)
     facts = html.Div(
         [
-            _fact("river.col.river", f"{s.get('river_name')} · {s.get('reach_name')}", lang),
-            _fact("river.col.class", s.get("water_class") or "—", lang),
-            _fact("river.col.target", s.get("target_class"), lang),
-            _fact("river.col.status", status, lang),
-            _fact("river.col.time", page.when_text(s.get("ts")), lang),
+            page.fact("river.col.river", f"{s.get('river_name')} · {s.get('reach_name')}", lang),
+            page.fact("river.col.class", s.get("water_class") or "—", lang),
+            page.fact("river.col.target", s.get("target_class"), lang),
+            page.fact("river.col.status", status, lang),
+            page.fact("river.col.time", page.when_text(s.get("ts")), lang),
         ],
-        className="rv-facts",
+        className="pg-facts",
     )
     side = html.Div(
         [
-            html.H3(t("river.detail.chiefs", lang), className="rv-subtitle"),
+            html.H3(t("river.detail.chiefs", lang), className="pg-subtitle"),
             html.Ul(chiefs, className="pg-detail-list"),
             html.H3(
                 t("river.detail.patrols", lang, n=len(patrols) if patrols is not None else 0),
-                className="rv-subtitle",
+                className="pg-subtitle",
             ),
             html.Ul(patrol_items or [html.Li(t("page.empty", lang))], className="pg-detail-list"),
-            html.H3(t("river.detail.problems", lang, n=len(d.problems)), className="rv-subtitle"),
+            html.H3(t("river.detail.problems", lang, n=len(d.problems)), className="pg-subtitle"),
             html.Ul(
                 [
                     html.Li(
@@ -261,7 +251,7 @@ def detail_panel(d: RiverDetail, lang: str, now: datetime) -> html.Section:
         "river.detail",
         lang,
         [
-            html.H3(str(s.get("name")), className="rv-detail-title"),
+            html.H3(str(s.get("name")), className="pg-detail-title"),
             facts,
             *([notice] if notice is not None else []),
             html.Div(

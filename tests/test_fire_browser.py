@@ -188,7 +188,7 @@ def test_district_click_detail_reload_and_export(app: AppServer, chromium: Any) 
 
     # the detail of a unit: a click on its row
     page.locator(UNIT_ROWS).first.locator(".ag-cell").first.click()
-    wait_for(lambda: page.locator("#fire-detail .fr-facts").count() == 1, 20, "the detail")
+    wait_for(lambda: page.locator("#fire-detail .pg-facts").count() == 1, 20, "the detail")
     entity = _query(page).get("entity", [""])[0]
     assert entity in want
     detail = page.inner_text("#fire-detail")
@@ -198,7 +198,7 @@ def test_district_click_detail_reload_and_export(app: AppServer, chromium: Any) 
     # the URL of this view reloads to it
     page.goto(page.url)
     _ready(page)
-    wait_for(lambda: page.locator("#fire-detail .fr-facts").count() == 1, 20, "the detail")
+    wait_for(lambda: page.locator("#fire-detail .pg-facts").count() == 1, 20, "the detail")
     assert sorted(r["unit_id"] for r in _rows(page)) == want
     assert _query(page)["district"] == [DISTRICT] and _query(page)["entity"] == [entity]
 
