@@ -2,7 +2,7 @@
 
 CSV is UTF-8 with a byte-order mark (Excel then reads Chinese correctly); Excel is written by
 openpyxl; GeoJSON goes through geopandas, so whatever a page hands over comes out as a valid
-FeatureCollection in WGS-84.
+FeatureCollection in WGS-84, its times as ISO 8601 text.
 """
 
 from __future__ import annotations
@@ -39,6 +39,20 @@ def table_bytes(frame: pd.DataFrame, fmt: str, *, sheet: str = "data") -> bytes:
     raise ValueError(f"cannot export a table as {fmt!r}; choose csv or xlsx")
 
 
+def _iso(frame: pd.DataFrame) -> pd.DataFrame:
+    """Times as ISO 8601 text (GeoJSON properties are JSON: no timestamps)."""
+    out = frame.copy()
+    for col in out.columns:
+        if col == getattr(out, "_geometry_column_name", None):
+            continue
+        if (
+            isinstance(out[col].dtype, pd.DatetimeTZDtype)
+            or out[col].map(lambda v: isinstance(v, pd.Timestamp)).any()
+        ):
+            out[col] = out[col].map(lambda v: v.isoformat() if isinstance(v, pd.Timestamp) else v)
+    return out
+
+
 def geojson_bytes(features: Mapping[str, Any] | Any) -> bytes:
     """A GeoJSON FeatureCollection (a mapping) or a GeoDataFrame as GeoJSON text."""
     import geopandas as gpd
@@ -51,5 +65,5 @@ def geojson_bytes(features: Mapping[str, Any] | Any) -> bytes:
         raise ValueError("a map export takes a GeoJSON FeatureCollection or a GeoDataFrame")
     if frame.crs is None:
         frame = frame.set_crs("EPSG:4326")
-    text: str = frame.to_crs("EPSG:4326").to_json(drop_id=True, ensure_ascii=False)
+    text: str = _iso(frame.to_crs("EPSG:4326")).to_json(drop_id=True, ensure_ascii=False)
     return text.encode("utf-8")

@@ -202,7 +202,7 @@ def track_features(frame: pd.DataFrame | None, mmsi: int) -> Any:
 
     frame = frame if frame is not None else pd.DataFrame(columns=["ts", "lon", "lat"])
     points = gpd.GeoDataFrame(
-        _iso(frame).assign(mmsi=mmsi, kind="point"),
+        frame.assign(mmsi=mmsi, kind="point"),
         geometry=[Point(x, y) for x, y in zip(frame["lon"], frame["lat"], strict=True)],
         crs="EPSG:4326",
     )
@@ -223,7 +223,7 @@ def map_features(view: RadarView, adcode: str | None) -> Any:
 
     vessels = vessel_rows(view, adcode).assign(kind="vessel")
     dark = dark_rows(view, adcode).assign(kind="dark")
-    both = _iso(pd.concat([vessels, dark], ignore_index=True))
+    both = pd.concat([vessels, dark], ignore_index=True)
     geoms = [Point(x, y) for x, y in zip(both["lon"], both["lat"], strict=True)]
     points = gpd.GeoDataFrame(both.drop(columns=["lon", "lat"]), geometry=geoms, crs="EPSG:4326")
     zones = frame_of(view.zones)
@@ -235,15 +235,3 @@ def map_features(view: RadarView, adcode: str | None) -> Any:
         crs="EPSG:4326",
     )
     return gpd.GeoDataFrame(pd.concat([points, polys], ignore_index=True), crs="EPSG:4326")
-
-
-def _iso(frame: pd.DataFrame) -> pd.DataFrame:
-    """Times as ISO 8601 text (GeoJSON properties are JSON: no timestamps)."""
-    out = frame.copy()
-    for col in out.columns:
-        if (
-            isinstance(out[col].dtype, pd.DatetimeTZDtype)
-            or out[col].map(lambda v: isinstance(v, pd.Timestamp)).any()
-        ):
-            out[col] = out[col].map(lambda v: v.isoformat() if isinstance(v, pd.Timestamp) else v)
-    return out

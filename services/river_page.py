@@ -235,13 +235,13 @@ def map_features(view: RiverView, water_class: str | None = None, below: bool = 
     import geopandas as gpd
     from shapely.geometry import LineString, Point
 
-    sections = _iso(sections_rows(view, water_class, below))
+    sections = sections_rows(view, water_class, below)
     points = gpd.GeoDataFrame(
         sections.drop(columns=["lon", "lat"]).assign(kind="section"),
         geometry=[Point(x, y) for x, y in zip(sections["lon"], sections["lat"], strict=True)],
         crs="EPSG:4326",
     )
-    reaches = _iso(reach_rows(view))
+    reaches = reach_rows(view)
     lines = frame_of(view.reaches)
     paths: dict[str, Any] = {}
     if lines is not None:
@@ -270,15 +270,3 @@ def reach_paths(view: RiverView) -> pd.DataFrame:
     if lines is None or per is None or per.empty:
         return pd.DataFrame(columns=cols)
     return per.merge(lines[["reach_id", "path"]], on="reach_id", how="inner")[cols]
-
-
-def _iso(frame: pd.DataFrame) -> pd.DataFrame:
-    """Times as ISO 8601 text (GeoJSON properties are JSON: no timestamps)."""
-    out = frame.copy()
-    for col in out.columns:
-        if (
-            isinstance(out[col].dtype, pd.DatetimeTZDtype)
-            or out[col].map(lambda v: isinstance(v, pd.Timestamp)).any()
-        ):
-            out[col] = out[col].map(lambda v: v.isoformat() if isinstance(v, pd.Timestamp) else v)
-    return out
