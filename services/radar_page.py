@@ -21,6 +21,7 @@ from data_adapters import radar
 from data_adapters.result import Result
 from services.fetch import DataLike, fetch, frame_of
 from services.geography import adcodes_of
+from services.radar import positions, vessel_calls, zone_intrusions
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -101,17 +102,19 @@ def at_time(value: str | None, start: datetime, end: datetime) -> datetime:
 
 
 def load(data: DataLike, at: datetime) -> RadarView:
-    """Every answer of the moment `at`."""
-    results = fetch(
+    """Every answer of the moment `at`. The vessel positions and zone intrusions are derived
+    from the AIS reports and register as the wall derives them (`services.radar`), with no
+    query of their own."""
+    reports, register, tails, dark, zones, recent = fetch(
         data,
-        (radar.vessel_positions, {"now": at}),
+        *vessel_calls(at),
         (radar.tails, {"now": at, "lookback": TAIL}),
         (radar.dark_targets, {"now": at}),
-        (radar.zone_intrusions, {"now": at}),
         (radar.zones, {}),
         (radar.tails, {"now": at, "lookback": LOITER_WINDOW}),
     )
-    return RadarView(at, *results)
+    found = positions(reports, register)
+    return RadarView(at, found, tails, dark, zone_intrusions(found, zones), zones, recent)
 
 
 def _placed(frame: pd.DataFrame | None, adcode: str | None) -> pd.DataFrame:
