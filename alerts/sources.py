@@ -119,10 +119,10 @@ def _middle(path: str) -> tuple[float | None, float | None]:
 
 @lru_cache(maxsize=4096)
 def _centre(path: str) -> tuple[float | None, float | None]:
-    import shapely
+    from brain.zones import zone_polygon  # the geofence rules' polygon, built once for both
 
     try:
-        c = shapely.Polygon(json.loads(path)).centroid
+        c = zone_polygon(path).centroid
         return float(c.x), float(c.y)
     except (ValueError, TypeError):
         return None, None

@@ -9,14 +9,14 @@ there slowly is what they are for.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Final
 
 import numpy as np
 import pandas as pd
 import shapely
+
+from brain.zones import zone_polygon
 
 __all__ = [
     "LOITER_COLUMNS",
@@ -48,13 +48,6 @@ LOITER_COLUMNS: Final = [
 PLAYBACK_STEPS_MIN: Final = (1, 5, 15, 30, 60, 180, 360, 1440)
 
 
-@lru_cache(maxsize=1024)
-def _polygon(ring: str) -> shapely.Polygon:
-    polygon = shapely.Polygon(json.loads(ring))
-    shapely.prepare(polygon)
-    return polygon
-
-
 def loitering(
     points: pd.DataFrame,
     zones: pd.DataFrame,
@@ -84,7 +77,7 @@ def loitering(
     for z in zones.itertuples():
         if str(z.kind) not in kinds:
             continue
-        flag = slow & shapely.contains_xy(_polygon(str(z.path)), lon, lat)
+        flag = slow & shapely.contains_xy(zone_polygon(str(z.path)), lon, lat)
         i, n = 0, len(p)
         while i < n:
             if not flag[i]:

@@ -8,12 +8,10 @@ left as they are, see `brain.rules.plan`).
 
 from __future__ import annotations
 
-import json
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -36,6 +34,7 @@ from brain.rules import (
     group_key,
 )
 from brain.standards import class_rank
+from brain.zones import zone_polygon
 
 __all__ = ["Snapshot", "evaluate", "evaluate_rule"]
 
@@ -153,13 +152,6 @@ def _stale(rule: Rule, p: Stale, rows: Sequence[Row], _s: Snapshot, now: datetim
             }
 
 
-@lru_cache(maxsize=1024)
-def _polygon(ring: str) -> shapely.Polygon:
-    polygon = shapely.Polygon(json.loads(ring))
-    shapely.prepare(polygon)
-    return polygon
-
-
 def _geofence(
     rule: Rule, p: Geofence, rows: Sequence[Row], s: Snapshot, _now: datetime
 ) -> Iterator[Row]:
@@ -170,7 +162,7 @@ def _geofence(
     lon = np.array([_float(r.get("lon")) or np.nan for r in points], dtype="float64")
     lat = np.array([_float(r.get("lat")) or np.nan for r in points], dtype="float64")
     for z in zones:
-        inside = shapely.contains_xy(_polygon(str(z["path"])), lon, lat)
+        inside = shapely.contains_xy(zone_polygon(str(z["path"])), lon, lat)
         extra = {f"zone_{k}": v for k, v in z.items() if k != "path"}
         for i in np.flatnonzero(inside):
             yield {**points[i], **extra}

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-__all__ = ["INTRUSION_COLUMNS", "MOVING_KN", "RULES", "intrusions"]
+__all__ = ["INTRUSION_COLUMNS", "MOVING_KN", "RULES", "intrusions", "zone_polygon"]
 
 MOVING_KN = 0.5  # below this speed over ground a vessel counts as anchored / stopped
 RULES = ("no_entry", "no_fishing", "no_anchoring")
@@ -56,7 +56,7 @@ class _Breakers:
 
 
 @lru_cache(maxsize=1024)
-def _polygon(ring: str) -> shapely.Polygon:
+def zone_polygon(ring: str) -> shapely.Polygon:
     """A zone's polygon, prepared for fast point tests (zones change rarely: build it once)."""
     polygon = shapely.Polygon(json.loads(ring))
     shapely.prepare(polygon)
@@ -84,7 +84,7 @@ def intrusions(positions: pd.DataFrame, zones: pd.DataFrame) -> pd.DataFrame:
     for z in sorted(range(len(zones)), key=lambda z: str(ids[z])):
         if rules[z] not in RULES:
             continue
-        hit = shapely.contains_xy(_polygon(str(paths[z])), lon, lat) & who.of(str(rules[z]))
+        hit = shapely.contains_xy(zone_polygon(str(paths[z])), lon, lat) & who.of(str(rules[z]))
         inside = by_mmsi[hit[by_mmsi]]  # by MMSI
         vessels.append(inside)
         broken.append(np.full(len(inside), z))
