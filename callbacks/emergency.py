@@ -125,7 +125,7 @@ def register(app: dash.Dash) -> None:
             else None
         )
         nearest = frame_of(found.nearest) if found else None
-        warnings = frame_of(v.warnings)
+        warnings, capacity = frame_of(v.warnings), v.capacity()
         notices = [failed(r, lang, now) for r in (v.events, v.warnings, v.signal, v.resources)]
         geo = _geojson()
         return (
@@ -133,7 +133,7 @@ def register(app: dash.Dash) -> None:
                 events,
                 None if warnings is None else len(warnings),
                 v.signal.value,
-                v.capacity(),
+                capacity,
                 lang,
             ),
             map_figure(
@@ -148,7 +148,7 @@ def register(app: dash.Dash) -> None:
                 lang,
             ),
             kinds_figure(v.kinds(), kind, lang),
-            capacity_figure(v.capacity(), lang),
+            capacity_figure(capacity, lang),
             view_layout.event_table_rows(events, lang),
             view_layout.detail_panel(
                 found.event if found else None,

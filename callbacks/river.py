@@ -39,12 +39,12 @@ def _sections(state: page_cb.PageState) -> Any:
 
 
 def _history(state: page_cb.PageState) -> Any:
+    v = _view(state)
+    none = svc.sections_rows(v).iloc[:0]
     if state.entity is None:
-        return svc.sections_rows(_view(state)).iloc[:0]
-    d = svc.detail(page_cb.data(), _view(state), state.entity, state.start, state.end)
-    return (
-        d.history.value if d.history.value is not None else svc.sections_rows(_view(state)).iloc[:0]
-    )
+        return none
+    d = svc.detail(page_cb.data(), v, state.entity, state.start, state.end)
+    return d.history.value if d.history.value is not None else none
 
 
 def _label(raw: Mapping[str, Any], lang: str) -> str | None:
