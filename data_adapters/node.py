@@ -210,6 +210,13 @@ class LakeNode:
         frame: pd.DataFrame = self.cursor().sql(query).df()
         return frame
 
+    def catch_up(self) -> None:
+        """The resident copy in step with the lake's files now, waiting for a refresh another
+        thread has under way (`Resident.refresh(wait=True)`); queries alone never wait."""
+        resident = self.resident
+        if resident is not None:
+            resident.refresh(wait=True)
+
     # ── writing ────────────────────────────────────────────────────────────────────
     def _write(self, t: Table, frame: pd.DataFrame, stem: str) -> Path:
         folder = self.lake / t.name

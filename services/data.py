@@ -200,6 +200,15 @@ class DataService:
         where sharing an answer between viewers matters less than its age."""
         return DataService(self.node, self.cache, timeout_s=self.timeout_s, max_step_s=max_step_s)
 
+    def catch_up(self) -> None:
+        """Bring the node's copy in memory in step with its files now, waiting for a refresh
+        another thread has under way (a query alone does not wait for one and may read the copy
+        as it was before the newest batch): for the alert engine, whose tick must see every
+        row that landed before it began. A no-op for a node without such a copy."""
+        catch_up = getattr(self.node, "catch_up", None)
+        if catch_up is not None:
+            catch_up()
+
     def _as_of(self, params: Mapping[str, Any]) -> datetime | None:
         """The time an answer is as of: its `now`, or the end of its window."""
         for name in ("now", "end"):

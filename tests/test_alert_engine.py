@@ -461,11 +461,12 @@ def test_new_data_starts_the_next_tick_early_and_nothing_else_does() -> None:
     stamp = [0]
     engine = object.__new__(Engine)  # only the schedule is under test
     engine.interval_s, engine.changed, engine._stop = 30.0, lambda: stamp[0], threading.Event()
+    engine._seen = 0  # what the last tick began with
     threading.Timer(0.3, lambda: stamp.__setitem__(0, 1)).start()  # a new batch file lands
     t0 = _time.monotonic()
     engine._wait(t0)
     assert _time.monotonic() - t0 < 0.3 + WAKE_S + 0.5  # not the 30 s interval
-    engine.interval_s = 1.0  # no new data: the interval alone
+    engine.interval_s, engine._seen = 1.0, 1  # no new data: the interval alone
     t0 = _time.monotonic()
     engine._wait(t0)
     assert _time.monotonic() - t0 >= 1.0
