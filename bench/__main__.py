@@ -1,4 +1,4 @@
-"""`python -m bench [--scale test|demo|bench] [--json]`: the benchmark suite.
+"""`python -m bench [--scale test|demo|bench] [--json] [--only NAME …]`: the benchmark suite.
 
 Each adapter query is asked at refreshes 5 s apart, as a wall asks it, and every figure is
 measured side by side in one run with what it is compared to:
@@ -98,7 +98,7 @@ def run_case(
         jobs["naive"] = naive_ask
     times = rounds(jobs, repeats, step)
     out = {
-        "name": case.name if case.name.startswith("drill.") else f"query.{case.name}",
+        "name": _case_name(case),
         "p50_ms": round(statistics.median(times["adapter"]), 2),
         "p95_ms": round(percentile(times["adapter"], 0.95), 2),
         "query_p50_ms": round(statistics.median(times["query"]), 2),
@@ -110,6 +110,10 @@ def run_case(
     if naive is not None:
         out["naive_rows"] = naive_rows
     return out
+
+
+def _case_name(case: Case) -> str:
+    return case.name if case.name.startswith("drill.") else f"query.{case.name}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,7 +133,16 @@ def main(argv: list[str] | None = None) -> int:
         help="how long load.* runs its users against gunicorn (0: skip the load)",
     )
     p.add_argument("--users", type=int, default=100, help="concurrent users of load.*")
+    p.add_argument(
+        "--only",
+        action="append",
+        metavar="NAME",
+        help="run only the cases whose names start with NAME (again for more), e.g. alerts.latency",
+    )
     args = p.parse_args(argv)
+
+    def chosen(name: str) -> bool:
+        return not args.only or any(name.startswith(prefix) for prefix in args.only)
 
     settings = load_settings()
     data_dir = Path(
@@ -140,15 +153,20 @@ def main(argv: list[str] | None = None) -> int:
     node = open_node(settings)
     mmsi = pick_mmsi(node.backend(), now)
 
-    naive = None if args.no_naive else NaiveProcess(data_dir)
-    results = [run_case(c, node, now, mmsi, args.repeats, naive) for c in CASES]
-    results.append(bench_wall(node, settings, now, args.repeats, naive))
-    with plainly():  # what the wall would cost without fast paths and compiled templates
-        results.append(bench_wall(node, settings, now, args.repeats, naive, "wall.tick.plain"))
-    results.append(bench_alerts(node, settings, now, args.repeats))
-    if not args.no_latency:
+    cases = [c for c in CASES if chosen(_case_name(c))]
+    compared = cases or chosen("wall.tick") or chosen("wall.tick.plain")  # with a naive twin
+    naive = None if args.no_naive or not compared else NaiveProcess(data_dir)
+    results = [run_case(c, node, now, mmsi, args.repeats, naive) for c in cases]
+    if chosen("wall.tick"):
+        results.append(bench_wall(node, settings, now, args.repeats, naive))
+    if chosen("wall.tick.plain"):
+        with plainly():  # what the wall would cost without fast paths and compiled templates
+            results.append(bench_wall(node, settings, now, args.repeats, naive, "wall.tick.plain"))
+    if chosen("alerts.evaluate"):
+        results.append(bench_alerts(node, settings, now, args.repeats))
+    if not args.no_latency and chosen("alerts.latency"):
         results.append(bench_latency(data_dir, args.repeats))
-    if args.load_seconds > 0:  # after the rest: it starts servers and a live feed of its own
+    if args.load_seconds > 0 and chosen("load."):  # last: servers and a live feed of their own
         node.close()
         results += bench_load(data_dir, seconds=args.load_seconds, users=args.users)
         node = open_node(settings)
