@@ -13,6 +13,7 @@ import json
 from collections.abc import Collection
 from typing import Any, Final
 
+import numpy as np
 import pandas as pd
 
 from layouts.i18n import t
@@ -21,7 +22,7 @@ from layouts.map_spec import ZONE_STYLES
 from layouts.page import chart_layout, district_name
 from layouts.theme import ACCENT, BACKGROUND, GRID, TEXT
 
-__all__ = ["MARKS", "map_figure", "speed_figure"]
+__all__ = ["MARKS", "map_figure", "speed_figure", "tail_lines"]
 
 MARKS: Final = {
     "intrusion": "#ef4444",
@@ -54,13 +55,18 @@ def _rgba(c: list[int]) -> str:
     return f"rgba({c[0]},{c[1]},{c[2]},{c[3] / 255:.2f})"
 
 
-def _lines(paths: list[list[list[float]]]) -> tuple[list[float | None], list[float | None]]:
-    lons: list[float | None] = []
-    lats: list[float | None] = []
-    for path in paths:
-        lons += [p[0] for p in path] + [None]
-        lats += [p[1] for p in path] + [None]
-    return lons, lats
+def tail_lines(tails: pd.DataFrame) -> tuple[list[float | None], list[float | None]]:
+    """Every vessel's tail as one line trace: the points of each MMSI in their order, vessels by
+    MMSI, each followed by a break (None)."""
+    known = tails[tails["mmsi"].notna()]
+    order = np.argsort(known["mmsi"].to_numpy(), kind="stable")
+    mmsi = known["mmsi"].to_numpy()[order]
+    ends = np.append(np.flatnonzero(mmsi[1:] != mmsi[:-1]) + 1, len(mmsi))
+    lines = []
+    for column in ("lon", "lat"):
+        values = known[column].to_numpy(dtype="float64")[order].astype(object)
+        lines.append(np.insert(values, ends, None).tolist() if len(mmsi) else [])
+    return lines[0], lines[1]
 
 
 def _category(
@@ -124,8 +130,7 @@ def map_figure(
             }
         )
     if tails is not None and not tails.empty:
-        paths = [g[["lon", "lat"]].to_numpy().tolist() for _, g in tails.groupby("mmsi", sort=True)]
-        lons, lats = _lines(paths)
+        lons, lats = tail_lines(tails)
         data.append(
             {
                 "type": "scattermap",

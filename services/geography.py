@@ -1,18 +1,29 @@
 """The city's divisions for the app (`data_adapters.reference`), and rows placed in them with
 `brain.districts`.
+
+Placing a point at sea means measuring its distance to every district's boundary (thousands of
+vertices each), about a third of a millisecond a point: the radar page places the same few
+thousand vessels several times a refresh, and every analyst on it asks for the same moment. So
+the districts of a set of points are kept under the exact bytes of their coordinates (`PLACED`):
+equal bytes are equal points, and the kept answer is the one placing them again would give.
 """
 
 from __future__ import annotations
 
+import hashlib
 from functools import cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from brain.districts import district_of
+from brain.memo import Kept
 from data_adapters.reference import districts
 
-__all__ = ["adcodes_of", "district_list", "districts", "in_district"]
+__all__ = ["PLACED", "adcodes_of", "district_list", "districts", "in_district"]
+
+PLACED: Kept[str, Any] = Kept(64)  # district codes of recent point sets, by their coordinates
 
 
 @cache
@@ -32,8 +43,17 @@ def district_list() -> tuple[dict[str, Any], ...]:
 
 
 def adcodes_of(frame: pd.DataFrame) -> Any:
-    """The district of each row of a lon/lat frame (points at sea: the nearest district)."""
-    return district_of(frame["lon"].to_numpy(float), frame["lat"].to_numpy(float), districts())
+    """The district of each row of a lon/lat frame (points at sea: the nearest district); a
+    read-only array, shared with every caller placing the same points."""
+    lon = np.ascontiguousarray(frame["lon"].to_numpy(float))
+    lat = np.ascontiguousarray(frame["lat"].to_numpy(float))
+    key = hashlib.blake2b(lon.tobytes() + b"|" + lat.tobytes(), digest_size=16).hexdigest()
+    codes = PLACED.get(key)
+    if codes is None:
+        codes = district_of(lon, lat, districts())
+        codes.flags.writeable = False
+        PLACED.put(key, codes)
+    return codes
 
 
 def in_district(frame: pd.DataFrame | None, adcode: str | None) -> pd.DataFrame | None:

@@ -16,6 +16,7 @@ from typing import Any, Final
 
 import pandas as pd
 
+from brain.memo import Memo
 from brain.radar_page import LOITER_COLUMNS, loitering, playback_steps, unregistered
 from data_adapters import radar
 from data_adapters.result import Result
@@ -25,6 +26,7 @@ from services.radar import positions, vessel_calls, zone_intrusions
 
 __all__ = [
     "EVENT_COLUMNS",
+    "LOITERS",
     "LOITER_WINDOW",
     "TAIL",
     "VESSEL_COLUMNS",
@@ -44,6 +46,7 @@ __all__ = [
 
 TAIL: Final = timedelta(minutes=30)  # the trail drawn behind each vessel
 LOITER_WINDOW: Final = timedelta(hours=2)  # how far back loitering is looked for
+LOITERS = Memo(8)  # loitering episodes of the last few moments, by their answers
 VESSEL_COLUMNS: Final = (
     "mmsi",
     "name",
@@ -141,7 +144,9 @@ def loiter_rows(view: RadarView, adcode: str | None) -> pd.DataFrame:
     points, zones = frame_of(view.recent), frame_of(view.zones)
     if points is None or zones is None:
         return pd.DataFrame(columns=[*LOITER_COLUMNS, "name", "adcode"])
-    found = loitering(points, zones)
+    found = LOITERS(
+        "radar.loitering", (view.recent.key, view.zones.key), lambda: loitering(points, zones)
+    )
     found = found[found["end"] > pd.Timestamp(view.at - TAIL)]
     names = vessel_rows(view, None)[["mmsi", "name"]]
     return _placed(found.merge(names, on="mmsi", how="left"), adcode)

@@ -11,10 +11,13 @@ from typing import Any
 import pandas as pd
 import pytest
 from adapter_fixtures import NOW
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from brain.radar_page import loitering, playback_steps, unregistered
 from config import Settings
 from data_adapters import radar
+from layouts.radar_charts import tail_lines
 from services import radar_page as svc
 from services.cache import make_cache
 from services.data import DataService
@@ -190,3 +193,27 @@ def test_the_page_catalogs_do_not_override_the_walls() -> None:
         for page in ("river", "radar"):
             mine = set(json.loads((root / lang / f"{page}.json").read_text("utf-8")))
             assert base & mine == set(), (lang, page)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.integers(412000000, 412000006)),
+            st.floats(109.0, 112.0, allow_nan=False),
+            st.floats(20.0, 22.0, allow_nan=False),
+        ),
+        max_size=40,
+    )
+)
+def test_tail_lines_are_each_vessels_points_in_their_order(rows: list[Any]) -> None:
+    """The tails trace is, vessel by vessel in MMSI order, its points in the order given, each
+    vessel's line ended by a break; rows without an MMSI draw nothing."""
+    tails = pd.DataFrame(rows, columns=["mmsi", "lon", "lat"]).astype({"mmsi": "Int64"})
+    lons: list[Any] = []
+    lats: list[Any] = []
+    for _, g in tails.groupby("mmsi", sort=True):
+        lons += [*g["lon"].tolist(), None]
+        lats += [*g["lat"].tolist(), None]
+    assert tail_lines(tails) == (lons, lats)
+    assert all(type(v) is float for v in lons if v is not None)
