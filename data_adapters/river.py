@@ -23,8 +23,10 @@ __all__ = [
     "class_rank_of",
     "compliance",
     "patrol_coverage",
+    "patrol_tracks",
     "problem_summary",
     "problems",
+    "reach_chiefs",
     "reach_patrols",
     "reach_patrols_list",
     "reaches",
@@ -36,6 +38,7 @@ __all__ = [
 
 PARAMETERS = ("do", "codmn", "cod", "bod5", "nh3n", "tp")  # columns, in WATER_LIMITS order
 LOOKBACK = timedelta(days=1)
+CHAIN_DEPTH = 4  # 村 → 镇 → 县 → 市: the longest chain of chiefs a reach can have
 _FLOORS = frozenset({"DO"})
 
 
@@ -71,8 +74,11 @@ def _target_rank(target: ir.StringValue) -> ir.IntegerValue:
 
 
 def _reaches(con: Any, adcode: str | None) -> ir.Table:
+    """The reaches (of one district) with their own chief's name and level."""
     t = con.table("river_reaches")
-    return t if adcode is None else t.filter(t.adcode == adcode)
+    t = t if adcode is None else t.filter(t.adcode == adcode)
+    c = con.table("river_chiefs").select(_cid=_.chief_id, chief_name=_.name, chief_level=_.level)
+    return t.left_join(c, t.chief_id == c._cid).drop("_cid")
 
 
 @query("river", ttl_s=300)
@@ -85,6 +91,7 @@ def reaches(con: Any, *, adcode: str | None = None) -> ir.Table:
             "river_name",
             "reach_name",
             "adcode",
+            "chief_id",
             "chief_name",
             "chief_level",
             "length_km",
@@ -324,3 +331,52 @@ def reach_patrols_list(con: Any, *, reach_id: str, start: datetime, end: datetim
     return p.select("patrol_id", "reach_id", "chief_name", "ts", "end_ts", "distance_km").order_by(
         [ibis.desc("ts"), "patrol_id"]
     )
+
+
+@query("river", ttl_s=300)
+def reach_chiefs(con: Any, *, adcode: str | None = None) -> ir.Table:
+    """Every reach (of the district) with its chain of chiefs as `river_chiefs` stores it: its
+    own chief (`above` 0), the one they answer to (1) and so on up, at most CHAIN_DEPTH; the
+    highest first."""
+    c = con.table("river_chiefs")
+    step = _reaches(con, adcode).select("reach_id", _cid=_.chief_id)
+    levels = []
+    for above in range(CHAIN_DEPTH):
+        j = step.inner_join(c, step._cid == c.chief_id)
+        found = j.select(
+            "reach_id",
+            above=ibis.literal(above, type="int64"),
+            chief_id=j.chief_id,
+            name=j.name,
+            level=j.level,
+            adcode=j.adcode,
+            river_name=j.river_name,
+            _next=j.parent_chief_id,
+        )
+        levels.append(found.drop("_next"))
+        step = found.filter(found._next.notnull()).select("reach_id", _cid=found._next)
+    chain = ibis.union(*levels, distinct=False)
+    return chain.order_by(["reach_id", ibis.desc("above")])
+
+
+@query("river", ttl_s=60)
+def patrol_tracks(
+    con: Any,
+    *,
+    start: datetime,
+    end: datetime,
+    adcode: str | None = None,
+    reach_id: str | None = None,
+) -> ir.Table:
+    """The GPS fixes of the patrols starting in `[start, end)` (of the district's reaches, of
+    one reach with `reach_id`): patrol_id, reach_id, ts, lon, lat, by patrol then time."""
+    p = window(con.table("river_patrols"), "ts", start, end)
+    if reach_id is not None:
+        p = p.filter(p.reach_id == reach_id)
+    if adcode is not None:
+        r = _reaches(con, adcode).select(_rid=_.reach_id)
+        p = p.inner_join(r, p.reach_id == r._rid)
+    p = p.select(_pid=_.patrol_id, reach_id=_.reach_id)
+    pts = con.table("river_patrol_points")
+    j = pts.inner_join(p, pts.patrol_id == p._pid)
+    return j.select("patrol_id", "reach_id", "ts", "lon", "lat").order_by(["patrol_id", "ts"])

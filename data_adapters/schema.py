@@ -24,6 +24,7 @@ import ibis.expr.datatypes as dt
 import pandera.pandas as pa
 
 from brain.domains import DOMAINS, Domain
+from brain.river_page import CHIEF_LEVELS
 from brain.standards import TYPHOON_SIGNALS, WarningLevel, WaterClass
 from brain.traffic import CLASS_ORDER
 
@@ -503,16 +504,35 @@ TABLES: tuple[Table, ...] = (
     ),
     # ── river ─────────────────────────────────────────────────────────────────────────
     Table(
+        "river_chiefs",
+        Domain.RIVER,
+        "River chiefs (河长) and to whom each answers: 村 to 镇 or 县, 镇 to 县, 县 to 市.",
+        (
+            _s("chief_id", "chief id", max_len=40),
+            _s("name", "name of the chief"),
+            _s("level", "level of the chief", isin=CHIEF_LEVELS),
+            _s(
+                "parent_chief_id",
+                "the chief one level up on the same river (null: none above)",
+                nullable=True,
+                max_len=40,
+            ),
+            _adcode(),
+            _s("river_name", "river"),
+        ),
+        key=("chief_id",),
+        fact=False,
+    ),
+    Table(
         "river_reaches",
         Domain.RIVER,
-        "River reaches and their river chiefs (河长).",
+        "River reaches, each with its own river chief (河长).",
         (
             _s("reach_id", "reach id", max_len=40),
             _s("river_name", "river"),
             _s("reach_name", "reach"),
             _adcode(),
-            _s("chief_name", "river chief"),
-            _s("chief_level", "level of the chief", isin=("市", "县", "镇", "村")),
+            _s("chief_id", "the reach's own chief (river_chiefs)", max_len=40),
             _f("length_km", "reach length", unit="km", ge=0, le=500),
             _path("reach line"),
         ),
@@ -572,6 +592,20 @@ TABLES: tuple[Table, ...] = (
             _f("distance_km", "distance walked or sailed", unit="km", ge=0, le=200),
         ),
         key=("patrol_id",),
+        ts="ts",
+        freshness_s=86400,
+    ),
+    Table(
+        "river_patrol_points",
+        Domain.RIVER,
+        "GPS track of each patrol: a fix every 30-60 s from its start to its end.",
+        (
+            _s("patrol_id", "patrol id (river_patrols)", max_len=40),
+            _t("ts", "time of the fix"),
+            _lon(),
+            _lat(),
+        ),
+        key=("patrol_id", "ts"),
         ts="ts",
         freshness_s=86400,
     ),

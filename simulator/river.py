@@ -7,8 +7,10 @@ lowers DO and raises NH3-N, TP and COD: in the rainy season (Apr-Sep in western 
 few days after each heavy rain, and sharply for two or three days after the typhoon, so that about
 70 % meet their target in the rainy season. Chiefs patrol at the statutory frequency (市 quarterly,
 县 monthly, 镇 every ten days, 村 weekly), a few miss some; problems go reported → disposing →
-closed (about 90 % closed). A patrol is recorded when it ends, so its row is emitted by the window
-that holds its `end_ts`.
+closed (about 90 % closed). A chief walks a short patrol along the bank (2.5-4.5 km/h) and takes
+a boat on a long one (8-14 km/h), stopping now and then; the GPS track of every patrol is in
+`simulator.river_tracks`. A patrol is recorded when it ends, so its row and its track are emitted
+by the window that holds its `end_ts`.
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from brain.districts import CITY_ADCODE
 from simulator.base import SimContext, emitted, from_rows, rng_for, typed
 from simulator.river_network import RIVERS, network
+from simulator.river_tracks import track
 
 __all__ = ["PROBLEM_LOOKBACK", "READING_LOOKBACK", "chronic_offenders", "facts", "reference"]
 
@@ -34,6 +38,10 @@ _DAY = timedelta(days=1)
 _H = timedelta(hours=1)
 
 _PERIOD_DAYS = {"市": 91, "县": 30, "镇": 10, "村": 7}
+# A chief walks the bank of a short stretch and takes a boat along a long one (km/h).
+_WALK_KM = 8.0
+_WALK_KMH = (2.5, 4.5)
+_BOAT_KMH = (8.0, 14.0)
 _CATEGORIES = ("sewage", "garbage", "sand_mining", "encroachment", "fishing", "algae", "other")
 _CATEGORY_W = (0.25, 0.33, 0.05, 0.12, 0.08, 0.05, 0.12)
 _DESCRIPTIONS = {
@@ -48,12 +56,24 @@ _DESCRIPTIONS = {
 
 
 def reference(ctx: SimContext) -> dict[str, pd.DataFrame]:
-    """River reaches with their chiefs, and the monitoring stations."""
+    """The river chiefs, the reaches (each with its chief) and the monitoring stations."""
     reaches, stations = network(ctx)
     paths = [
         json.dumps([[round(x, 5), round(y, 5)] for x, y in line.coords]) for line in reaches["line"]
     ]
+    city = reaches["chief_level"] == "市"
+    chiefs = pd.DataFrame(
+        {
+            "chief_id": reaches["chief_id"],
+            "name": reaches["chief_name"],
+            "level": reaches["chief_level"],
+            "parent_chief_id": reaches["parent_chief_id"],
+            "adcode": reaches["adcode"].where(~city, CITY_ADCODE),  # a city chief: the city's
+            "river_name": reaches["river_name"],
+        }
+    )
     return {
+        "river_chiefs": typed("river_chiefs", chiefs),
         "river_reaches": typed("river_reaches", reaches.assign(path=paths)),
         "river_stations": typed("river_stations", stations),
     }
@@ -194,8 +214,9 @@ def _patrols(ctx: SimContext, reach: int, period: int) -> tuple[tuple[Any, ...],
             continue  # missed
         day = period * days + int(rng.integers(days))
         start = _EPOCH + day * _DAY + timedelta(hours=float(rng.uniform(0.5, 8.5)))
-        hours = float(rng.uniform(2, 4) if r.chief_level == "市" else rng.uniform(0.5, 3))
         km = float(np.clip(min(r.length_km, 200.0) * rng.uniform(0.2, 0.8), 0.3, 200.0))
+        speed = rng.uniform(*(_BOAT_KMH if km > _WALK_KM else _WALK_KMH))
+        hours = km / speed + float(rng.uniform(0.1, 0.4))  # plus stops to look and record
         out.append(
             (
                 f"PT{r.reach_id}-{period}-{i}",
@@ -264,6 +285,9 @@ def facts(ctx: SimContext, start: datetime, end: datetime) -> Iterator[tuple[str
     rows = sorted((r for r, k in zip(rows, keep, strict=True) if k), key=lambda r: r[4])
     if rows:
         yield "river_patrols", from_rows("river_patrols", rows)
+        lines = dict(zip(reaches["reach_id"], reaches["line"], strict=True))
+        points = pd.concat([track(ctx, p, lines[p[1]]) for p in rows], ignore_index=True)
+        yield "river_patrol_points", typed("river_patrol_points", points)
     rows = [r for d in range(_day(lo) - 33, _day(end) + 1) for r in _problem_day(ctx, d)]
     keep = emitted([r[0] for r in rows], ctx, start, end, PROBLEM_LOOKBACK)
     rows = sorted((r for r, k in zip(rows, keep, strict=True) if k), key=lambda r: r[0])

@@ -4,12 +4,16 @@ Rivers follow their real courses approximately (waypoints from reference/zhanjia
 general geography, clipped to land): 鉴江, 九洲江, 南渡河, 遂溪河, 雷州青年运河, 袂花江, 大水桥河
 and the urban 南柳河, 南桥河, 南调河. Each river is split by district into county reaches
 (县级河长), long ones into town reaches (镇级), urban ones into community reaches (村级); the major
-rivers also have a city-level reach (市级). Chiefs are invented people. Monitoring sections
-(国控/省控/市控) carry per-river baselines of water quality in the dry season, as a class position
-(1 = class I … 6 = 劣V; a section is in class k while its position is below k + 0.5): most meet
-their target class (鉴江 mostly II-III, the urban 南柳河 IV-V against a target of V). A few
-sections on urban rivers or small tributaries, chosen from the seed, are chronic offenders
-(`offender`): sewage overflows or farm and aquaculture runoff keep them a class below target.
+rivers also have a city-level reach (市级). Every reach has a chief of its own (invented people),
+who answers to the chief one level up on the same river: a town or community chief to the
+county chief of the district, a county chief to the city chief of a major river
+(`parent_chief_id`; none above a city chief, nor above the county chief of a lesser river).
+Monitoring sections (国控/省控/市控) carry per-river baselines of water quality in the dry
+season, as a class position (1 = class I … 6 = 劣V; a section is in class k while its position
+is below k + 0.5): most meet their target class (鉴江 mostly II-III, the urban 南柳河 IV-V
+against a target of V). A few sections on urban rivers or small tributaries, chosen from the
+seed, are chronic offenders (`offender`): sewage overflows or farm and aquaculture runoff keep
+them a class below target.
 """
 
 from __future__ import annotations
@@ -87,14 +91,17 @@ def _nearest_town(p: Point, adcode: str) -> str:
 
 @cache
 def network(ctx: SimContext) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(reaches with their line, river index and diligence; stations with their quality) of the
-    city."""
+    """(reaches with their line, river index, diligence and chief — id, name, level, the chief
+    above; stations with their quality) of the city."""
     rng = rng_for(ctx, "river", "network")
     reaches: list[dict[str, Any]] = []
     stations: list[dict[str, Any]] = []
 
-    def reach(river: int, name: str, adcode: str, level: str, line: LineString) -> str:
-        rid = f"RV{len(reaches) + 1:03d}"
+    def reach(
+        river: int, name: str, adcode: str, level: str, line: LineString, parent: str | None
+    ) -> str:
+        n = len(reaches) + 1
+        rid = f"RV{n:03d}"
         chief = str(rng.choice(list(_SURNAMES))) + str(rng.choice(_GIVEN))
         reaches.append(
             {
@@ -102,8 +109,10 @@ def network(ctx: SimContext) -> tuple[pd.DataFrame, pd.DataFrame]:
                 "river_name": RIVERS[river][0],
                 "reach_name": name,
                 "adcode": adcode,
+                "chief_id": f"HZ{n:03d}",
                 "chief_name": chief,
                 "chief_level": level,
+                "parent_chief_id": parent,
                 "length_km": round(_km(line), 2),
                 "line": line,
                 "river": river,
@@ -115,8 +124,10 @@ def network(ctx: SimContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     tag = {"major": "（国控）", "river": "（省控）", "urban": "（市控）"}
     for i, (name, kind, quality, target, points) in enumerate(RIVERS):
         course = _parts(shapely.intersection(LineString(points), land()))
+        city: str | None = None
         if kind == "major":
-            reach(i, f"{name}湛江段", _main_district(course[0]), "市", course[0])
+            reach(i, f"{name}湛江段", _main_district(course[0]), "市", course[0], None)
+            city = reaches[-1]["chief_id"]
         for d in districts():
             pieces = [
                 p
@@ -126,7 +137,8 @@ def network(ctx: SimContext) -> tuple[pd.DataFrame, pd.DataFrame]:
             if not pieces:
                 continue
             piece = pieces[0]
-            county = reach(i, f"{name}{d.name_zh}段", d.adcode, "县", piece)
+            county = reach(i, f"{name}{d.name_zh}段", d.adcode, "县", piece, city)
+            county_chief = reaches[-1]["chief_id"]
             step = 2.5 if kind == "urban" else 10.0
             k = int(np.ceil(_km(piece) / step)) if _km(piece) > step else 1
             finest = [(county, piece)]
@@ -143,20 +155,19 @@ def network(ctx: SimContext) -> tuple[pd.DataFrame, pd.DataFrame]:
                     )
                     seen[label] = seen.get(label, 0) + 1
                     label += "" if seen[label] == 1 else f"（{'一二三四五六'[seen[label] - 1]}）"
-                    finest.append(
-                        (reach(i, label, d.adcode, "村" if kind == "urban" else "镇", sub), sub)
-                    )
+                    level = "村" if kind == "urban" else "镇"
+                    finest.append((reach(i, label, d.adcode, level, sub, county_chief), sub))
             for j in range(1 if _km(piece) < 30 else 2):
                 rid, line = finest[len(finest) // 2 if j == 0 else len(finest) - 1]
                 at = line.interpolate(0.5, normalized=True)
                 town = _nearest_town(at, d.adcode)
                 first = not any(st["name"].startswith(name) for st in stations)
-                level = tag["river"] if kind == "major" and not first else tag[kind]
+                control = tag["river"] if kind == "major" and not first else tag[kind]
                 stations.append(
                     {
                         "station_id": f"WQ{len(stations) + 1:03d}",
                         "reach_id": rid,
-                        "name": f"{name}{town}断面{level}",
+                        "name": f"{name}{town}断面{control}",
                         "lon": round(at.x, 5),
                         "lat": round(at.y, 5),
                         "target_class": target,

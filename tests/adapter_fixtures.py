@@ -509,14 +509,33 @@ _LIMITS = {
 
 
 def _river() -> dict[str, list[dict[str, Any]]]:
+    def ch(cid: str, name: str, level: str, parent: str | None, ad: str, river: str) -> Any:
+        return dict(
+            chief_id=cid,
+            name=name,
+            level=level,
+            parent_chief_id=parent,
+            adcode=ad,
+            river_name=river,
+        )
+
+    chiefs = [  # RR1: 市 → 县; RR2: 县 → 镇 (no city chief); RR3: the four levels
+        ch("HC0", "赵一", "市", None, "440800", "南渡河"),
+        ch("HC1", "张三", "县", "HC0", C, "南渡河"),
+        ch("HC2", "李四", "镇", "HC5", A, "南柳河"),
+        ch("HC3", "王五", "村", "HC4", B, "绿塘河"),
+        ch("HC4", "孙七", "镇", "HC6", B, "绿塘河"),
+        ch("HC5", "周六", "县", None, A, "南柳河"),
+        ch("HC6", "吴八", "县", "HC7", B, "绿塘河"),
+        ch("HC7", "郑九", "市", None, "440800", "绿塘河"),
+    ]
     reaches = [
         dict(
             reach_id="RR1",
             river_name="南渡河",
             reach_name="雷州段",
             adcode=C,
-            chief_name="张三",
-            chief_level="县",
+            chief_id="HC1",
             length_km=30.0,
             path=_line((110.0, 20.9), (110.2, 20.9)),
         ),
@@ -525,8 +544,7 @@ def _river() -> dict[str, list[dict[str, Any]]]:
             river_name="南柳河",
             reach_name="赤坎段",
             adcode=A,
-            chief_name="李四",
-            chief_level="镇",
+            chief_id="HC2",
             length_km=8.0,
             path=_line((110.35, 21.27), (110.37, 21.28)),
         ),
@@ -535,8 +553,7 @@ def _river() -> dict[str, list[dict[str, Any]]]:
             river_name="绿塘河",
             reach_name="霞山段",
             adcode=B,
-            chief_name="王五",
-            chief_level="村",
+            chief_id="HC3",
             length_km=5.0,
             path=_line((110.38, 21.19), (110.40, 21.20)),
         ),
@@ -614,12 +631,27 @@ def _river() -> dict[str, list[dict[str, Any]]]:
         pa("PA2", "RR1", NOW - 1 * D, 4.0),
         pa("PA3", "RR2", NOW - 8 * D, 5.0),
     ]
+
+    def fix(pid: str, start: datetime, minutes: int, lon: float, lat: float) -> dict[str, Any]:
+        return dict(patrol_id=pid, ts=start + minutes * M, lon=lon, lat=lat)
+
+    points = [  # along RR1 (lat 20.9) and RR2; PA2's fixes arrive out of order
+        fix("PA1", NOW - 2 * D, 0, 110.0, 20.9),
+        fix("PA1", NOW - 2 * D, 30, 110.01, 20.9),
+        fix("PA1", NOW - 2 * D, 60, 110.02, 20.9),
+        fix("PA2", NOW - 1 * D, 60, 110.12, 20.9),
+        fix("PA2", NOW - 1 * D, 0, 110.1, 20.9),
+        fix("PA3", NOW - 8 * D, 0, 110.35, 21.27),
+        fix("PA3", NOW - 8 * D, 60, 110.36, 21.275),
+    ]
     return {
+        "river_chiefs": chiefs,
         "river_reaches": reaches,
         "river_stations": stations,
         "river_readings": readings,
         "river_problems": problems,
         "river_patrols": patrols,
+        "river_patrol_points": points,
     }
 
 

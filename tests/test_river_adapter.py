@@ -83,3 +83,40 @@ def test_patrol_coverage(con: Any) -> None:
 
 def test_surface(lake_node: Any) -> None:
     check_surface(river, lake_node.backend())
+
+
+def test_reaches_carry_their_stored_chief(con: Any) -> None:
+    r = river.reaches(con).set_index("reach_id")
+    assert list(r["chief_id"]) == ["HC1", "HC2", "HC3"]
+    assert (r.loc["RR3", "chief_name"], r.loc["RR3", "chief_level"]) == ("王五", "村")
+
+
+def test_reach_chiefs_walk_the_stored_chain_from_the_top(con: Any) -> None:
+    c = river.reach_chiefs(con)
+    chains = {
+        rid: [(r.level, r.name, r.above) for r in g.itertuples()]
+        for rid, g in c.groupby("reach_id")
+    }
+    assert chains == {
+        "RR1": [("市", "赵一", 1), ("县", "张三", 0)],
+        "RR2": [("县", "周六", 1), ("镇", "李四", 0)],
+        "RR3": [("市", "郑九", 3), ("县", "吴八", 2), ("镇", "孙七", 1), ("村", "王五", 0)],
+    }
+    assert list(c["reach_id"]) == sorted(c["reach_id"])  # by reach, the highest first
+    top = c[c["above"] == c.groupby("reach_id")["above"].transform("max")]
+    assert set(top["adcode"]) == {"440800", "440802"}
+    only = river.reach_chiefs(con, adcode="440803")
+    assert list(only["chief_id"]) == ["HC7", "HC6", "HC4", "HC3"]
+
+
+def test_patrol_tracks(con: Any) -> None:
+    t = river.patrol_tracks(con, start=NOW - timedelta(days=7), end=NOW)
+    assert list(t.columns) == ["patrol_id", "reach_id", "ts", "lon", "lat"]
+    assert list(t["patrol_id"]) == ["PA1", "PA1", "PA1", "PA2", "PA2"]  # PA3: 8 days ago
+    assert list(t["lon"]) == [110.0, 110.01, 110.02, 110.1, 110.12]  # each patrol in time order
+    assert t["ts"].is_monotonic_increasing
+    one = river.patrol_tracks(con, start=NOW - timedelta(days=9), end=NOW, reach_id="RR2")
+    assert list(one["patrol_id"]) == ["PA3", "PA3"] and set(one["reach_id"]) == {"RR2"}
+    city = river.patrol_tracks(con, start=NOW - timedelta(days=9), end=NOW, adcode="440882")
+    assert set(city["patrol_id"]) == {"PA1", "PA2"}
+    assert river.patrol_tracks(con, start=NOW - timedelta(days=9), end=NOW, adcode="440803").empty

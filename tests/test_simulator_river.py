@@ -44,6 +44,8 @@ def history() -> dict[str, pd.DataFrame]:
 def test_rows_pass_the_contract(history: dict[str, pd.DataFrame]) -> None:
     frames = {**river.reference(CTX), **history}
     assert set(frames) == {
+        "river_chiefs",
+        "river_patrol_points",
         "river_reaches",
         "river_stations",
         "river_readings",
@@ -58,8 +60,10 @@ def test_rows_pass_the_contract(history: dict[str, pd.DataFrame]) -> None:
 def test_every_reach_has_a_chief_and_lies_on_land() -> None:
     ref = river.reference(CTX)
     reaches, stations = ref["river_reaches"], ref["river_stations"]
-    assert reaches["chief_name"].str.len().min() >= 2 and reaches["reach_name"].is_unique
-    assert set(reaches["chief_level"]) == {"市", "县", "镇", "村"}
+    chiefs = ref["river_chiefs"]
+    assert chiefs["name"].str.len().min() >= 2 and reaches["reach_name"].is_unique
+    assert set(chiefs["level"]) == {"市", "县", "镇", "村"}
+    assert reaches["chief_id"].is_unique and set(reaches["chief_id"]) == set(chiefs["chief_id"])
     assert {"鉴江", "九洲江", "南渡河", "遂溪河", "雷州青年运河", "南柳河"} <= set(
         reaches["river_name"]
     )
@@ -94,7 +98,7 @@ def test_quality_per_river_and_rainy_season() -> None:
 
 def test_patrols_follow_the_statutory_frequency(history: dict[str, pd.DataFrame]) -> None:
     patrols = history["river_patrols"]
-    reaches = river.reference(CTX)["river_reaches"].set_index("reach_id")
+    reaches = _reaches_with_chiefs()
     assert patrols["ts"].min() < pd.Timestamp(CTX.start - timedelta(days=80))
     assert (patrols["end_ts"] > patrols["ts"]).all()
     level = patrols["reach_id"].map(reaches["chief_level"])
@@ -103,6 +107,71 @@ def test_patrols_follow_the_statutory_frequency(history: dict[str, pd.DataFrame]
     assert per_level["村"] > per_level["镇"] > per_level["县"] > per_level["市"] >= 1
     assert (patrols["chief_name"] == patrols["reach_id"].map(reaches["chief_name"])).all()
     assert level.notna().all()
+
+
+def _reaches_with_chiefs() -> pd.DataFrame:
+    ref = river.reference(CTX)
+    chiefs = ref["river_chiefs"].rename(columns={"name": "chief_name", "level": "chief_level"})
+    reaches = ref["river_reaches"].merge(chiefs[["chief_id", "chief_name", "chief_level"]])
+    return reaches.set_index("reach_id")
+
+
+def test_every_chief_answers_to_the_chief_one_level_up_on_the_same_river() -> None:
+    chiefs = river.reference(CTX)["river_chiefs"].set_index("chief_id")
+    reaches = river.reference(CTX)["river_reaches"].set_index("chief_id")
+    up = chiefs.dropna(subset=["parent_chief_id"])
+    parent = chiefs.loc[up["parent_chief_id"]]
+    assert (parent["river_name"].to_numpy() == up["river_name"].to_numpy()).all()
+    rank = {"市": 0, "县": 1, "镇": 2, "村": 2}
+    assert (parent["level"].map(rank).to_numpy() == up["level"].map(rank).to_numpy() - 1).all()
+    local = up[up["level"] != "县"]
+    assert (chiefs.loc[local["parent_chief_id"], "adcode"].to_numpy() == local["adcode"]).all()
+    assert chiefs.loc[chiefs["level"] == "市", "parent_chief_id"].isna().all()
+    assert (chiefs.loc[chiefs["level"] == "市", "adcode"] == "440800").all()
+    assert chiefs.loc[chiefs["level"].isin(["镇", "村"]), "parent_chief_id"].notna().all()
+    majors = {name for name, kind, *_ in RIVERS if kind == "major"}
+    county = chiefs[chiefs["level"] == "县"]
+    assert (county["parent_chief_id"].notna() == county["river_name"].isin(majors)).all()
+    assert (reaches.loc[chiefs.index, "river_name"] == chiefs["river_name"]).all()
+
+
+def _km(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    dx = np.diff(lon) * 111.32 * np.cos(np.radians(lat[:-1]))
+    return np.asarray(np.hypot(dx, np.diff(lat) * 110.57))
+
+
+def test_every_patrol_has_a_gps_track_along_its_reach(history: dict[str, pd.DataFrame]) -> None:
+    from shapely.geometry import LineString, Point
+
+    patrols = history["river_patrols"].set_index("patrol_id")
+    points = history["river_patrol_points"]
+    assert set(points["patrol_id"]) == set(patrols.index)
+    reaches = river.reference(CTX)["river_reaches"].set_index("reach_id")
+    speeds = []
+    for pid, fixes in points.groupby("patrol_id"):
+        p = patrols.loc[pid]
+        fixes = fixes.sort_values("ts")
+        assert fixes["ts"].iloc[0] == p["ts"] and fixes["ts"].iloc[-1] == p["end_ts"]
+        gaps = fixes["ts"].diff().dt.total_seconds().dropna()
+        assert gaps.iloc[:-1].between(29, 61).all() and 15 <= gaps.iloc[-1] <= 75
+        line = LineString(json.loads(reaches.loc[p["reach_id"], "path"]))
+        lon, lat = fixes["lon"].to_numpy(float), fixes["lat"].to_numpy(float)
+        off = [line.distance(Point(x, y)) * 111_000 for x, y in zip(lon, lat, strict=True)]
+        assert max(off) < 50, pid  # on one bank, GPS noise included
+        walked = _km(lon, lat).sum()
+        # the noise of fixes a few metres apart adds a little; stops and noise nothing more
+        assert 0.9 * p["distance_km"] < walked < 1.6 * p["distance_km"] + 0.3, pid
+        speeds.append(p["distance_km"] / ((p["end_ts"] - p["ts"]).total_seconds() / 3600))
+    assert min(speeds) > 0.5 and max(speeds) < 15.0  # on foot along a bank with stops, or by boat
+
+
+def test_tracks_are_deterministic_for_a_seed() -> None:
+    start, end = CTX.start + timedelta(days=2), CTX.start + timedelta(days=6)
+    a = _collect(CTX, start, end)["river_patrol_points"]
+    b = _collect(SimContext(9, ANCHOR, Scale.TEST, CTX.scenario), start, end)
+    pd.testing.assert_frame_equal(a, b["river_patrol_points"])
+    c = _collect(SimContext(10, ANCHOR, Scale.TEST, CTX.scenario), start, end)
+    assert not a["lon"].equals(c["river_patrol_points"]["lon"])
 
 
 def test_problems_are_disposed_and_mostly_closed(history: dict[str, pd.DataFrame]) -> None:
