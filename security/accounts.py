@@ -33,7 +33,11 @@ WINDOW: Final = timedelta(minutes=15)  # sign-in failures are counted over this 
 MIN_PASSWORD: Final = 10
 NAME: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")
 ROLES: Final = ("leader", "duty", "analyst", "admin", "display")
-_HASHER: Final = PasswordHasher()
+# argon2id as OWASP's password storage sheet sets it: 19 MiB, 2 passes, 1 lane. One lane keeps a
+# sign-in on one core (argon2-cffi's default, 64 MiB over 4 lanes, takes every core of a small
+# server for a fifth of a second, and a shift's sign-ins queue the wall's refreshes behind it).
+# Hashes made with other parameters are rehashed at their next sign-in.
+_HASHER: Final = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 _DUMMY: Final = _HASHER.hash("not a password of anybody")
 
 

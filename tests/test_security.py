@@ -280,3 +280,16 @@ def test_store_url_and_oidc_secret_stay_out_of_repr() -> None:
     store = Store("postgresql+psycopg://brain:pg-secret-pw@127.0.0.1:1/brain")
     assert "pg-secret-pw" not in repr(store)
     assert load_settings({}).store_database_url.endswith("store.db")
+
+
+def test_a_hash_of_other_parameters_is_replaced_at_sign_in(accounts: Accounts) -> None:
+    """Passwords are hashed with argon2id at 19 MiB, 2 passes and 1 lane; a hash made with
+    other parameters (argon2-cffi's defaults) still signs in, and is replaced by one of these."""
+    from argon2 import PasswordHasher
+
+    fresh = accounts.create_user("duty-2", "duty", PASSWORD, now=T0, actor="test")
+    assert fresh.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    accounts.store.update_user("duty-2", password_hash=PasswordHasher().hash(PASSWORD))
+    assert accounts.authenticate("duty-2", PASSWORD, address="a", now=T0).name == "duty-2"
+    row = accounts.store.user("duty-2")
+    assert row is not None and row.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
