@@ -1,11 +1,11 @@
 """River page computations: the GB 3838-2002 class bands of each parameter, the chain of river
-chiefs (河长) responsible for a reach, and the spread of sections over the classes.
+chiefs (河长) responsible for a reach, the patrol coverage of each reach, and the spread of
+sections over the classes.
 
-Pure: plain data in, plain data out. The river chief system nests its reaches: a major river has
-one city-level reach (市级河长) over its whole course in the city, each district's stretch a
-county-level reach (县级), and long or urban stretches town (镇级) or community (村级) reaches. A
-reach's chiefs are therefore its own chief, the county chief of the same river in the same
-district, and the city chief of the same river.
+Pure: plain data in, plain data out. The chain of chiefs is stored (`river_chiefs`, each chief
+with the one they answer to, read by `data_adapters.river.reach_chiefs`); here its rows become
+one list per reach. Coverage is geometric: the share of a reach's line within 50 m of the GPS
+track of a patrol in the range (`reach_coverage`).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Final
 
 from brain.standards import WATER_LIMITS, WaterClass
@@ -20,15 +21,20 @@ from brain.standards import WATER_LIMITS, WaterClass
 __all__ = [
     "CHIEF_LEVELS",
     "CLASSES",
+    "COVERAGE_M",
     "Band",
     "Chief",
-    "chief_chain",
+    "chief_chains",
     "class_bands",
     "class_counts",
+    "patrol_minutes",
+    "patrol_speed_kmh",
+    "reach_coverage",
 ]
 
 CLASSES: Final = tuple(c.value for c in WaterClass)  # I … V, 劣V
 CHIEF_LEVELS: Final = ("市", "县", "镇", "村")  # highest first
+COVERAGE_M: Final = 50.0  # a stretch of river within this of a patrol track was patrolled
 _FLOORS: Final = frozenset({"DO"})
 
 
@@ -70,48 +76,81 @@ def class_bands(key: str, top: float | None = None) -> list[Band]:
 
 @dataclass(frozen=True)
 class Chief:
-    """One river chief over a reach: the level (市/县/镇/村), the name and the reach they own."""
+    """One river chief over a reach: the level (市/县/镇/村), the name, the id and the division
+    they answer for (440800: the city)."""
 
     level: str
     name: str
-    reach_id: str
-    reach_name: str
+    chief_id: str
+    adcode: str
 
 
-def _chief(row: Mapping[str, Any]) -> Chief:
-    return Chief(
-        str(row["chief_level"]),
-        str(row["chief_name"]),
-        str(row["reach_id"]),
-        str(row["reach_name"]),
-    )
-
-
-def chief_chain(reaches: Sequence[Mapping[str, Any]]) -> dict[str, list[Chief]]:
-    """For every reach (rows with reach_id, river_name, reach_name, adcode, chief_name,
-    chief_level): its chiefs from the city level down to its own, one per level present. A
-    reach whose level is not 市/县/镇/村 is a ValueError."""
-    city: dict[str, Chief] = {}
-    county: dict[tuple[str, str], Chief] = {}
-    for r in reaches:
-        level = r["chief_level"]
+def chief_chains(rows: Iterable[Mapping[str, Any]]) -> dict[str, list[Chief]]:
+    """Every reach's chain of chiefs from rows of the stored chains (reach_id, above, chief_id,
+    name, level, adcode; `above` 0 is the reach's own chief): the highest first. A level that is
+    not 市/县/镇/村 is a ValueError."""
+    found: dict[str, list[tuple[int, Chief]]] = {}
+    for r in rows:
+        level = str(r["level"])
         if level not in CHIEF_LEVELS:
-            raise ValueError(f"reach {r['reach_id']}: chief level {level!r} is not one of 市县镇村")
-        if level == "市":
-            city.setdefault(str(r["river_name"]), _chief(r))
-        elif level == "县":
-            county.setdefault((str(r["river_name"]), str(r["adcode"])), _chief(r))
-    chains: dict[str, list[Chief]] = {}
-    for r in reaches:
-        own = _chief(r)
-        above = [
-            city.get(str(r["river_name"])),
-            county.get((str(r["river_name"]), str(r["adcode"]))),
-        ]
-        rank = CHIEF_LEVELS.index(own.level)
-        chain = [c for c in above if c is not None and CHIEF_LEVELS.index(c.level) < rank]
-        chains[own.reach_id] = [*chain, own]
-    return chains
+            raise ValueError(f"chief {r['chief_id']}: level {level!r} is not one of 市县镇村")
+        chief = Chief(level, str(r["name"]), str(r["chief_id"]), str(r["adcode"]))
+        found.setdefault(str(r["reach_id"]), []).append((int(r["above"]), chief))
+    return {rid: [c for _, c in sorted(cs, key=lambda x: -x[0])] for rid, cs in found.items()}
+
+
+# Metres per degree (the simulator's and the reaches' lengths use the same figures).
+_M_LON, _M_LAT = 111_320.0, 110_570.0
+
+
+def reach_coverage(
+    reaches: Mapping[str, Sequence[Sequence[float]]],
+    tracks: Iterable[Sequence[Sequence[float]]],
+    within_m: float = COVERAGE_M,
+) -> dict[str, float]:
+    """The share (0-1) of each reach's line (lon, lat pairs) that lies within `within_m` metres
+    of a patrol track (lon, lat pairs): the stretch of river somebody walked or sailed along.
+    Every track counts for every reach near it; a reach of no length has a share of 0."""
+    import shapely
+    from shapely.geometry import LineString, Point
+
+    lines = {k: [tuple(map(float, p)) for p in v] for k, v in reaches.items()}
+    paths = [[tuple(map(float, p)) for p in t] for t in tracks]
+    every = [p for v in (*lines.values(), *paths) for p in v]
+    if not every:
+        return {}
+    lon0 = min(p[0] for p in every)
+    lat0 = min(p[1] for p in every)
+    kx = _M_LON * math.cos(math.radians(sum(p[1] for p in every) / len(every)))
+
+    def metric(pts: Sequence[tuple[float, ...]]) -> Any:
+        xy = [((x - lon0) * kx, (y - lat0) * _M_LAT) for x, y, *_ in pts]
+        return LineString(xy) if len(xy) > 1 else Point(xy[0])
+
+    shapes = [metric(t).simplify(within_m / 10) for t in paths if t]
+    near = shapely.union_all(shapely.buffer(shapes, within_m)) if shapes else None
+    out: dict[str, float] = {}
+    for key, pts in lines.items():
+        line = metric(pts) if pts else None
+        if line is None or line.length == 0 or near is None:
+            out[key] = 0.0
+            continue
+        out[key] = min(1.0, float(line.intersection(near).length / line.length))
+    return out
+
+
+def patrol_minutes(start: datetime, end: datetime) -> int:
+    """How long a patrol took, in whole minutes (rounded)."""
+    return round((end - start).total_seconds() / 60)
+
+
+def patrol_speed_kmh(
+    km: float | None, start: datetime | None, end: datetime | None
+) -> float | None:
+    """A patrol's mean speed over its whole time, stops included (None when unknown)."""
+    if km is None or start is None or end is None or end <= start:
+        return None
+    return float(km) / ((end - start).total_seconds() / 3600)
 
 
 def class_counts(classes: Iterable[str | None]) -> dict[str, int]:

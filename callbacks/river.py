@@ -1,8 +1,9 @@
 """Wiring of the river page: the page state → services.river_page → layouts.river.
 
-The state (range, district, section, class, below target) lives in the URL (callbacks.page);
-a district click on the map, a click on a section (map point or table row), a click on a class
-bar and the detail's close button change it.
+The state (range, district, section, class, below target, patrol) lives in the URL
+(callbacks.page); a district click on the map, a click on a section (map point or table row), a
+click on a class bar, a click on a patrol of the detail (its GPS track on the map) and the
+detail's close button change it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import dash
-from dash import Input, Output
+from dash import ALL, Input, Output, State
 
 from callbacks import page as page_cb
 from layouts import ids
@@ -36,6 +37,19 @@ def _filters(state: page_cb.PageState) -> tuple[str | None, bool]:
 
 def _sections(state: page_cb.PageState) -> Any:
     return svc.sections_rows(_view(state), *_filters(state))
+
+
+def _detail(state: page_cb.PageState, v: svc.RiverView) -> svc.RiverDetail | None:
+    if state.entity is None:
+        return None
+    patrol = state.extra.get("patrol")
+    return svc.detail(page_cb.data(), v, state.entity, state.start, state.end, patrol)
+
+
+def _map(state: page_cb.PageState) -> Any:
+    v = _view(state)
+    tracks = svc.map_tracks(v, _detail(state, v), state.district)
+    return svc.map_features(v, *_filters(state), tracks=tracks)
 
 
 def _history(state: page_cb.PageState) -> Any:
@@ -69,7 +83,7 @@ def register(app: dash.Dash) -> None:
             "problems": lambda s: svc.problem_rows(_view(s)),
             "history": _history,
         },
-        maps={"map": lambda s: svc.map_features(_view(s), *_filters(s))},
+        maps={"map": _map},
     )
 
     @app.callback(
@@ -89,11 +103,15 @@ def register(app: dash.Dash) -> None:
         v = _view(state)
         sections = svc.sections_rows(v, cls, below)
         reaches = svc.reach_paths(v)
+        d = _detail(state, v)
+        tracks = svc.map_tracks(v, d, state.district)
+        chosen = (d.patrol or {}).get("patrol_id") if d is not None else None
         geo = dash.get_asset_url("geo/districts.geojson")
-        notices = [failed(r, lang, now) for r in (v.sections, v.patrols, v.problems)]
+        notices = [failed(r, lang, now) for r in (v.sections, v.patrols, v.problems, v.tracks)]
+        comp = frame_of(v.compliance)
         return (
             view_layout.kpis(svc.summary(v, state.district), lang),
-            map_figure(sections, reaches, frame_of(v.compliance), state.district, lang, geo),
+            map_figure(sections, reaches, comp, state.district, lang, geo, tracks, chosen),
             class_figure(svc.counts(v), cls, lang),
             view_layout.section_records(sections, lang),
             view_layout.reach_records(svc.reach_rows(v), lang),
@@ -105,7 +123,22 @@ def register(app: dash.Dash) -> None:
     def show_detail(raw: Mapping[str, Any]) -> Any:
         now = page_cb.clock()
         state = page_cb.page_state(raw, now)
-        if state.entity is None:
-            return None
-        d = svc.detail(page_cb.data(), _view(state), state.entity, state.start, state.end)
-        return view_layout.detail_panel(d, state.lang, now)
+        d = _detail(state, _view(state))
+        return None if d is None else view_layout.detail_panel(d, state.lang, now)
+
+    @app.callback(
+        Output(sid.intent, "data", allow_duplicate=True),
+        Input({"type": ids.RIVER_PATROL_KIND, "patrol": ALL}, "n_clicks"),
+        State(sid.state, "data"),
+        prevent_initial_call=True,
+    )
+    def choose_patrol(clicks: Any, raw: Mapping[str, Any]) -> Any:
+        """A patrol of the detail's list shows its track; a click on the chosen one hides it."""
+        button = dash.ctx.triggered_id
+        if not isinstance(button, Mapping) or not any(clicks or ()):
+            return dash.no_update
+        if not dash.ctx.triggered or not dash.ctx.triggered[0].get("value"):
+            return dash.no_update  # the list was drawn anew, nothing clicked
+        chosen = (raw.get("extra") or {}).get("patrol")
+        patrol = None if button["patrol"] == chosen else button["patrol"]
+        return page_cb.intent(extra={"patrol": patrol})

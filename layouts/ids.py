@@ -283,6 +283,12 @@ RIVER_PROBLEMS: Final = "river-problems-table"
 RIVER_DETAIL: Final = "river-detail"
 RIVER_DETAIL_CLOSE: Final = "river-detail-close"
 RIVER_HISTORY: Final = "river-history"
+RIVER_PATROL_KIND: Final = "river-patrol"  # a patrol of the detail's list (its track on the map)
+
+
+def river_patrol(patrol_id: str) -> dict[str, str]:
+    return {"type": RIVER_PATROL_KIND, "patrol": patrol_id}
+
 
 # ── traffic page (layouts/traffic.py): ids `traffic-…` (the wall's TPI trend is TREND) ───────
 TRAFFIC_STATUS: Final = "traffic-status"  # feed-down notices

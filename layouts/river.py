@@ -4,7 +4,8 @@ section's detail (parameter history on its class bands, the chain of chiefs, pat
 
 `layout(**query)` is the page (Dash pages pass the URL's query keywords); the other builders
 turn `services.river_page` answers into components. The page's own URL keys: `cls` (a class,
-the class chart's selection) and `below` ("1": only sections below their target).
+the class chart's selection), `below` ("1": only sections below their target) and `patrol` (the
+patrol of the detail whose GPS track the map shows).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any, Final
 import pandas as pd
 from dash import html
 
-from brain.river_page import CLASSES
+from brain.river_page import CLASSES, patrol_minutes, patrol_speed_kmh
 from layouts import ids, page
 from layouts.i18n import fmt_num, t
 from layouts.river_charts import history_figure
@@ -38,8 +39,9 @@ __all__ = [
 ]
 
 PAGE: Final = "river"
-EXTRAS: Final = {"cls": CLASSES, "below": ("1",)}
+EXTRAS: Final = {"cls": CLASSES, "below": ("1",), "patrol": None}
 DEFAULT_PRESET: Final = "7d"
+PATROL_ROWS: Final = 8  # patrols listed in the detail, newest first
 
 SECTION_TABLE: Final = [
     {"field": "name", "header": "river.col.name", "width": 220},
@@ -63,6 +65,7 @@ REACH_TABLE: Final = [
     {"field": "length_km", "header": "river.col.length", "kind": "num"},
     {"field": "patrols", "header": "river.col.patrols", "kind": "int"},
     {"field": "distance_km", "header": "river.col.distance", "kind": "num"},
+    {"field": "covered", "header": "river.col.coverage"},
     {"field": "last", "header": "river.col.last_patrol"},
 ]
 PROBLEM_TABLE: Final = [
@@ -190,8 +193,9 @@ def detail_panel(d: RiverDetail, lang: str, now: datetime) -> html.Section:
         html.Li(
             [
                 html.Span(t(f"river.level.{c.level}", lang), className="rv-tag"),
-                f" {c.name} · {c.reach_name}",
+                f" {c.name} · {page.district_text(c.adcode, lang)}",
             ],
+            className="rv-chief",
         )
         for c in d.chiefs
     ]
@@ -206,10 +210,19 @@ def detail_panel(d: RiverDetail, lang: str, now: datetime) -> html.Section:
         )
     patrols = d.patrols.value
     patrol_items = []
+    chosen = (d.patrol or {}).get("patrol_id")
     if patrols is not None and not patrols.empty:
         patrol_items = [
-            html.Li(f"{page.when_text(r.ts)} · {r.chief_name} · {fmt_num(r.distance_km, 1)} km")
-            for r in patrols.head(8).itertuples()
+            html.Li(
+                html.Button(
+                    f"{page.when_text(r.ts)} · {r.chief_name} · {fmt_num(r.distance_km, 1)} km"
+                    f" · {patrol_minutes(r.ts, r.end_ts)} min",
+                    id=ids.river_patrol(str(r.patrol_id)),
+                    className="rv-patrol" + (" is-chosen" if r.patrol_id == chosen else ""),
+                    title=t("river.detail.show_track", lang),
+                )
+            )
+            for r in patrols.head(PATROL_ROWS).itertuples()
         ]
     status = t("river.meets" if s.get("meets_target") else "river.below", lang)
     facts = html.Div(
@@ -231,6 +244,7 @@ def detail_panel(d: RiverDetail, lang: str, now: datetime) -> html.Section:
                 className="pg-subtitle",
             ),
             html.Ul(patrol_items or [html.Li(t("page.empty", lang))], className="pg-detail-list"),
+            *_chosen(d.patrol, lang),
             html.H3(t("river.detail.problems", lang, n=len(d.problems)), className="pg-subtitle"),
             html.Ul(
                 [
@@ -266,6 +280,22 @@ def detail_panel(d: RiverDetail, lang: str, now: datetime) -> html.Section:
     )
 
 
+def _chosen(patrol: Mapping[str, Any] | None, lang: str) -> list[Any]:
+    """The chosen patrol's facts: when, how long, how far and how fast."""
+    if not patrol:
+        return []
+    speed = patrol_speed_kmh(patrol.get("distance_km"), patrol.get("ts"), patrol.get("end_ts"))
+    text = t(
+        "river.detail.track",
+        lang,
+        start=page.when_text(patrol.get("ts")),
+        end=page.when_text(patrol.get("end_ts"), "%H:%M"),
+        km=fmt_num(patrol.get("distance_km"), 1),
+        speed=fmt_num(speed, 1),
+    )
+    return [html.P(text, className="rv-track-facts")]
+
+
 def section_records(frame: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
     """Rows of the sections table (the export takes the frame itself)."""
     out = []
@@ -291,6 +321,7 @@ def reach_records(frame: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
             **r,
             "district": page.district_text(r.get("adcode"), lang),
             "level": t("river.level." + str(r["chief_level"]), lang),
+            "covered": _pct(r.get("coverage")),
             "last": page.when_text(r.get("last_ts")),
         }
         for r in records(frame, frame.columns)

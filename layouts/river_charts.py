@@ -19,7 +19,7 @@ from brain.standards import WATER_LIMITS
 from data_adapters.river import PARAMETERS
 from layouts.i18n import t
 from layouts.map_geo import city_bounds, district, fit
-from layouts.page import chart_layout, district_name
+from layouts.page import chart_layout, district_name, when_text
 from layouts.theme import ACCENT, BACKGROUND, GRID, MUTED, TEXT, WATER_CLASS_COLORS
 
 __all__ = ["MAP_SIZE", "PARAM_KEYS", "class_figure", "history_figure", "map_figure"]
@@ -27,6 +27,8 @@ __all__ = ["MAP_SIZE", "PARAM_KEYS", "class_figure", "history_figure", "map_figu
 MAP_SIZE: Final = (860, 520)  # the canvas the view is fitted to (CSS pixels)
 PARAM_KEYS: Final = dict(zip(PARAMETERS, ("DO", "CODMn", "COD", "BOD5", "NH3N", "TP"), strict=True))
 _UNPATROLLED: Final = "#5b6f8c"
+_TRACK: Final = "#ffd166"  # GPS tracks: warm, apart from the reaches' blue and the class colours
+_TRACK_DIM: Final = "#b08d3c"
 # The sea around the city, drawn under the traces: the dark theme on a tile-free map.
 _SEA: Final = {
     "sourcetype": "geojson",
@@ -68,10 +70,80 @@ def _lines(
     return lons, lats, text
 
 
-def _view(adcode: str | None) -> dict[str, Any]:
+def _view(adcode: str | None, track: pd.DataFrame | None = None) -> dict[str, Any]:
     bounds = district(adcode).bounds if adcode else city_bounds()
+    if track is not None and not track.empty:  # the chosen patrol, with a margin around it
+        lon0, lon1 = float(track["lon"].min()), float(track["lon"].max())
+        lat0, lat1 = float(track["lat"].min()), float(track["lat"].max())
+        pad = max(lon1 - lon0, lat1 - lat0, 0.004) * 0.35
+        bounds = (lon0 - pad, lat0 - pad, lon1 + pad, lat1 + pad)
     lon, lat, zoom = fit(bounds, MAP_SIZE)
     return {"center": {"lon": lon, "lat": lat}, "zoom": zoom}
+
+
+def _split(frame: pd.DataFrame) -> tuple[list[float | None], list[float | None]]:
+    """The fixes of `frame` (by patrol, then time) as one line per patrol, split by None."""
+    lons: list[float | None] = []
+    lats: list[float | None] = []
+    for _, fixes in frame.groupby("patrol_id", sort=False):
+        lons += [*map(float, fixes["lon"]), None]
+        lats += [*map(float, fixes["lat"]), None]
+    return lons, lats
+
+
+def _tracks(tracks: pd.DataFrame, patrol: str | None, lang: str) -> list[dict[str, Any]]:
+    """The patrol tracks as one thin line trace; the chosen patrol bold on top, with its start
+    and end marked."""
+    if tracks.empty:
+        return []
+    chosen = tracks[tracks["patrol_id"] == patrol] if patrol else tracks.iloc[:0]
+    others = tracks[tracks["patrol_id"] != patrol] if patrol else tracks
+    out: list[dict[str, Any]] = []
+    if not others.empty:
+        lons, lats = _split(others)
+        out.append(
+            {
+                "type": "scattermap",
+                "mode": "lines",
+                "lon": lons,
+                "lat": lats,
+                "hoverinfo": "skip",
+                "line": {"width": 1.5, "color": _TRACK if chosen.empty else _TRACK_DIM},
+                "opacity": 0.85,
+                "name": t("river.map.tracks", lang),
+            }
+        )
+    if not chosen.empty:
+        lons, lats = _split(chosen)
+        when = [when_text(ts, "%H:%M:%S") for ts in chosen["ts"]]
+        out.append(
+            {
+                "type": "scattermap",
+                "mode": "lines",
+                "lon": lons,
+                "lat": lats,
+                "text": [*when, None],
+                "hovertemplate": "%{text}<extra>" + t("river.map.track", lang) + "</extra>",
+                "line": {"width": 4, "color": _TRACK},
+                "name": t("river.map.track", lang),
+            }
+        )
+        ends = chosen.iloc[[0, -1]]
+        out.append(
+            {
+                "type": "scattermap",
+                "mode": "markers+text",
+                "lon": list(ends["lon"]),
+                "lat": list(ends["lat"]),
+                "text": [t("river.map.start", lang), t("river.map.end", lang)],
+                "textposition": "top right",
+                "textfont": {"color": TEXT, "size": 13},
+                "hoverinfo": "skip",
+                "marker": {"size": 11, "color": [_TRACK, ACCENT]},
+                "showlegend": False,
+            }
+        )
+    return out
 
 
 def map_figure(
@@ -81,9 +153,13 @@ def map_figure(
     adcode: str | None,
     lang: str,
     geojson: str,
+    tracks: pd.DataFrame | None = None,
+    patrol: str | None = None,
 ) -> dict[str, Any]:
     """Districts shaded by the share of sections at target (the selected one outlined), reaches
-    drawn by whether they were patrolled in the range, sections coloured by class."""
+    drawn by whether they were patrolled in the range, the patrols' GPS `tracks` over them (the
+    chosen `patrol` bold, the view fitted to it), sections coloured by class on top."""
+    tracks = tracks if tracks is not None else pd.DataFrame(columns=["patrol_id", "lon", "lat"])
     data: list[dict[str, Any]] = []
     comp = compliance if compliance is not None else pd.DataFrame(columns=["adcode", "share"])
     comp = comp[comp["adcode"] != "440800"]
@@ -131,6 +207,7 @@ def map_figure(
                     "name": t(f"river.map.{key}", lang),
                 }
             )
+    data += _tracks(tracks, patrol, lang)
     for c in CLASSES:
         part = sections[sections["water_class"] == c] if not sections.empty else sections
         if part.empty:
@@ -151,12 +228,13 @@ def map_figure(
                 "name": t("river.class", lang, cls=c),
             }
         )
+    chosen = tracks[tracks["patrol_id"] == patrol] if patrol else tracks.iloc[:0]
     layout = chart_layout(
-        map={"style": "white-bg", "layers": [_SEA], **_view(adcode)},
+        map={"style": "white-bg", "layers": [_SEA], **_view(adcode, chosen)},
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         legend={"orientation": "h", "y": 0.01, "x": 0.01, "bgcolor": "rgba(4,10,23,0.7)"},
         paper_bgcolor=BACKGROUND,
-        uirevision=adcode or "city",
+        uirevision=f"{adcode or 'city'}:{patrol if not chosen.empty else ''}",
         clickmode="event",
     )
     return {"data": data, "layout": layout}

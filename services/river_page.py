@@ -4,11 +4,15 @@ with their chiefs and patrols over the range, problems reported in it, and one s
 `load(data, start, end, adcode)` asks every answer of the page at once (`services.fetch.fetch`);
 the table builders (`sections_rows`, `problem_rows`, `reach_rows`) apply the page's own filters
 (class, below target) to those answers, so the table on screen and its export are the same rows.
-`detail(data, station_id, start, end)` is one section's history, reach, chiefs and patrols.
+`detail(data, view, station_id, start, end, patrol)` is one section's history, its reach's chain
+of chiefs (as `river_chiefs` stores it), patrols and their GPS tracks, one of them chosen.
+Coverage is the share of each reach's line within 50 m of a patrol track in the range
+(`brain.river_page.reach_coverage`), worked out once per distinct answer (`COVERAGES`).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,7 +22,8 @@ from typing import Any, Final
 import pandas as pd
 
 from brain.districts import CITY_ADCODE
-from brain.river_page import Chief, chief_chain, class_counts
+from brain.memo import Memo
+from brain.river_page import Chief, chief_chains, class_counts, reach_coverage
 from data_adapters import river
 from data_adapters.result import Result
 from services.fetch import DataLike, fetch, frame_of, records
@@ -30,9 +35,11 @@ __all__ = [
     "RiverDetail",
     "RiverView",
     "counts",
+    "coverage",
     "detail",
     "load",
     "map_features",
+    "map_tracks",
     "problem_rows",
     "reach_paths",
     "reach_rows",
@@ -86,8 +93,10 @@ REACH_COLUMNS: Final = (
     "length_km",
     "patrols",
     "distance_km",
+    "coverage",
     "last_ts",
 )
+COVERAGES = Memo(8)  # coverage of the last few ranges and districts asked
 
 
 @dataclass(frozen=True)
@@ -102,6 +111,8 @@ class RiverView:
     coverage: Result[Any]  # patrol coverage of the city and districts in the range
     problems: Result[Any]  # problems reported in the range or still open at its end
     summary: Result[Any]  # closure of the problems reported in the range
+    chiefs: Result[Any]  # the chain of chiefs of every reach of the district
+    tracks: Result[Any]  # GPS fixes of the district's patrols in the range
 
 
 def load(data: DataLike, start: datetime, end: datetime, adcode: str | None) -> RiverView:
@@ -116,6 +127,8 @@ def load(data: DataLike, start: datetime, end: datetime, adcode: str | None) -> 
         (river.patrol_coverage, {"start": start, "end": end, "adcode": adcode}),
         (river.problems, {"now": end, "adcode": adcode, "lookback": span}),
         (river.problem_summary, {"now": end, "adcode": adcode, "lookback": span}),
+        (river.reach_chiefs, {"adcode": adcode}),
+        (river.patrol_tracks, {"start": start, "end": end, "adcode": adcode}),
     )
     return RiverView(*results)
 
@@ -145,11 +158,39 @@ def problem_rows(view: RiverView, reach_id: str | None = None) -> pd.DataFrame:
     return frame[[c for c in PROBLEM_COLUMNS if c in frame.columns]].reset_index(drop=True)
 
 
+def _tracks(frame: pd.DataFrame | None) -> list[list[tuple[float, float]]]:
+    if frame is None or frame.empty:
+        return []
+    lon, lat = frame["lon"].to_numpy(float), frame["lat"].to_numpy(float)
+    ids = frame["patrol_id"].to_numpy()
+    cuts = [0, *(i for i in range(1, len(ids)) if ids[i] != ids[i - 1]), len(ids)]
+    return [list(zip(lon[a:b], lat[a:b], strict=True)) for a, b in itertools.pairwise(cuts)]
+
+
+def coverage(view: RiverView) -> dict[str, float]:
+    """The share (0-1) of each reach of the district within 50 m of a patrol track of the range
+    (empty when the reaches or the tracks failed)."""
+    lines, per, tracks = frame_of(view.reaches), frame_of(view.patrols), frame_of(view.tracks)
+    if lines is None or per is None or tracks is None:
+        return {}
+
+    def derive() -> dict[str, float]:
+        paths = dict(zip(lines["reach_id"], lines["path"], strict=True))
+        own = {r: json.loads(paths[r]) for r in per["reach_id"] if r in paths}
+        return reach_coverage(own, _tracks(tracks))
+
+    keys = [view.reaches.key, view.patrols.key, view.tracks.key]
+    return COVERAGES("river.coverage", keys, derive)
+
+
 def reach_rows(view: RiverView) -> pd.DataFrame:
-    """Every reach of the district with its chief and its patrols in the range."""
+    """Every reach of the district with its chief, its patrols in the range and the share of its
+    length they covered (`coverage`, 0-1; null when the tracks are not known)."""
     frame = frame_of(view.patrols)
     if frame is None:
         return pd.DataFrame(columns=list(REACH_COLUMNS))
+    shares = coverage(view)
+    frame = frame.assign(coverage=[shares.get(r) for r in frame["reach_id"]])
     return frame[[c for c in REACH_COLUMNS if c in frame.columns]].reset_index(drop=True)
 
 
@@ -182,28 +223,48 @@ def summary(view: RiverView, adcode: str | None) -> dict[str, Any]:
         "worse_than_v": comp.get("worse_than_v"),
         "reaches": cov.get("reaches"),
         "patrolled": cov.get("patrolled"),
-        "coverage": cov.get("coverage"),
+        "coverage": _length_share(view),
         "patrol_km": cov.get("distance_km"),
         **(probs[0] if probs else {}),
     }
 
 
+def _length_share(view: RiverView) -> float | None:
+    """The share of the district's river length within 50 m of a patrol track (None: unknown)."""
+    per, shares = frame_of(view.patrols), coverage(view)
+    if per is None or per.empty or not shares:
+        return None
+    length = per["length_km"].astype(float)
+    total = float(length.sum())
+    covered = sum(shares.get(r, 0.0) * km for r, km in zip(per["reach_id"], length, strict=True))
+    return covered / total if total > 0 else None
+
+
 @dataclass(frozen=True)
 class RiverDetail:
     """One section: its latest row, its readings in the range, its reach's chiefs (city level
-    first) and the reach's patrols and problems in the range."""
+    first), the reach's patrols in the range with their GPS tracks, the patrol chosen (its row,
+    None when none or not one of them) and the reach's problems in the range."""
 
     station: Mapping[str, Any] | None
     history: Result[Any]
     chiefs: list[Chief]
     patrols: Result[Any]
     problems: pd.DataFrame
+    tracks: Result[Any]
+    patrol: Mapping[str, Any] | None = None
 
 
 def detail(
-    data: DataLike, view: RiverView, station_id: str, start: datetime, end: datetime
+    data: DataLike,
+    view: RiverView,
+    station_id: str,
+    start: datetime,
+    end: datetime,
+    patrol: str | None = None,
 ) -> RiverDetail:
-    """The detail of section `station_id` (its row comes from the view's sections)."""
+    """The detail of section `station_id` (its row comes from the view's sections), with the
+    patrol `patrol` chosen."""
     frame = frame_of(view.sections)
     found = (
         records(frame[frame["station_id"] == station_id], SECTION_COLUMNS)
@@ -216,22 +277,49 @@ def detail(
         (river.station_history, {"station_id": station_id, "start": start, "end": end})
     ]
     if reach_id is not None:
-        calls.append((river.reach_patrols_list, {"reach_id": reach_id, "start": start, "end": end}))
+        span = {"reach_id": reach_id, "start": start, "end": end}
+        calls += [(river.reach_patrols_list, span), (river.patrol_tracks, span)]
     results = fetch(data, *calls)
-    reaches = frame_of(view.reaches)
-    chains = chief_chain(records(reaches, reaches.columns)) if reaches is not None else {}
+    stored = frame_of(view.chiefs)
+    chains = chief_chains(records(stored, stored.columns)) if stored is not None else {}
+    none = Result.good(pd.DataFrame())
+    patrols = results[1] if len(results) > 1 else none
+    listed = frame_of(patrols)
+    chosen = (
+        records(listed[listed["patrol_id"] == patrol], listed.columns)
+        if patrol is not None and listed is not None
+        else []
+    )
     return RiverDetail(
         station=station,
         history=results[0],
         chiefs=chains.get(str(reach_id), []) if reach_id else [],
-        patrols=results[1] if len(results) > 1 else Result.good(pd.DataFrame()),
+        patrols=patrols,
         problems=problem_rows(view, reach_id) if reach_id else problem_rows(view).iloc[:0],
+        tracks=results[2] if len(results) > 2 else none,
+        patrol=chosen[0] if chosen else None,
     )
 
 
-def map_features(view: RiverView, water_class: str | None = None, below: bool = False) -> Any:
-    """The sections on screen as points and the reaches of the district as lines, with their
-    class, target and patrols (a GeoDataFrame in WGS-84)."""
+def map_tracks(view: RiverView, d: RiverDetail | None, adcode: str | None) -> pd.DataFrame:
+    """The patrol tracks the map draws: the chosen section's reach's, else the district's (the
+    city's would cover every river: none)."""
+    cols = ["patrol_id", "reach_id", "ts", "lon", "lat"]
+    frame = frame_of(d.tracks) if d is not None else frame_of(view.tracks) if adcode else None
+    if frame is None or frame.empty:
+        return pd.DataFrame(columns=cols)
+    return frame[cols]
+
+
+def map_features(
+    view: RiverView,
+    water_class: str | None = None,
+    below: bool = False,
+    tracks: pd.DataFrame | None = None,
+) -> Any:
+    """The sections on screen as points, the reaches of the district as lines with their class,
+    target, patrols and coverage, and the patrol `tracks` on the map as lines with their patrol
+    (a GeoDataFrame in WGS-84)."""
     import geopandas as gpd
     from shapely.geometry import LineString, Point
 
@@ -249,8 +337,37 @@ def map_features(view: RiverView, water_class: str | None = None, below: bool = 
 
     geoms = [LineString(json.loads(paths[r])) if r in paths else None for r in reaches["reach_id"]]
     lines_gdf = gpd.GeoDataFrame(reaches.assign(kind="reach"), geometry=geoms, crs="EPSG:4326")
-    both = pd.concat([points, lines_gdf[lines_gdf.geometry.notna()]], ignore_index=True)
+    parts = [points, lines_gdf[lines_gdf.geometry.notna()]]
+    if tracks is not None and not tracks.empty:
+        walked = _track_rows(tracks)
+        parts.append(
+            gpd.GeoDataFrame(
+                walked.drop(columns=["line"]).assign(kind="track"),
+                geometry=[LineString(p) if len(p) > 1 else Point(p[0]) for p in walked["line"]],
+                crs="EPSG:4326",
+            )
+        )
+    both = pd.concat(parts, ignore_index=True)
     return gpd.GeoDataFrame(both, geometry="geometry", crs="EPSG:4326")
+
+
+def _track_rows(tracks: pd.DataFrame) -> pd.DataFrame:
+    """One row per patrol of `tracks`: patrol_id, reach_id, start and end of its fixes, fixes,
+    and its line."""
+    rows = []
+    groups = tracks.groupby("patrol_id", sort=False)
+    for line, (pid, fixes) in zip(_tracks(tracks), groups, strict=True):
+        rows.append(
+            {
+                "patrol_id": pid,
+                "reach_id": fixes["reach_id"].iloc[0],
+                "ts": fixes["ts"].iloc[0],
+                "end_ts": fixes["ts"].iloc[-1],
+                "fixes": len(fixes),
+                "line": line,
+            }
+        )
+    return pd.DataFrame(rows, columns=["patrol_id", "reach_id", "ts", "end_ts", "fixes", "line"])
 
 
 def station_name(data: DataLike, station_id: str) -> str | None:

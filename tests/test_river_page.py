@@ -13,7 +13,16 @@ import pandas as pd
 import pytest
 from adapter_fixtures import NOW
 
-from brain.river_page import Band, Chief, chief_chain, class_bands, class_counts
+from brain.river_page import (
+    Band,
+    Chief,
+    chief_chains,
+    class_bands,
+    class_counts,
+    patrol_minutes,
+    patrol_speed_kmh,
+    reach_coverage,
+)
 from config import Settings
 from data_adapters import river
 from services import river_page as svc
@@ -66,44 +75,64 @@ def test_class_bands_reject_an_unknown_parameter() -> None:
         class_bands("pH")
 
 
-def _reach(rid: str, river_name: str, adcode: str, level: str, chief: str) -> dict[str, Any]:
-    return dict(
-        reach_id=rid,
-        river_name=river_name,
-        reach_name=f"{river_name}{rid}",
-        adcode=adcode,
-        chief_name=chief,
-        chief_level=level,
-    )
+def _link(rid: str, above: int, cid: str, name: str, level: str, ad: str) -> dict[str, Any]:
+    return dict(reach_id=rid, above=above, chief_id=cid, name=name, level=level, adcode=ad)
 
 
-def test_chief_chain_from_the_city_down() -> None:
-    rows = [
-        _reach("R1", "鉴江", "440881", "市", "甲"),
-        _reach("R2", "鉴江", "440881", "县", "乙"),
-        _reach("R3", "鉴江", "440881", "镇", "丙"),
-        _reach("R4", "鉴江", "440882", "县", "丁"),
-        _reach("R5", "南柳河", "440802", "县", "戊"),
-        _reach("R6", "南柳河", "440802", "村", "己"),
-        _reach("R7", "南柳河", "440803", "村", "庚"),  # no county reach in its district
+def test_chief_chains_put_the_highest_first() -> None:
+    rows = [  # as the stored chains come, in any order
+        _link("R3", 0, "C3", "丙", "镇", "440881"),
+        _link("R1", 0, "C1", "甲", "市", "440800"),
+        _link("R3", 2, "C1", "甲", "市", "440800"),
+        _link("R3", 1, "C2", "乙", "县", "440881"),
+        _link("R7", 0, "C7", "庚", "村", "440803"),
     ]
-    chains = chief_chain(rows)
+    chains = chief_chains(rows)
     names = {rid: [(c.level, c.name) for c in chain] for rid, chain in chains.items()}
     assert names == {
         "R1": [("市", "甲")],
-        "R2": [("市", "甲"), ("县", "乙")],
         "R3": [("市", "甲"), ("县", "乙"), ("镇", "丙")],
-        "R4": [("市", "甲"), ("县", "丁")],
-        "R5": [("县", "戊")],
-        "R6": [("县", "戊"), ("村", "己")],
         "R7": [("村", "庚")],
     }
-    assert chains["R3"][1] == Chief("县", "乙", "R2", "鉴江R2")
+    assert chains["R3"][1] == Chief("县", "乙", "C2", "440881")
+    assert chief_chains([]) == {}
 
 
-def test_chief_chain_rejects_an_unknown_level() -> None:
-    with pytest.raises(ValueError, match="R1: chief level '省'"):
-        chief_chain([_reach("R1", "鉴江", "440881", "省", "甲")])
+def test_chief_chains_reject_an_unknown_level() -> None:
+    with pytest.raises(ValueError, match="C1: level '省'"):
+        chief_chains([_link("R1", 0, "C1", "甲", "省", "440800")])
+
+
+# 20 m east of a meridian at 21° N, in degrees of longitude (the figures reach_coverage uses)
+_EAST_20M = 20 / (111_320 * math.cos(math.radians(21.0025)))
+
+
+def test_reach_coverage_by_hand() -> None:
+    reach = [(110.0, 21.0), (110.0, 21.01)]  # 1,105.7 m north
+    half = [(110.0 + _EAST_20M, 21.0), (110.0 + _EAST_20M, 21.005)]  # its first half, 20 m off
+    # covered: the 552.85 m beside the track and, past its end, the 50 m circle round the end
+    # cuts the reach sqrt(50² - 20²) = 45.83 m further
+    want = (552.85 + math.sqrt(50**2 - 20**2)) / 1105.7
+    got = reach_coverage({"A": reach}, [half])
+    assert got["A"] == pytest.approx(want, abs=0.003)
+    twice = reach_coverage({"A": reach}, [half, half[::-1]])  # the same stretch twice: once
+    assert twice["A"] == pytest.approx(got["A"], abs=1e-6)
+    far = [(110.0 + 4 * _EAST_20M, 21.0), (110.0 + 4 * _EAST_20M, 21.01)]  # 80 m off: none
+    assert reach_coverage({"A": reach}, [far])["A"] == 0.0
+    whole = reach_coverage({"A": reach, "B": [(110.0, 21.02), (110.0, 21.03)]}, [half, reach])
+    assert whole == {"A": pytest.approx(1.0), "B": 0.0}
+    assert reach_coverage({"A": reach}, []) == {"A": 0.0}
+    assert reach_coverage({"A": reach}, [[(110.0, 21.005)]])["A"] == pytest.approx(
+        100 / 1105.7, abs=0.003
+    )
+
+
+def test_patrol_minutes_and_speed() -> None:
+    start = NOW
+    assert patrol_minutes(start, start + timedelta(minutes=89, seconds=31)) == 90
+    assert patrol_speed_kmh(6.0, start, start + timedelta(hours=1, minutes=30)) == 4.0
+    assert patrol_speed_kmh(6.0, start, start) is None
+    assert patrol_speed_kmh(None, start, start + D) is None
 
 
 def test_class_counts() -> None:
@@ -187,8 +216,13 @@ def test_a_section_detail(data: Any) -> None:
     d = svc.detail(data, v, "WS1", NOW - 7 * D, NOW)
     assert d.station is not None and d.station["reach_id"] == "RR1"
     assert list(d.history.value["water_class"]) == ["V", "III"]  # NOW - 4 h, NOW - 1 h
-    assert [(c.level, c.name) for c in d.chiefs] == [("县", "张三")]
+    assert [(c.level, c.name) for c in d.chiefs] == [("市", "赵一"), ("县", "张三")]  # stored
     assert list(d.patrols.value["patrol_id"]) == ["PA2", "PA1"]
+    assert list(d.tracks.value["patrol_id"]) == ["PA1", "PA1", "PA1", "PA2", "PA2"]
+    assert d.patrol is None
+    chosen = svc.detail(data, v, "WS1", NOW - 7 * D, NOW, patrol="PA1").patrol
+    assert chosen is not None and chosen["distance_km"] == 3.0
+    assert svc.detail(data, v, "WS1", NOW - 7 * D, NOW, patrol="PA3").patrol is None  # not RR1's
     assert d.problems.empty  # P1 was closed before the range
     missing = svc.detail(data, v, "WS9", NOW - 7 * D, NOW)
     assert missing.station is None and missing.chiefs == [] and missing.history.value.empty
@@ -234,3 +268,41 @@ def test_the_figures(data: Any) -> None:
     assert [(s["y0"], s["y1"]) for s in nh3n][:5] == [
         (0.0, 0.15), (0.15, 0.5), (0.5, 1.0), (1.0, 1.5), (1.5, 2.0)
     ]  # fmt: skip
+
+
+def test_coverage_of_the_fixture_reaches(data: Any) -> None:
+    v = svc.load(data, NOW - 7 * D, NOW, None)
+    # RR1 runs 0.2° east along 20.9° N (20.79 km); PA1 walked its first 0.02° (2.079 km, and the
+    # 50 m past its end), PA2 0.02° inside it (2.079 km and 50 m past each end)
+    want = (2.079 + 0.05 + 2.079 + 0.1) / 20.79
+    shares = svc.coverage(v)
+    assert shares["RR1"] == pytest.approx(want, abs=0.003)
+    assert shares["RR2"] == shares["RR3"] == 0.0  # RR2's patrol was 8 days ago
+    assert list(svc.reach_rows(v)["coverage"]) == [shares["RR1"], 0.0, 0.0]
+    # the district's share by river length (the reaches' stated lengths: 30, 8 and 5 km)
+    assert svc.summary(v, None)["coverage"] == pytest.approx(shares["RR1"] * 30 / 43)
+    assert svc.coverage(v) is shares  # worked out once per answer
+
+
+def test_the_map_draws_the_tracks_and_the_chosen_patrol(data: Any) -> None:
+    from layouts.river_charts import map_figure
+
+    v = svc.load(data, NOW - 7 * D, NOW, "440882")
+    d = svc.detail(data, v, "WS1", NOW - 7 * D, NOW, patrol="PA2")
+    tracks = svc.map_tracks(v, d, "440882")
+    assert list(tracks["patrol_id"]) == ["PA1"] * 3 + ["PA2"] * 2
+    assert svc.map_tracks(v, None, None).empty  # the whole city: no tracks
+    sections = svc.sections_rows(v)
+    fig = map_figure(sections, svc.reach_paths(v), None, "440882", "zh", "/g", tracks, "PA2")
+    by_name = {tr.get("name"): tr for tr in fig["data"]}
+    assert by_name["巡河轨迹"]["lon"] == [110.0, 110.01, 110.02, None]  # the others, thin
+    assert by_name["所选巡河轨迹"]["lon"] == [110.1, 110.12, None]  # the chosen one, bold
+    assert by_name["所选巡河轨迹"]["line"]["width"] > by_name["巡河轨迹"]["line"]["width"]
+    assert fig["layout"]["map"]["center"]["lon"] == pytest.approx(110.11, abs=0.01)
+    g = svc.map_features(v, tracks=tracks)
+    walked = g[g["kind"] == "track"]
+    assert list(walked["patrol_id"]) == ["PA1", "PA2"] and list(walked["fixes"]) == [3, 2]
+    out = json.loads(geojson_bytes(g))
+    track = [f for f in out["features"] if f["properties"]["kind"] == "track"][1]
+    assert track["geometry"]["coordinates"] == [[110.1, 20.9], [110.12, 20.9]]
+    assert track["properties"]["end_ts"].startswith("2024-07-14T05:00")
