@@ -1,13 +1,13 @@
 """The alert evaluator: one per deployment, however many processes run it.
 
-Every `interval_s` each engine tries to take the store's lease (`AlertStore.acquire_lease`);
-the one holding it evaluates the tick: it reads the snapshots the rules need
-(`alerts.sources`), evaluates every rule (`brain.rule_kinds`), plans the lifecycle steps
-(`brain.rules.plan`) under the silences and maintenance windows in force, writes them to the
-store and queues notifications. The others wait; when the holder dies its lease runs out after
-`lease_s` (three intervals) and another takes over. `python -m brain alerts run` runs one in the
-foreground; `start_for_app` runs one in a daemon thread of a web process (`serve`, each
-gunicorn worker).
+Every `interval_s` (sooner when new data lands) each engine tries to take the store's lease
+(`AlertStore.acquire_lease`); the one holding it evaluates the tick: it reads the snapshots the
+rules need (`alerts.sources`), evaluates every rule (`brain.rule_kinds`), plans the lifecycle
+steps (`brain.rules.plan`) under the silences and maintenance windows in force, writes them to
+the store and queues notifications (an alert that fires, escalates while firing, or resolves).
+The others wait; when the holder dies its lease runs out after `lease_s` (three intervals) and
+another takes over. `python -m brain alerts run` runs one in the foreground; `start_for_app`
+runs one in a daemon thread of a web process (`serve`, each gunicorn worker).
 """
 
 from __future__ import annotations
@@ -185,14 +185,17 @@ class Engine:
             alert = self.store.engine_step(current, "fire", at=now, values={"silenced": silenced})
             if not silenced:
                 self._notify(alert, "firing")
-        elif step.action == "update":
+        elif step.action in ("escalate", "update"):
             assert c is not None
             values = {
                 "severity": c.severity,
                 "message_zh": c.message_zh,
                 "message_en": c.message_en,
             }
-            self.store.engine_step(current, "update", at=now, values=values)
+            alert = self.store.engine_step(current, step.action, at=now, values=values)
+            loud = not alert.silenced and not _matched(silences, labels_of(alert))
+            if step.action == "escalate" and loud:  # the gateway hears of it again
+                self._notify(alert, "escalated")
         else:  # resolve, expire
             alert = self.store.engine_step(current, step.action, at=now)
             if step.action == "resolve" and not current.silenced:

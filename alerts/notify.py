@@ -1,7 +1,8 @@
-"""Outbound notification: each firing and resolved alert POSTed as JSON to a webhook (an SMS or
-WeCom gateway), from a worker thread of its own with retries and exponential back-off, every
-attempt recorded in the alert store. Evaluation only puts messages on a queue: a dead or slow
-gateway never delays it (a full queue drops the message, recorded as a failed attempt).
+"""Outbound notification: each alert that fires, escalates (its severity rises while firing) or
+resolves POSTed as JSON to a webhook (an SMS or WeCom gateway), from a worker thread of its own
+with retries and exponential back-off, every attempt recorded in the alert store. Evaluation
+only puts messages on a queue: a dead or slow gateway never delays it (a full queue drops the
+message, recorded as a failed attempt).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ def payload(alert: Alert, event: str) -> dict[str, Any]:
         "message_en": alert.message_en,
         "first_seen": _iso(alert.first_seen),
         "last_change": _iso(alert.last_change),
+        "escalated_at": _iso(alert.escalated_at),
     }
 
 
@@ -79,7 +81,7 @@ class Webhook:
         return "Webhook(<url hidden>)"
 
     def send(self, alert: Alert, event: str) -> None:
-        """Queue `alert` (event "firing" or "resolved"); never blocks."""
+        """Queue `alert` (event "firing", "escalated" or "resolved"); never blocks."""
         try:
             self._queue.put_nowait((alert, event))
         except queue.Full:

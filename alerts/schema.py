@@ -78,6 +78,7 @@ alert = sa.Table(
     _time("pushed_until", True),
     _time("pushed_at", True),
     sa.Column("pushed_by", sa.String(200)),
+    _time("escalated_at", True),
 )
 action = sa.Table(
     "alert_action",

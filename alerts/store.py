@@ -54,9 +54,10 @@ STATES = ("pending", "firing", "resolved")
 HANDLING = ("new", "acknowledged", "assigned", "disposing", "closed")
 STEPS = ("acknowledge", "assign", "dispose", "close", "note", "push", "release")
 ENGINE = "engine"  # `who` of the engine's own steps in the audit
-# engine steps in the audit (who = ENGINE): raise (pending), fire, resolve, update (severity or
-# words changed while live), expire (pending that ended before its for-duration: closed)
-ENGINE_STEPS = ("raise", "fire", "resolve", "update", "expire")
+# engine steps in the audit (who = ENGINE): raise (pending), fire, resolve, escalate (a firing
+# alert's severity rose; the note says from what to what), update (any other change of severity
+# or words while live), expire (pending that ended before its for-duration: closed)
+ENGINE_STEPS = ("raise", "fire", "resolve", "escalate", "update", "expire")
 # a step of the alert's SOP checklist ticked off (the action's note: the step id); the alert and
 # its version are left as they are, so a tick never makes another officer's step a conflict
 SOP_STEP = "sop"
@@ -163,6 +164,7 @@ class Alert:
     silenced: bool = False  # matched a silence when it fired: not notified
     pushed_at: datetime | None = None
     pushed_by: str | None = None
+    escalated_at: datetime | None = None  # the last time its severity rose while firing
 
     @property
     def open(self) -> bool:
@@ -221,7 +223,7 @@ class Silence:
 @dataclass(frozen=True)
 class Notification:
     alert_id: str
-    event: str  # firing | resolved
+    event: str  # firing | escalated | resolved
     url: str
     attempt: int
     at: datetime
@@ -587,15 +589,21 @@ class AlertStore:
     def engine_step(
         self, alert: Alert, step: str, *, at: datetime, values: Mapping[str, Any] | None = None
     ) -> Alert:
-        """The engine moves a live alert: fire, resolve, update (severity or words) or expire
-        (a pending alert whose condition went before its for-duration: resolved and closed)."""
+        """The engine moves a live alert: fire, resolve, escalate (a higher severity while
+        firing, with its words), update (severity or words) or expire (a pending alert whose
+        condition went before its for-duration: resolved and closed)."""
         if step not in ENGINE_STEPS or step == "raise":
             raise ValueError(f"engine step {step!r}")
         _aware(at)
         changes: dict[str, Any] = dict(values or {})
         if "severity" in changes:
             _check_severity(changes["severity"])
-        if step == "fire":
+        note = ""
+        if step == "escalate":
+            if "severity" not in changes:
+                raise ValueError("escalate: give the new severity")
+            changes["escalated_at"] = at
+        elif step == "fire":
             changes.update(state="firing", fired_at=at)
         elif step in ("resolve", "expire"):
             changes.update(state="resolved", resolved_at=at, active_key=None)
@@ -604,13 +612,15 @@ class AlertStore:
         changes["last_change"] = at
         with self.engine.begin() as conn:
             current = self._get(conn, alert.id)  # officers may have acted since the tick read it
+            if step == "escalate":
+                note = f"{current.severity} → {changes['severity']}"
             version = current.version + 1
             conn.execute(
                 sa.update(_alert).where(_alert.c.id == alert.id).values(**changes, version=version)
             )
             conn.execute(
                 sa.insert(_action).values(
-                    alert_id=alert.id, step=step, who=ENGINE, at=at, note="", version=version
+                    alert_id=alert.id, step=step, who=ENGINE, at=at, note=note, version=version
                 )
             )
             return self._get(conn, alert.id)

@@ -292,8 +292,10 @@ class LiveAlert(Protocol):
 
 @dataclass(frozen=True)
 class Step:
-    """What the engine does with one alert: `raise` (candidate: new), `fire`, `update`
-    (severity and words of the candidate), `resolve` or `expire` (alert_id: a live alert)."""
+    """What the engine does with one alert: `raise` (candidate: new), `fire`, `escalate` (a
+    firing alert's severity rises: the candidate's severity and words, notified again),
+    `update` (any other change of severity: a pending alert's, or a fall), `resolve` or
+    `expire` (alert_id: a live alert)."""
 
     action: str
     candidate: Candidate | None = None
@@ -338,10 +340,11 @@ def plan(
             steps.append(Step("resolve" if a.state == "firing" else "expire", alert_id=a.id))
             continue
         c = found
+        if c.severity != a.severity:  # before a fire: it fires with the severity it has now
+            rises = a.state == "firing" and _RANK[c.severity] < _RANK[a.severity]
+            steps.append(Step("escalate" if rises else "update", candidate=c, alert_id=a.id))
         if a.state == "pending" and (now - a.first_seen).total_seconds() >= rule.for_s:
             steps.append(Step("fire", candidate=c, alert_id=a.id))
-        if c.severity != a.severity:
-            steps.append(Step("update", candidate=c, alert_id=a.id))
     for key, c in wanted.items():
         if key not in seen:
             steps.append(Step("raise", candidate=c, firing=by_id[c.rule].for_s <= 0))

@@ -56,6 +56,8 @@ def detail_card(
         _fact("duty.fact.rule", alert.rule, lang),
         _fact("duty.fact.version", alert.version, lang),
     ]
+    if alert.escalated_at is not None:
+        facts.append(_fact("duty.fact.escalated", clock_text(alert.escalated_at, now), lang))
     if pushed:
         facts.append(_fact("duty.fact.pushed", clock_text(alert.pushed_until, now), lang))
     return html.Div(
@@ -63,7 +65,9 @@ def detail_card(
             html.Div(
                 [
                     html.Span(
-                        severity_text(alert.severity, lang),
+                        severity_text(
+                            alert.severity, lang, escalated=alert.escalated_at is not None
+                        ),
                         className=f"duty-sev duty-sev--{alert.severity}",
                     ),
                     html.Span(alert.message(lang), className="duty-detail-msg"),

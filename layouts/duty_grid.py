@@ -48,9 +48,11 @@ _THEME = (
 )
 
 
-def severity_text(severity: str, lang: str) -> str:
-    """ "I 红" / "I red": the level and its colour on the national four-colour scale."""
-    return f"{severity} {t(f'duty.sev.{severity}', lang)}"
+def severity_text(severity: str, lang: str, *, escalated: bool = False) -> str:
+    """ "I 红" / "I red": the level and its colour on the national four-colour scale; "I 红 ↑"
+    when the alert escalated to it while firing."""
+    text = f"{severity} {t(f'duty.sev.{severity}', lang)}"
+    return f"{text} ↑" if escalated else text
 
 
 def grid(lang: str) -> dag.AgGrid:
@@ -104,7 +106,10 @@ def rows(
                 "severity": a.severity,
                 "state": a.state,
                 "handling": a.handling,
-                "severity_text": severity_text(a.severity, lang),
+                "severity_text": severity_text(
+                    a.severity, lang, escalated=a.escalated_at is not None
+                ),
+                "escalated": a.escalated_at is not None,
                 "domain_text": t(f"domain.{a.domain}", lang),
                 "message": a.message(lang),
                 "district_text": str(district[name]) if district else "—",

@@ -143,7 +143,7 @@ def test_pending_fires_after_its_for_duration_escalates_and_resolves(store: Aler
     assert [(h.step, h.who) for h in store.history(a.id)] == [
         ("raise", ENGINE),
         ("fire", ENGINE),
-        ("update", ENGINE),
+        ("escalate", ENGINE),
         ("resolve", ENGINE),
     ]
     # the condition comes back: a new alert, the old one kept for the record
@@ -418,6 +418,98 @@ def test_a_hanging_gateway_does_not_hold_evaluation(
     finally:
         handler.hold.set()
         hook.close()
+
+
+def test_an_alert_escalating_while_firing_is_notified_again_and_audited(
+    store: AlertStore, gateway: tuple[str, type[_Gateway]]
+) -> None:
+    from layouts.duty_detail import history_list
+    from layouts.duty_grid import rows
+
+    url, handler = gateway
+    hook = Webhook(url, store, clock=_Clock(NOW), attempts=3, backoff_s=0.05)
+    rules = replace(ROAD_RULES, rules=(replace(ROAD_RULES.rules[0], for_s=0.0),))
+    engine = Engine(store, None, rules, clock=_Clock(NOW), interval_s=5, notifier=hook)
+    worse = [{**JAM[0], "tpi": 8.5}]
+    try:
+        engine.evaluate(NOW, _snap(JAM))  # 黄 (III), firing at once
+        assert hook.flush(30)
+        handler.fail = handler.tries + 1  # the gateway refuses the next message once
+        engine.evaluate(NOW + timedelta(minutes=1), _snap(worse))  # 黄 → 橙 (II)
+        assert hook.flush(30)
+        (a,) = store.alerts()
+        assert (a.severity, a.state, a.escalated_at) == ("II", "firing", NOW + timedelta(minutes=1))
+        assert [(b["event"], b["severity"]) for b in handler.seen] == [
+            ("firing", "III"),
+            ("escalated", "II"),
+        ]
+        assert handler.seen[1]["message_zh"] == "人民大道拥堵 8.5"
+        assert handler.seen[1]["escalated_at"] == (NOW + timedelta(minutes=1)).isoformat()
+        assert [(n.event, n.attempt, n.ok, n.status) for n in store.notifications(a.id)] == [
+            ("firing", 1, True, 200),
+            ("escalated", 1, False, 503),  # retried after its back-off, every attempt kept
+            ("escalated", 2, True, 200),
+        ]
+        steps = [(h.step, h.who, h.note) for h in store.history(a.id)]
+        assert steps == [("fire", ENGINE, ""), ("escalate", ENGINE, "III → II")]
+        # back down to 黄: an update, not notified; up again: escalated and notified again
+        engine.evaluate(NOW + timedelta(minutes=2), _snap(JAM))
+        engine.evaluate(NOW + timedelta(minutes=3), _snap(worse))
+        assert hook.flush(30)
+        assert [b["event"] for b in handler.seen] == ["firing", "escalated", "escalated"]
+        assert [h.step for h in store.history(a.id)][2:] == ["update", "escalate"]
+        # the console: the level marked as risen, the step in the alert's history
+        a = store.get(a.id)
+        (row,) = rows([a], [], {}, NOW + timedelta(minutes=3), "zh")
+        assert row["severity_text"] == "II 橙 ↑" and row["escalated"]
+        shown = str(history_list(store.history(a.id), NOW + timedelta(minutes=3), "zh"))
+        assert "引擎升级" in shown and "III → II" in shown
+        assert "Engine: escalated" in str(history_list(store.history(a.id), NOW, "en"))
+    finally:
+        hook.close()
+
+
+def test_a_pending_alert_that_rises_fires_once_with_its_new_severity(
+    store: AlertStore, gateway: tuple[str, type[_Gateway]]
+) -> None:
+    url, handler = gateway
+    hook = Webhook(url, store, clock=_Clock(NOW), attempts=1)
+    engine = Engine(store, None, ROAD_RULES, clock=_Clock(NOW), interval_s=5, notifier=hook)
+    try:
+        engine.evaluate(NOW, _snap(JAM))  # pending (for: 5m)
+        engine.evaluate(NOW + timedelta(minutes=5), _snap([{**JAM[0], "tpi": 8.5}]))
+        assert hook.flush(30)
+        (a,) = store.alerts()
+        assert (a.state, a.severity, a.escalated_at) == ("firing", "II", None)
+        assert [(b["event"], b["severity"]) for b in handler.seen] == [("firing", "II")]
+        assert [h.step for h in store.history(a.id)] == ["raise", "update", "fire"]
+    finally:
+        hook.close()
+
+
+def test_a_silenced_alert_escalates_without_a_notification(store: AlertStore) -> None:
+    sent: list[str] = []
+
+    class _Recorder(Webhook):
+        def __init__(self) -> None:
+            pass
+
+        def send(self, alert: Any, event: str) -> None:
+            sent.append(event)
+
+        def close(self) -> None:
+            pass
+
+    rules = replace(ROAD_RULES, rules=(replace(ROAD_RULES.rules[0], for_s=0.0),))
+    engine = Engine(store, None, rules, clock=_Clock(NOW), interval_s=5, notifier=_Recorder())
+    store.add_silence(
+        kind="silence", matchers={"entity": "人民大道"}, starts_at=NOW,
+        ends_at=NOW + timedelta(hours=1), who="admin", at=NOW,
+    )  # fmt: skip
+    engine.evaluate(NOW, _snap(JAM))
+    engine.evaluate(NOW + timedelta(minutes=1), _snap([{**JAM[0], "tpi": 8.5}]))
+    (a,) = store.alerts()
+    assert a.severity == "II" and a.escalated_at is not None and sent == []
 
 
 def test_a_webhook_url_must_be_http(store: AlertStore) -> None:

@@ -298,8 +298,13 @@ def test_plan_dedups_keeps_the_most_severe_and_updates_severity() -> None:
     [raised] = plan([r], [a, b, a], [], NOW, evaluated=ev)  # type: ignore[list-item]
     assert raised.candidate is not None and raised.candidate.severity == "II"
     live = _Live("a1", r.id, "人民大道", "firing", "III", NOW)
-    [update] = plan([r], [b], [live], NOW, evaluated=ev)  # type: ignore[list-item]
-    assert (update.action, update.alert_id) == ("update", "a1")
+    [rise] = plan([r], [b], [live], NOW, evaluated=ev)  # type: ignore[list-item]
+    assert (rise.action, rise.alert_id) == ("escalate", "a1")  # notified again
+    [fall] = plan([r], [a], [replace(live, severity="II")], NOW, evaluated=ev)  # type: ignore[list-item]
+    assert (fall.action, fall.alert_id) == ("update", "a1")
+    pending = replace(live, state="pending")  # not notified yet: it fires with the new severity
+    steps = plan([r], [b], [pending], NOW, evaluated=ev)  # type: ignore[list-item]
+    assert [s.action for s in steps] == ["update", "fire"]
 
 
 def test_plan_leaves_alerts_of_unanswered_or_held_rules_and_resolves_removed_rules() -> None:
