@@ -77,10 +77,15 @@ class Kept(Generic[K, V]):
 
 
 class Memo:
-    """Derived values under the keys of their inputs (a `Kept` of them)."""
+    """Derived values under the keys of their inputs (a `Kept` of them). A value is derived
+    once however many threads ask for it at the same time: the others wait for the first one's
+    (a station coverage takes seconds, and every analyst opening the page at a new moment asks
+    for the same one)."""
 
     def __init__(self, size: int = 256) -> None:
         self._kept: Kept[Hashable, tuple[Any]] = Kept(size)
+        self._lock = threading.Lock()
+        self._deriving: dict[Hashable, threading.Event] = {}
         self.hits = self.misses = 0
 
     def __call__(
@@ -92,14 +97,26 @@ class Memo:
         if any(k is None for k in inputs):
             return derive()
         key = (name, tuple(inputs), args)
-        boxed = self._kept.get(key)  # boxed: a derived value may be None
-        if boxed is not None:
-            self.hits += 1
-            return boxed[0]  # type: ignore[no-any-return]
-        value = derive()
-        self.misses += 1
-        self._kept.put(key, (value,))
-        return value
+        while True:
+            with self._lock:
+                boxed = self._kept.get(key)  # boxed: a derived value may be None
+                if boxed is not None:
+                    self.hits += 1
+                    return boxed[0]  # type: ignore[no-any-return]
+                other = self._deriving.get(key)
+                if other is None:
+                    mine = self._deriving[key] = threading.Event()
+                    break
+            other.wait()  # then kept, unless it failed or was let go of already: ask again
+        try:
+            value = derive()
+            self.misses += 1
+            self._kept.put(key, (value,))
+            return value
+        finally:
+            with self._lock:
+                del self._deriving[key]
+            mine.set()
 
     def clear(self) -> None:
         self._kept.clear()

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from adapter_fixtures import NOW
 from test_services import Counter
 from test_situation_map import _data, _layer
@@ -182,3 +183,37 @@ def test_an_answer_of_none_is_kept_like_any_other(lake_node: LakeNode, tmp_path:
     again = svc.call(nothing, now=start + timedelta(seconds=5))
     assert first.ok and again.ok and first.value is None and again.value is None
     assert len(calls) == 1
+
+
+def test_a_value_asked_by_several_threads_at_once_is_derived_once() -> None:
+    """Threads asking for the same value while it is being derived wait for it; a derivation
+    that fails is tried again by the next one asking."""
+    memo, started, release, calls = Memo(size=8), threading.Event(), threading.Event(), []
+
+    def slow() -> str:
+        calls.append(1)
+        started.set()
+        release.wait(5)
+        return "coverage"
+
+    got: list[str] = []
+    threads = [threading.Thread(target=lambda: got.append(memo("c", ["k"], slow)))]
+    threads[0].start()
+    started.wait(5)
+    threads += [
+        threading.Thread(target=lambda: got.append(memo("c", ["k"], slow))) for _ in range(3)
+    ]
+    for t in threads[1:]:
+        t.start()
+    release.set()
+    for t in threads:
+        t.join(5)
+    assert got == ["coverage"] * 4 and len(calls) == 1
+    assert (memo.hits, memo.misses) == (3, 1)
+
+    def broken() -> str:
+        raise RuntimeError("the graph is not there")
+
+    with pytest.raises(RuntimeError):
+        memo("c", ["other"], broken)
+    assert memo("c", ["other"], lambda: "now it is") == "now it is"
