@@ -14,8 +14,10 @@ are removed afterwards.
 Each trial is also split into its stages, from what can be seen from outside the app: `ingest`
 (the alarm validated and its file in the lake), `to_tick` (until the tick that raised it began:
 the alert's `first_seen` is that tick's time), `tick` (until the store held it: the tick's reads,
-its evaluation and its writes), `to_wall` (until the ticker named it: the wall's next refresh,
-its request and the drawing).
+its evaluation and its writes), then, from the browser's own timing of the wall's refresh
+requests (`_Refreshes`), `to_refresh` (until the refresh that brought it was sent: the wall's
+schedule), `refresh` (that request, from the store write or its start if later, to its answer)
+and `draw` (until the ticker named the unit); `to_wall` is the last three together.
 
 Needs Playwright and the system's Chromium (the test tools): without them the case is skipped
 with its reason, never faked.
@@ -46,7 +48,7 @@ __all__ = ["STAGES", "bench_latency"]
 
 TRIAL_TIMEOUT_S = 60.0
 POLL_S = 0.05
-STAGES = ("ingest", "to_tick", "tick", "to_wall")
+STAGES = ("ingest", "to_tick", "tick", "to_refresh", "refresh", "draw", "to_wall")
 _SOURCE = "bench-latency"
 
 
@@ -89,7 +91,38 @@ def _raised(store: Any, unit_id: str) -> Any:
     )
 
 
-def _trial(page: Any, store: Any, node: Any, data_dir: Path, unit: tuple[str, str], n: int) -> Any:
+class _Refreshes:
+    """The wall's panel refreshes the browser sent: (start, end) in epoch seconds, from the
+    request timings Chromium keeps (exact whenever the events are read)."""
+
+    def __init__(self, page: Any) -> None:
+        self.done: list[tuple[float, float]] = []
+        page.on("requestfinished", self._finished)
+
+    def _finished(self, request: Any) -> None:
+        if "_dash-update-component" not in request.url:
+            return
+        if "wall-hashes.data" not in (request.post_data or ""):  # the map's, the clock's …
+            return
+        timing = request.timing
+        start = timing["startTime"] / 1000
+        self.done.append((start, start + max(timing["responseEnd"], 0) / 1000))
+
+    def delivering(self, drawn: float) -> tuple[float, float] | None:
+        """The last refresh answered before `drawn` (they never overlap: wall.js waits)."""
+        before = [r for r in self.done if r[1] <= drawn]
+        return max(before, key=lambda r: r[1]) if before else None
+
+
+def _trial(
+    page: Any,
+    refreshes: _Refreshes,
+    store: Any,
+    node: Any,
+    data_dir: Path,
+    unit: tuple[str, str],
+    n: int,
+) -> Any:
     """One alarm, from its arrival to the ticker naming its unit: (seconds, stages, files)."""
     unit_id, name = unit
     arrived, began = time.time(), time.monotonic()
@@ -105,16 +138,25 @@ def _trial(page: Any, store: Any, node: Any, data_dir: Path, unit: tuple[str, st
             raise RuntimeError(f"no alert for {name} on the wall in {TRIAL_TIMEOUT_S:.0f} s")
         time.sleep(POLL_S)
     total = time.monotonic() - began
+    page.wait_for_timeout(200)  # the last request events dispatched (not timed)
     if alert is None:  # on the wall before this loop saw it in the store
         alert = _raised(store, unit_id)
     at_store = total if stored is None else stored
     # the tick that raised it began at the alert's first_seen (the engine's clock is this one's)
     began_tick = landed if alert is None else alert.first_seen.timestamp() - arrived
     began_tick = min(max(began_tick, landed), at_store)
+    found = refreshes.delivering(arrived + total)
+    sent, answered = (
+        (at_store, total) if found is None else (found[0] - arrived, found[1] - arrived)
+    )
+    sent, answered = min(max(sent, at_store), total), min(max(answered, at_store), total)
     stages = {
         "ingest": landed,
         "to_tick": began_tick - landed,
         "tick": at_store - began_tick,
+        "to_refresh": sent - at_store,
+        "refresh": answered - sent,
+        "draw": total - answered,
         "to_wall": total - at_store,
     }
     return total, stages, files
@@ -175,12 +217,15 @@ def bench_latency(data_dir: Path, repeats: int) -> dict[str, Any]:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_FLAGS))
                 try:
                     page = browser.new_page(viewport={"width": 1920, "height": 1080})
+                    refreshes = _Refreshes(page)
                     page.goto(f"{url}/kiosk?display_token={token}")
                     page.wait_for_selector("#wall-ticker .tick", timeout=180_000)
                     jitter = random.Random(4)
                     for n, unit in enumerate(_units(data_dir, trials)):
                         time.sleep(jitter.uniform(0, refresh_s))  # a random moment of the schedules
-                        total, split, files = _trial(page, store, feed, data_dir, unit, n)
+                        total, split, files = _trial(
+                            page, refreshes, store, feed, data_dir, unit, n
+                        )
                         written += files
                         seconds.append(total)
                         for s in STAGES:
