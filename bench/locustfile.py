@@ -3,7 +3,10 @@
 Each user signs in as its role does (a display with its token, people through the sign-in
 form with its CSRF token), opens its page and then sends the Dash callbacks a real browser sent
 on that page (recorded by `bench.load` in headless Chromium: the first ones when the page opens,
-the later ones at each refresh), with the CSRF header the renderer sends. Displays and duty
+the later ones at each refresh), with the CSRF header the renderer sends. Like the renderer, a
+user holds the values the server last gave its page: each response's outputs become the inputs
+and state of the calls after it (the wall's map sends back the map state it was given, and so
+gets changes, not the whole map, at its next refresh). Displays and duty
 officers refresh every `BRAIN_REFRESH_S`; analysts open a theme page, read it, and go on to
 another. The scenario file is named by `BRAIN_LOAD_SCENARIO`.
 """
@@ -24,9 +27,27 @@ _SCENARIO: dict[str, Any] = json.loads(
 _REFRESH_S = float(os.environ.get("BRAIN_REFRESH_S", "5"))
 
 
+def _prop_key(component: Any, prop: str) -> tuple[str, str]:
+    """A component property as the renderer names it (a dict id: its JSON with sorted keys)."""
+    if isinstance(component, dict):
+        component = json.dumps(component, sort_keys=True, separators=(",", ":"))
+    return str(component), prop
+
+
+def _held(items: Any, props: dict[tuple[str, str], Any]) -> Any:
+    """Inputs or state (a pattern's are lists) with the values the page holds now."""
+    if isinstance(items, list):
+        return [_held(i, props) for i in items]
+    key = _prop_key(items["id"], items["property"])
+    return dict(items, value=props[key]) if key in props else items
+
+
 class _Signed(HttpUser):
     abstract = True
     role = ""
+
+    def on_start(self) -> None:
+        self.props: dict[tuple[str, str], Any] = {}
 
     def _sign_in(self) -> None:
         form = self.client.get("/login", name="GET /login")
@@ -54,9 +75,18 @@ class _Signed(HttpUser):
     def _callbacks(self, page: str, phase: str) -> None:
         headers = {"X-CSRFToken": self.client.cookies.get("_csrf_token") or ""}
         for call in _SCENARIO["pages"][page][phase]:
-            self.client.post(
-                call["path"], json=call["body"], headers=headers, name=f"callback {page}"
-            )
+            body = call["body"]
+            if self.props:
+                body = dict(
+                    body,
+                    inputs=_held(body.get("inputs", []), self.props),
+                    state=_held(body.get("state", []), self.props),
+                )
+            r = self.client.post(call["path"], json=body, headers=headers, name=f"callback {page}")
+            if r.status_code == 200:
+                for component, values in r.json().get("response", {}).items():
+                    for prop, value in values.items():
+                        self.props[_prop_key(component, prop)] = value
 
 
 class WallDisplay(_Signed):
@@ -66,6 +96,7 @@ class WallDisplay(_Signed):
     wait_time = constant(_REFRESH_S)
 
     def on_start(self) -> None:
+        super().on_start()
         token = _SCENARIO["accounts"]["display"]["token"]
         self.client.get(
             f"/kiosk?display_token={token}", name="GET /kiosk?display_token", allow_redirects=False
@@ -86,6 +117,7 @@ class DutyOfficer(_Signed):
     wait_time = constant(_REFRESH_S)
 
     def on_start(self) -> None:
+        super().on_start()
         self._sign_in()
         self._open("/duty")
         self._callbacks("duty", "open")
@@ -103,10 +135,12 @@ class Analyst(_Signed):
     wait_time = between(5, 15)
 
     def on_start(self) -> None:
+        super().on_start()
         self._sign_in()
 
     @task
     def read_a_theme(self) -> None:
         page = random.choice(_SCENARIO["themes"])
+        self.props = {}  # a page opened anew holds only what its layout gives it
         self._open(f"/{page}")
         self._callbacks(page, "open")
