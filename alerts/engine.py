@@ -18,8 +18,8 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ from alerts.sources import snapshot
 from alerts.store import Alert, AlertStore, NewAlert, Silence, StoreUnavailable
 from brain.rule_kinds import evaluate
 from brain.rules import Candidate, RuleSet, Step, plan
+from data_adapters.schema import table
 
 __all__ = ["Engine", "TickReport", "labels_of", "start_for_app"]
 
@@ -63,6 +64,7 @@ class TickReport:
     steps: dict[str, int]  # action → how many
     seconds: float
     sources_s: float  # of which reading the snapshots
+    read: int = 0  # sources read afresh (a wake tick reuses the others' rows: `Engine.tick`)
 
 
 class Engine:
@@ -95,13 +97,21 @@ class Engine:
         # a stamp of the data node's content (None: unknown): a new stamp starts a tick early
         self.changed = changed
         self._seen: object = None  # the stamp the last tick began with
+        self._rows: dict[str, Any] = {}  # each source's rows as the last tick read them
+        self._full_at: float | None = None  # when the last tick that read every source began
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     # ── one tick ────────────────────────────────────────────────────────────────────────
     def tick(self) -> TickReport | None:
-        """Evaluate once if this engine holds the lease (None when another one does)."""
+        """Evaluate once if this engine holds the lease (None when another one does).
+
+        A tick within `interval_s` of the last full one (woken by new data) reads afresh only
+        the sources of the domains whose tables changed since the last tick began, and
+        `health.feeds`; every rule is evaluated, the other sources' rows reused from the tick
+        before (at most an interval old, as a tick on the schedule would have read them)."""
         started = time.perf_counter()
+        before = self._seen
         self._seen = self.changed() if self.changed is not None else None  # before any read
         now = self.clock()
         if not self.store.acquire_lease(self.holder, at=now, ttl_s=self.lease_s):
@@ -109,9 +119,39 @@ class Engine:
         catch_up = getattr(self.data, "catch_up", None)
         if catch_up is not None:  # what landed before this tick began counts in it
             catch_up()
-        snap = snapshot(self.data, now, self.rules.sources)
+        names = self._to_read(before, self._seen)
+        if names == self.rules.sources:
+            self._full_at = time.monotonic()
+        self._rows = {**self._rows, **snapshot(self.data, now, names)}
+        snap = {name: self._rows.get(name) for name in self.rules.sources}
         sources_s = time.perf_counter() - started
-        return self.evaluate(now, snap, started=started, sources_s=sources_s)
+        report = self.evaluate(now, snap, started=started, sources_s=sources_s)
+        self.last = replace(report, read=len(names))
+        return self.last
+
+    def _to_read(self, before: object, after: object) -> frozenset[str]:
+        """The sources a tick must read afresh: all of them, unless the last full tick is less
+        than an interval ago and the stamps say which tables changed (`_lake_stamp`)."""
+        every = self.rules.sources
+        recent = self._full_at is not None and time.monotonic() - self._full_at < self.interval_s
+        if not (recent and isinstance(before, Mapping) and isinstance(after, Mapping)):
+            return every
+        domains: set[str] = set()
+        for name in before.keys() | after.keys():
+            if before.get(name) == after.get(name):
+                continue
+            try:
+                domain = str(table(name).domain)
+            except KeyError:  # a folder that is no table of the contract: read everything
+                return every
+            if domain == "health":  # districts, quarantine: every source may depend on them
+                return every
+            domains.add(domain)
+        return frozenset(
+            n
+            for n in every
+            if n.split(".")[0] in domains or n.startswith("health.") or self._rows.get(n) is None
+        )
 
     def evaluate(
         self,
@@ -301,14 +341,14 @@ def for_settings(
 
 
 def _lake_stamp(settings: Any) -> Callable[[], object]:
-    """The newest change of the embedded node's tables: a new batch file changes its table
-    folder's modification time (a server engine gives no such sign; its engine keeps the
-    interval alone)."""
+    """The last change of each of the embedded node's tables (folder name → modification time):
+    a new batch file changes its table folder's modification time (a server engine gives no
+    such sign; its engine keeps the interval alone)."""
     lake = Path(settings.lake_dir)
 
     def stamp() -> object:
         try:
-            return max((p.stat().st_mtime_ns for p in lake.iterdir() if p.is_dir()), default=0)
+            return {p.name: p.stat().st_mtime_ns for p in lake.iterdir() if p.is_dir()}
         except OSError:
             return None
 

@@ -1,7 +1,8 @@
 """The evaluator raises an alert in the first tick after its data lands (issue 15: data arriving →
 alert on the wall within the refresh interval + 2 s): data that lands while a tick runs starts
-the next one at once, and a tick reads the rows that landed before it began even while another
-thread is bringing the node's resident copy in step with the lake."""
+the next one at once, a tick reads the rows that landed before it began even while another
+thread is bringing the node's resident copy in step with the lake, and a tick woken by new data
+reads only the sources of the domains that changed."""
 
 from __future__ import annotations
 
@@ -85,7 +86,7 @@ def test_data_landing_while_a_tick_runs_starts_the_next_tick_at_once(
     calls = engine.data.call
 
     def landing(fn: Any, **params: Any) -> Any:  # the batch lands after the tick's reads began
-        if fn.name == "live_alarms":
+        if fn.name == "freshness":  # health.feeds: read by every tick
             _alarm(lake, "U1", "D-late")
         return calls(fn, **params)
 
@@ -118,3 +119,25 @@ def test_a_tick_reads_a_batch_that_landed_while_another_thread_refreshed_the_cop
     clock.at = NOW + timedelta(seconds=1)
     engine.tick()  # the new stamp woke it: this tick must see the alarm, not the next one
     assert _fires(store, "U1")
+
+
+def test_a_wake_tick_reads_the_changed_domains_and_evaluates_every_rule(
+    lake: LakeNode, store: AlertStore, tmp_path: Path
+) -> None:
+    clock = _Clock()
+    engine = _engine(lake, store, tmp_path, clock)
+    first = engine.tick()
+    assert first is not None and first.read == len(RULES.sources)
+    _alarm(lake, "U1", "D-wake")
+    clock.at = NOW + timedelta(seconds=1)
+    woken = engine.tick()  # within the interval of the full tick, the fire table changed
+    assert woken is not None and woken.read == 2  # fire.live and health.feeds
+    assert woken.evaluated == len(RULES.rules)  # the others on the rows the tick before read
+    assert _fires(store, "U1")
+    near = {a.group_key for a in store.alerts() if a.rule == "fire.key_unit_roads_congested"}
+    assert "U2" in near  # the composite rule still met the traffic rows it needs
+    clock.at = NOW + timedelta(seconds=2)
+    assert engine._full_at is not None
+    engine._full_at -= engine.interval_s  # an interval since the last full tick: all again
+    again = engine.tick()
+    assert again is not None and again.read == len(RULES.sources)
