@@ -17,6 +17,7 @@ from typing import Any, Final
 import pandas as pd
 from dash import html
 
+from brain.districts import CITY_ADCODE
 from brain.river_page import CLASSES, patrol_minutes, patrol_speed_kmh
 from layouts import ids, page
 from layouts.i18n import fmt_num, t
@@ -193,7 +194,7 @@ def detail_panel(d: RiverDetail, lang: str, now: datetime) -> html.Section:
         html.Li(
             [
                 html.Span(t(f"river.level.{c.level}", lang), className="rv-tag"),
-                f" {c.name} · {page.district_text(c.adcode, lang)}",
+                f" {c.name} · {_division(c.adcode, lang)}",
             ],
             className="rv-chief",
         )
@@ -280,11 +281,21 @@ def detail_panel(d: RiverDetail, lang: str, now: datetime) -> html.Section:
     )
 
 
+def _division(adcode: str, lang: str) -> str:
+    """The division a chief answers for: the city, or a district by name."""
+    return t("page.city", lang) if adcode == CITY_ADCODE else page.district_text(adcode, lang)
+
+
 def _chosen(patrol: Mapping[str, Any] | None, lang: str) -> list[Any]:
     """The chosen patrol's facts: when, how long, how far and how fast."""
     if not patrol:
         return []
-    speed = patrol_speed_kmh(patrol.get("distance_km"), patrol.get("ts"), patrol.get("end_ts"))
+    start, end = (patrol.get(k) for k in ("ts", "end_ts"))  # ISO 8601 text (services' records)
+    speed = patrol_speed_kmh(
+        patrol.get("distance_km"),
+        None if start is None else datetime.fromisoformat(str(start)),
+        None if end is None else datetime.fromisoformat(str(end)),
+    )
     text = t(
         "river.detail.track",
         lang,

@@ -167,3 +167,77 @@ def test_district_click_detail_reload_and_export(app: AppServer, chromium: Any) 
     page.context.close()
     assert watch.errors == []
     assert watch.foreign == []
+
+
+def _patrolled_station(app: AppServer) -> tuple[str, list[str]]:
+    """A section of DISTRICT whose reach was patrolled in the last 30 days, and its reach's
+    stored chain of chiefs (level and name, the highest first)."""
+    from datetime import timedelta
+
+    from data_adapters import river
+    from data_adapters.node import LakeNode
+
+    now = _newest_reading(app)
+    node = LakeNode(app.data_dir)
+    try:
+        con = node.backend()
+        stations = river.stations(con, adcode=DISTRICT)
+        tracks = river.patrol_tracks(con, start=now - timedelta(days=30), end=now, adcode=DISTRICT)
+        chains = river.reach_chiefs(con, adcode=DISTRICT)
+    finally:
+        node.close()
+    walked = stations[stations["reach_id"].isin(set(tracks["reach_id"]))]
+    assert not walked.empty, "no section of the district has a patrolled reach"
+    station = walked.iloc[0]
+    chain = chains[chains["reach_id"] == station["reach_id"]]
+    return str(station["station_id"]), [str(n) for n in chain["name"]]
+
+
+def _traces(page: Any, name: str) -> list[float]:
+    """The longitudes of the map's trace called `name` (None breaks left out)."""
+    lons: list[float] = page.evaluate(
+        "(name) => document.querySelector('#river-map .js-plotly-plot').data"
+        ".filter(d => d.name === name).flatMap(d => d.lon).filter(x => x !== null)",
+        name,
+    )
+    return lons
+
+
+def _click_until(page: Any, selector: str, done: Any) -> None:
+    """Click `selector` until `done()`: a click that lands while the detail is drawn anew (its
+    first answers arrive one after the other) reaches a button that is about to be replaced."""
+    for _ in range(4):
+        page.locator(selector).click()
+        try:
+            wait_for(done, SLOW / 4, f"the effect of clicking {selector}")
+            return
+        except AssertionError:
+            continue
+    raise AssertionError(f"clicking {selector} changed nothing")
+
+
+def test_a_patrol_track_and_the_chain_of_chiefs(app: AppServer, chromium: Any) -> None:
+    station, chain = _patrolled_station(app)
+    path = f"/river?range=30d&district={DISTRICT}&entity={station}"
+    page, watch = _open(chromium, app, path, (1920, 1080))
+    wait_for(lambda: page.locator("#river-detail .rv-patrol").count() > 0, SLOW, "the patrols")
+    # the chain of chiefs as river_chiefs stores it, the city chief first
+    chiefs = page.locator("#river-detail .rv-chief").all_inner_texts()
+    assert [c.split(" ")[1] for c in chiefs] == chain and len(chain) >= 2
+    assert chiefs[0].startswith("市级") and chiefs[0].endswith("湛江市")
+    # the reach's patrol tracks on the map, then one chosen: bold, and named in the URL
+    wait_for(lambda: len(_traces(page, "巡河轨迹")) > 10, SLOW, "the tracks on the map")
+    _click_until(page, "#river-detail .rv-patrol >> nth=0", lambda: "patrol" in _query(page))
+    wait_for(lambda: len(_traces(page, "所选巡河轨迹")) > 10, SLOW, "the chosen track")
+    wait_for(
+        lambda: page.locator("#river-detail .rv-patrol.is-chosen").count() == 1,
+        SLOW,
+        "the chosen patrol marked",
+    )
+    assert "巡河轨迹" in page.inner_text("#river-detail .rv-track-facts")
+    page.locator("#river-map").scroll_into_view_if_needed()
+    page.wait_for_timeout(1500)  # the map settles on the chosen track
+    shot(page, "river-track")
+    page.context.close()
+    assert watch.errors == []
+    assert watch.foreign == []

@@ -306,3 +306,13 @@ def test_the_map_draws_the_tracks_and_the_chosen_patrol(data: Any) -> None:
     track = [f for f in out["features"] if f["properties"]["kind"] == "track"][1]
     assert track["geometry"]["coordinates"] == [[110.1, 20.9], [110.12, 20.9]]
     assert track["properties"]["end_ts"].startswith("2024-07-14T05:00")
+
+
+def test_the_detail_panel_shows_the_chosen_patrol(data: Any) -> None:
+    from layouts.river import detail_panel
+
+    v = svc.load(data, NOW - 7 * D, NOW, "440882")
+    d = svc.detail(data, v, "WS1", NOW - 7 * D, NOW, patrol="PA2")
+    text = str(detail_panel(d, "zh", NOW))
+    assert "4.0 公里，平均 4.0 公里/时（含停留）" in text  # PA2: 4 km in one hour
+    assert "is-chosen" in text and "市级" in text and "赵一" in text
