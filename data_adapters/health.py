@@ -24,9 +24,12 @@ from data_adapters.declare import query
 from data_adapters.query import upto, utc
 from data_adapters.schema import DOMAINS, Domain, Table, table, tables_of
 
-__all__ = ["QUERY_ERRORS", "STATUSES", "freshness", "report"]
+__all__ = ["QUERY_ERRORS", "STATUSES", "UNREACHABLE", "freshness", "reachable", "report"]
 
 STATUSES = ("fresh", "stale", "down")  # best to worst
+# The node itself cannot be asked (its connection refused, lost or timed out): not a feed that is
+# down but a check that could not be made (see `freshness`).
+UNREACHABLE: tuple[type[BaseException], ...] = (psycopg.OperationalError,)
 # What reading a data node can raise: engine errors, a lost connection, missing files.
 QUERY_ERRORS: tuple[type[BaseException], ...] = (
     duckdb.Error,
@@ -116,31 +119,41 @@ def _quarantine(con: Any) -> ir.Table:
     return q.group_by("domain").aggregate(n=q.count()).order_by("domain")
 
 
-def _quarantined(con: Any) -> dict[str, int]:
+def _unless_unreachable(err: BaseException, strict: bool) -> None:
+    """Raise `err` again when `strict` and it says the node cannot be asked at all."""
+    if strict and isinstance(err, UNREACHABLE):
+        raise err
+
+
+def _quarantined(con: Any, strict: bool) -> dict[str, int]:
     """Rows kept in quarantine per domain (all of them: it is a backlog, not a feed)."""
     counts: Any
     try:
         counts = _quarantine(con)
-    except QUERY_ERRORS:
+    except QUERY_ERRORS as err:
+        _unless_unreachable(err, strict)
         return {}  # each domain reports its own read error below
     return {str(r.domain): int(r.n) for r in counts.itertuples(index=False)}
 
 
 def _collect(
-    con: Any, now: datetime, counts: bool = True
+    con: Any, now: datetime, counts: bool = True, *, strict: bool = False
 ) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """Each domain's summary and tables; `strict`: a node that cannot be asked raises."""
     now = utc(now)
-    quarantined = _quarantined(con)
+    quarantined = _quarantined(con, strict)
     known: dict[str, Any] | None
     try:  # every domain in one query; should it fail, each domain asks alone and fails alone
         known = _stats(con, [t for d in DOMAINS for t in _facts(d)], now, counts)
-    except QUERY_ERRORS:
+    except QUERY_ERRORS as err:
+        _unless_unreachable(err, strict)
         known = None
     summaries, details = [], {}
     for domain in DOMAINS:
         try:
             summary, tables = _domain(con, domain, now, counts, known)
         except QUERY_ERRORS as err:  # a dead node, a lost connection, a missing table
+            _unless_unreachable(err, strict)
             summary = dict(
                 domain=domain.value,
                 rows=0,
@@ -162,13 +175,27 @@ def freshness(con: Any, *, now: datetime, counts: bool = True) -> pd.DataFrame:
 
     With `counts=False` (the wall's feed strip, every refresh) `rows` counts only the recent rows
     (within twice each table's freshness limit), which spares scanning the whole history.
+
+    A table that cannot be read is `down`; a node that cannot be asked at all (`UNREACHABLE`)
+    raises instead: that is no news of the feeds, and an answer of "everything down" would be
+    kept as the last good check (hiding when each feed last delivered) and for the whole
+    minute after the node is back.
     """
-    summaries, _details = _collect(con, now, counts)
+    summaries, _details = _collect(con, now, counts, strict=True)
     frame = pd.DataFrame(
         summaries, columns=["domain", "rows", "newest", "age_s", "status", "quarantined", "error"]
     )
     frame["newest"] = pd.to_datetime(frame["newest"], utc=True)
     return frame
+
+
+@query("health", ttl_s=5)
+def reachable(con: Any) -> ir.Table:
+    """At most one row (`one`: 1) when the node answers at all (read from the small districts
+    table). The wall asks it every refresh: a node that cannot be asked then marks every panel
+    at once, those whose answers are still kept in the cache too, not only at the next step of
+    each of their queries or of `freshness`."""
+    return con.table(table("districts").name).select(one=ibis.literal(1)).limit(1)
 
 
 def _iso(value: datetime | None) -> str | None:

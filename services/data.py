@@ -8,7 +8,9 @@ entry and one query, and keys the entry by the query's identity and every parame
 name), so the entries of many queries with one lifetime do not all expire at the same refresh
 and make it the slow one. It never raises: a failing query gives `Result.failed(error, last=…)`
 with the last good value and its `as_of` for the same question (kept in the cache, so other
-workers have it too, and in memory, so it survives a dead cache).
+workers have it too, and in memory, so it survives a dead cache). A failure is kept `RETRY_S` at
+most, not for the query's lifetime: the question is asked again at the next refresh or so, and a
+node that is back answers it within seconds.
 
 The cache holds each distinct answer once, under its content key (`blob:<key>`, see
 `brain.memo.content_key`, for `_BLOB_S`); a question's entry only names that key. An answer that
@@ -43,6 +45,7 @@ from services.quiet import quiet
 
 __all__ = [
     "LAST_GOOD_S",
+    "RETRY_S",
     "DataService",
     "QueryTimeout",
     "finish_background",
@@ -57,6 +60,7 @@ _MEMORY = 512  # last good values kept in process memory
 _STORED = 4096  # content keys this process remembers having stored
 _BLOB_S = 900  # an answer stays in the cache this long after it was last stored
 _RESTATE_S = 60  # a question's last good value is shared with other workers this often
+RETRY_S = 5  # a failed question is asked again after this long at most (a wall's refresh)
 _MISSING = object()
 _behind_lock = threading.Lock()
 _behind_keys: set[str] = set()  # questions being asked in the background (`DataService.behind`)
@@ -94,6 +98,7 @@ class _Good(NamedTuple):
     as_of: datetime | None
     content: str  # its content key
     shared: datetime | None  # the as_of last shared with other workers
+    error: str | None = None  # the error of the question's latest attempt, when it failed
 
     def result(self) -> Result[Any]:
         return Result.good(self.value, self.as_of, self.content)
@@ -296,8 +301,12 @@ class DataService:
             # the error text and the last good data go to the panel instead.
             error = f"{type(err).__name__}: {err}"[:500]
             log.warning("%s failed: %s", q.query.key, error)
-            if q.keyed:  # one retry per refresh, not per viewer
-                self.cache.set(q.key, (None, None, error), q.step, once=True)
+            if q.keyed:  # one retry per refresh, not per viewer; not held for the whole step,
+                # so a node that is back is used again within seconds whatever the query's ttl
+                self.cache.set(q.key, (None, None, error), min(q.step, RETRY_S), once=True)
+                mine = self._last.get(q.last_key)
+                if mine is not None:  # until an answer comes, `late` asks it again at once
+                    self._last.put(q.last_key, mine._replace(error=error))
             return Result.failed(error, last=self._last_good(q.last_key) if q.keyed else None)
         as_of = self._as_of(q.params)
         content = content_key(value) if q.keyed else None
@@ -343,7 +352,9 @@ class DataService:
         """`call` for a check whose step is much longer than a refresh (the feed health): when
         this step's answer is not in yet but this process has the previous step's, that one
         now, and this step's asked in the background, so no refresh waits for the check. A
-        step's answer is then at most one refresh late; anything older is asked at once."""
+        step's answer is then at most one refresh late; anything older is asked at once, and so
+        is a question whose latest attempt failed (a node that is down fails it as fast as it
+        did; one that is back answers it)."""
         q = self._question(query, params)
         if isinstance(q, Result) or not q.keyed:
             return self._through(q)
@@ -361,8 +372,12 @@ class DataService:
         if found is not None:
             return found
         mine = self._last.get(q.last_key)
-        if mine is None or _apart(mine.as_of, self._as_of(q.params)) > q.step:
-            return None
+        if (
+            mine is None
+            or mine.error is not None
+            or _apart(mine.as_of, self._as_of(q.params)) > q.step
+        ):
+            return None  # none, too old, or its latest attempt failed: ask it now
         with _behind_lock:
             first = q.key not in _behind_keys
             _behind_keys.add(q.key)

@@ -90,7 +90,8 @@ def tick(
     the cache does not answer run side by side; the figures are then derived from the answers,
     once per distinct answer (`services.fetch.DERIVED`). The feed check, once a minute,
     is never waited for (`DataService.behind`): a panel whose own query fails is marked at once
-    (`_feed_with_panel`)."""
+    (`_feed_with_panel`), and a node that cannot be asked at all marks every feed at once
+    (`health.reachable`, every refresh), also when the cache still holds the panels' answers."""
     now = now.astimezone(UTC)
     checked = data.behind(health.freshness, now=now, counts=False)
     plan: list[Call] = []
@@ -102,8 +103,11 @@ def tick(
     plan += [
         (emergency.typhoon_signal_now, {"now": now, "adcode": district}),
         (emergency.typhoon_track, {"now": now}),
+        (health.reachable, {}),
     ]
-    *results, signal, track = fetch(data, *plan)
+    *results, signal, track, reached = fetch(data, *plan)
+    if not reached.ok:  # the node cannot be asked: every feed is down since its last good data
+        checked = Result.failed(str(reached.error), last=checked)
     feeds = _feeds(checked)
     title = _title(signal, track, district)
     panels: dict[str, dict[str, Any]] = {}

@@ -6,17 +6,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import adapter_fixtures
 import pytest
 from adapter_fixtures import NOW
+from browser import wait_for
 from servers import OwnPostgres, StallingProxy, own_postgres, own_redis
 
 from data_adapters import traffic
 from data_adapters.node import SqlNode
 from services.cache import BrainCache, make_cache
-from services.data import DataService
+from services.data import RETRY_S, DataService, finish_background
 
 
 def _cache(url: str = "null") -> BrainCache:
@@ -25,6 +27,15 @@ def _cache(url: str = "null") -> BrainCache:
     from config import load_settings
 
     return make_cache(replace(load_settings({}), cache_url=url))
+
+
+def _cache_in(folder: Path) -> BrainCache:
+    """The default cache (the file system) in `folder`: it keeps answers and failures."""
+    from dataclasses import replace
+
+    from config import load_settings
+
+    return make_cache(replace(load_settings({}), data_dir=folder))
 
 
 @pytest.fixture(scope="module")
@@ -87,3 +98,52 @@ def test_the_app_answers_without_the_shared_cache_when_redis_dies(pg: OwnPostgre
         answer = _tpi(data, 21)
         assert answer.ok, answer.error
         assert time.monotonic() - started < 5.0
+
+
+def test_a_question_that_failed_is_asked_again_within_seconds_of_the_node_coming_back(
+    pg: OwnPostgres, tmp_path: Path
+) -> None:
+    # road segments are kept 300 s: a failure held that long would keep a panel "stale" for
+    # up to five minutes after the node is back
+    data = DataService(SqlNode(pg.url), _cache_in(tmp_path), timeout_s=5)
+    pg.stop()
+    try:
+        assert not data.call(traffic.segments, adcode="440803").ok
+    finally:
+        pg.start()
+    back = time.monotonic()
+    wait_for(lambda: data.call(traffic.segments, adcode="440803").ok, 15, "the answer again")
+    assert time.monotonic() - back <= RETRY_S + 1
+
+
+def test_a_check_asked_behind_stays_failed_while_the_node_is_down(
+    pg: OwnPostgres, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the wall's feed check is asked behind its refreshes (`DataService.behind`): once a retry
+    # failed, the answer of the step before is the last good data, not a good answer (the
+    # panels' badges would blink between stale and fresh every retry while the node is down)
+    from datetime import timedelta
+
+    import services.data
+    from data_adapters import health
+
+    monkeypatch.setattr(services.data, "RETRY_S", 1)
+    data = DataService(SqlNode(pg.url), _cache_in(tmp_path), timeout_s=5)
+
+    def check(step: int) -> Any:
+        answer = data.behind(health.freshness, now=NOW + timedelta(minutes=step), counts=False)
+        finish_background()
+        return answer
+
+    good = check(0)
+    assert good.ok
+    pg.stop()
+    try:
+        check(1)  # the step before's answer, this step's asked behind: it fails
+        for _ in range(3):
+            down = check(1)
+            assert not down.ok and down.value is not None and down.value.equals(good.value)
+            time.sleep(1.2)  # the failure forgotten: the question is asked again
+    finally:
+        pg.start()
+    wait_for(lambda: check(1).ok, 15, "the check answered again")
