@@ -18,6 +18,7 @@ __all__ = [
     "GEO",
     "click_district",
     "district_label",
+    "district_points",
     "download",
     "grid_cells",
     "grid_rows",
@@ -119,6 +120,28 @@ def district_label(adcode: str) -> tuple[float, float]:
     raise KeyError(adcode)
 
 
+def district_points(adcode: str, n: int = 40) -> list[tuple[float, float]]:
+    """Points inside the district: its label point, then the nearest `n - 1` points of a grid
+    over it that fall inside (where to point when something is drawn over the label point)."""
+    import shapely
+    from shapely.geometry import shape
+
+    for f in json.loads(Path(GEO).read_text("utf-8"))["features"]:
+        if f["properties"]["adcode"] == adcode:
+            area = shape(f["geometry"]).buffer(-0.01)  # not on the boundary
+            break
+    else:
+        raise KeyError(adcode)
+    label = district_label(adcode)
+    x0, y0, x1, y1 = area.bounds
+    grid = [
+        (x0 + (x1 - x0) * i / 15, y0 + (y1 - y0) * j / 15) for i in range(16) for j in range(16)
+    ]
+    inside = [p for p in grid if shapely.contains_xy(area, *p)]
+    inside.sort(key=lambda p: (p[0] - label[0]) ** 2 + (p[1] - label[1]) ** 2)
+    return [label, *inside[: n - 1]]
+
+
 def map_click(page: Any, graph_id: str, lon: float, lat: float) -> None:
     """A real mouse click on the plotly map `graph_id` where (lon, lat) is drawn, once a shape
     is drawn there (a choropleth's GeoJSON arrives after the map itself)."""
@@ -161,20 +184,27 @@ def map_point(page: Any, graph_id: str, lon: float, lat: float) -> tuple[float, 
 
 
 def click_district(page: Any, graph_id: str, adcode: str, timeout: float) -> None:
-    """A real click on the district's label point of the plotly map `graph_id`, once plotly
-    picks the district under the pointer (on hover, when the map is drawn); clicked again while
-    the URL has not taken it (a district click selects, never toggles)."""
-    x, y = map_point(page, graph_id, *district_label(adcode))
+    """A real click on the district on the plotly map `graph_id` (its label point, or the nearest
+    point inside it with nothing drawn over it) once plotly picks the district under the pointer
+    (on hover, when the map is drawn); clicked again while the URL has not taken it (a district
+    click selects, never toggles)."""
     hovered = (
         f"() => (document.querySelector('#{graph_id} .js-plotly-plot')._hoverdata || [{{}}])[0]"
     )
-    for i in range(40):
-        page.mouse.move(x + i % 2, y)
-        page.wait_for_timeout(250)
-        if page.evaluate(hovered + ".location") == adcode:
+    picked = None
+    for tries, (lon, lat) in zip((40, *[4] * 39), district_points(adcode), strict=False):
+        x, y = map_point(page, graph_id, lon, lat)  # a vessel or a marker may sit on the label
+        for i in range(tries):
+            page.mouse.move(x + i % 2, y)
+            page.wait_for_timeout(250)
+            if page.evaluate(hovered + ".location") == adcode:
+                picked = x, y
+                break
+        if picked:
             break
-    else:
+    if picked is None:
         raise AssertionError(f"the map never picked {adcode} under the pointer")
+    x, y = picked
     for _ in range(4):
         page.mouse.click(x + 1, y)
         try:
