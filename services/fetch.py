@@ -114,10 +114,24 @@ def records(
         return []
     cols = [c for c in columns if c in frame.columns]
     part = frame[cols] if n is None else frame[cols].head(n)
-    return [{str(c): _plain(v) for c, v in row.items()} for row in part.to_dict("records")]
+    names = [str(c) for c in cols]
+    values = [_plain_column(part.iloc[:, i]) for i in range(len(cols))]
+    return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def _plain_column(column: pd.Series) -> list[Any]:
+    """A column's values as `_plain` gives them, a whole numpy column of numbers at once."""
+    dtype = column.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
+        return list(column.to_numpy().tolist())
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        return [None if v != v else v for v in column.to_numpy(dtype="float64").tolist()]
+    return [_plain(v) for v in column.tolist()]
 
 
 def _plain(v: Any) -> Any:
+    if type(v) is str:
+        return v
     if v is None or v is pd.NA or v is pd.NaT:
         return None
     if isinstance(v, pd.Timestamp | datetime):

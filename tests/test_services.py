@@ -17,6 +17,9 @@ import pandas as pd
 import pytest
 from adapter_fixtures import NOW
 from flask import Flask
+from hypothesis import given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 import services.cache
 from config import Settings
@@ -444,3 +447,53 @@ def test_late_answers_the_step_before_and_asks_this_one_between_refreshes(
     fresh = svc.late(fn.q, now=start + timedelta(seconds=step))
     assert fresh is not None and fresh.as_of == start + timedelta(seconds=step)
     assert svc.late(fn.q, now=start + timedelta(seconds=5 * step)) is None  # too old: ask now
+
+
+def _records_row_by_row(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
+    """`records` as it is defined: every cell of `to_dict("records")` through `_plain`."""
+    from services.fetch import _plain
+
+    part = frame[[c for c in columns if c in frame.columns]]
+    return [{str(c): _plain(v) for c, v in row.items()} for row in part.to_dict("records")]
+
+
+_CELLS = {
+    "f": st.one_of(st.floats(-1e30, 1e30), st.just(float("nan"))),
+    "i": st.integers(-(2**40), 2**40),
+    "b": st.booleans(),
+    "s": st.one_of(st.none(), st.text(max_size=4)),
+    "t": st.one_of(
+        st.none(),
+        st.datetimes(
+            min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(UTC)
+        ),
+    ),
+}
+
+
+@hyp_settings(max_examples=150, deadline=None)
+@given(
+    st.integers(0, 12).flatmap(
+        lambda n: st.fixed_dictionaries(
+            {k: st.lists(v, min_size=n, max_size=n) for k, v in _CELLS.items()}
+        )
+    ),
+    st.sampled_from(["numpy", "nullable"]),
+)
+def test_records_give_each_cell_as_plain_data(cols: dict[str, list[Any]], kinds: str) -> None:
+    """Rows as JSON-ready dicts, a column at a time, equal to every cell through `_plain`:
+    floats with NaN, integers, booleans (numpy or nullable), text with gaps and times with NaT."""
+    from services.fetch import records
+
+    frame = pd.DataFrame(cols)
+    frame["t"] = pd.to_datetime(frame["t"], utc=True)
+    frame["f32"] = frame["f"].astype("float32")
+    if kinds == "nullable":
+        frame = frame.astype({"i": "Int64", "b": "boolean", "s": "string"})
+    columns = ["t", "s", "f", "i", "b", "f32", "absent"]
+    got, want = records(frame, columns), _records_row_by_row(frame, columns)
+    assert got == want  # NaN is None on both sides
+    assert [list(r) for r in got] == [list(r) for r in want]
+    assert [[type(v) for v in r.values()] for r in got] == [
+        [type(v) for v in r.values()] for r in want
+    ]
