@@ -107,9 +107,11 @@ class Engine:
         """Evaluate once if this engine holds the lease (None when another one does).
 
         A tick within `interval_s` of the last full one (woken by new data) reads afresh only
-        the sources of the domains whose tables changed since the last tick began, and
-        `health.feeds`; every rule is evaluated, the other sources' rows reused from the tick
-        before (at most an interval old, as a tick on the schedule would have read them)."""
+        the sources of the domains whose tables changed since the last tick began; every rule
+        is evaluated, the other sources' rows reused from the tick before (at most an interval
+        old, as a tick on the schedule would have read them; `health.feeds` too, whose query
+        reads every table, so a feed that comes back resolves its stale alert at the next full
+        tick)."""
         started = time.perf_counter()
         before = self._seen
         self._seen = self.changed() if self.changed is not None else None  # before any read
@@ -148,9 +150,7 @@ class Engine:
                 return every
             domains.add(domain)
         return frozenset(
-            n
-            for n in every
-            if n.split(".")[0] in domains or n.startswith("health.") or self._rows.get(n) is None
+            n for n in every if n.split(".")[0] in domains or self._rows.get(n) is None
         )
 
     def evaluate(
