@@ -66,10 +66,12 @@ def _env(data_dir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def seed(data_dir: Path, scale: str = "test") -> None:
-    """Seed the embedded data node in `data_dir` (the simulated city, anchored at now)."""
+def seed(data_dir: Path, scale: str = "test", data_url: str | None = None) -> None:
+    """Seed the embedded data node in `data_dir` (the simulated city, anchored at now), or the
+    server data node at `data_url` (its manifest still goes to `data_dir`)."""
+    args = [sys.executable, "-m", "brain", "seed", "--scale", scale, "--data-dir", str(data_dir)]
     subprocess.run(
-        [sys.executable, "-m", "brain", "seed", "--scale", scale, "--data-dir", str(data_dir)],
+        args + (["--data-url", data_url] if data_url else []),
         cwd=ROOT,
         env=_env(data_dir),
         check=True,
