@@ -133,6 +133,9 @@ def _aware(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+_MIGRATION_LOCK: Final = 4_415_017  # PostgreSQL advisory lock id while migrating
+
+
 class Store:
     """The security tables of one database. `migrate()` brings the schema to the newest version."""
 
@@ -163,9 +166,21 @@ class Store:
             Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
-        with self.engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+        for attempt in (1, 2):
+            try:
+                with self.engine.begin() as conn:
+                    if conn.dialect.name == "postgresql":  # workers starting together: in turn
+                        conn.execute(
+                            sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK}
+                        )
+                    cfg.attributes["connection"] = conn
+                    command.upgrade(cfg, "head")
+                break
+            except sa.exc.DBAPIError:
+                # SQLite: another process created the tables between our look and our write
+                # (its lock is per write, not per upgrade); looking again finds them there
+                if attempt == 2:
+                    raise
         self._migrated.set()
 
     def close(self) -> None:

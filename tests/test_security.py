@@ -293,3 +293,40 @@ def test_a_hash_of_other_parameters_is_replaced_at_sign_in(accounts: Accounts) -
     assert accounts.authenticate("duty-2", PASSWORD, address="a", now=T0).name == "duty-2"
     row = accounts.store.user("duty-2")
     assert row is not None and row.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+
+
+def test_workers_starting_together_migrate_an_empty_postgresql_store_in_turn(pg_url: str) -> None:
+    """Several gunicorn workers open the store at once on an empty database: each migrates, in
+    turn (an advisory lock), and none fails on a table or version row another one just made."""
+    import threading
+
+    schema = f"test_security_{uuid.uuid4().hex[:10]}"
+    engine = sa.create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.begin() as c:
+        c.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    stores = [Store(f"{pg_url}?options=-csearch_path%3D{schema}") for _ in range(4)]
+    start, errors = threading.Barrier(len(stores)), []
+
+    def open_store(store: Store) -> None:
+        start.wait()
+        try:
+            store.migrate()
+        except Exception as err:  # any failure is the finding
+            errors.append(err)
+
+    try:
+        threads = [threading.Thread(target=open_store, args=(s,)) for s in stores]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert not any(t.is_alive() for t in threads), "a migration waits on another for ever"
+        assert errors == []
+        assert {"security_users", VERSION_TABLE} <= _tables(stores[0])
+    finally:
+        for s in stores:
+            s.close()
+        with engine.begin() as c:
+            c.execute(sa.text("SET lock_timeout = '10s'"))
+            c.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
