@@ -25,7 +25,8 @@ import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 import networkx as nx
 import numpy as np
@@ -158,20 +159,23 @@ def _junctions(x: np.ndarray, y: np.ndarray, join_m: float) -> np.ndarray:
     return np.asarray(ids)
 
 
-def build(
-    segments: pd.DataFrame, *, closed: Iterable[str] = (), join_m: float = JOIN_M
-) -> RoadGraph:
-    """The road graph of `segments` (see the module docstring); `closed` segment ids left out."""
-    missing = [c for c in _REQUIRED if c not in segments.columns]
-    if missing:
-        raise ValueError(f"road segments need the columns {missing}")
-    if not join_m > 0:
-        raise ValueError("join_m must be positive")
-    shut = set(closed)
-    rows: list[Any] = list(segments.itertuples(index=False))
-    paths = [_path(str(r.segment_id), r.path) for r in rows]
-    if not paths:
-        return RoadGraph(nx.DiGraph(), np.empty(0), np.empty(0), 0.0)
+class _Topology(NamedTuple):
+    """What a road graph's shape is made of, whatever the speeds: the junctions' places, and per
+    segment its ends and the pieces between junctions (u, v, share of its length, coords)."""
+
+    lat0: float
+    lon: np.ndarray
+    lat: np.ndarray
+    pieces: list[tuple[int, int, int, list[tuple[int, int, float, list[list[float]]]]]]
+    ends: frozenset[tuple[int, int]]
+
+
+@lru_cache(maxsize=4)
+def _topology(paths_of: tuple[tuple[str, str], ...], join_m: float) -> _Topology:
+    """The junctions and pieces of the segments `(segment_id, path)`, worked out once per
+    distinct set: the segments' lines stay while their speeds change at every reading. Shared
+    by the graphs built on it (read only)."""
+    paths = [_path(sid, text) for sid, text in paths_of]
     lat0 = float(np.mean(np.concatenate([p[:, 1] for p in paths])))
     lines = [shapely.LineString(np.column_stack(_xy(p[:, 0], p[:, 1], lat0))) for p in paths]
     cuts = _crossings(lines)
@@ -186,8 +190,6 @@ def build(
     np.add.at(nx_, node_of, px)
     np.add.at(ny_, node_of, py)
     lon, lat = _lonlat(nx_ / counts, ny_ / counts, lat0)
-    graph = nx.DiGraph()
-    graph.add_nodes_from((k, {"lon": float(lon[k]), "lat": float(lat[k])}) for k in range(n))
 
     first = 0
     pieces: list[tuple[int, int, int, list[tuple[int, int, float, list[list[float]]]]]] = []
@@ -206,8 +208,27 @@ def build(
             coords = np.round(np.column_stack([slon, slat]), 6).tolist()
             parts.append((u, v, (c[a + 1] - c[a]) / lines[i].length, coords))
         pieces.append((i, int(ids[0]), int(ids[-1]), parts))
+    return _Topology(lat0, lon, lat, pieces, frozenset(ends))
 
-    for i, a, b, parts in pieces:
+
+def build(
+    segments: pd.DataFrame, *, closed: Iterable[str] = (), join_m: float = JOIN_M
+) -> RoadGraph:
+    """The road graph of `segments` (see the module docstring); `closed` segment ids left out."""
+    missing = [c for c in _REQUIRED if c not in segments.columns]
+    if missing:
+        raise ValueError(f"road segments need the columns {missing}")
+    if not join_m > 0:
+        raise ValueError("join_m must be positive")
+    shut = set(closed)
+    rows: list[Any] = list(segments.itertuples(index=False))
+    if not rows:
+        return RoadGraph(nx.DiGraph(), np.empty(0), np.empty(0), 0.0)
+    top = _topology(tuple((str(r.segment_id), str(r.path)) for r in rows), float(join_m))
+    lon, lat, ends = top.lon, top.lat, top.ends
+    graph = nx.DiGraph()
+    graph.add_nodes_from((k, {"lon": float(lon[k]), "lat": float(lat[k])}) for k in range(len(lon)))
+    for i, a, b, parts in top.pieces:
         row = rows[i]
         speed = _speed(row)
         if speed is None or str(row.segment_id) in shut:
@@ -220,7 +241,7 @@ def build(
             _add(graph, u, v, {**edge, "coords": coords})
             if two_way:
                 _add(graph, v, u, {**edge, "coords": coords[::-1]})
-    return RoadGraph(graph, lon, lat, lat0)
+    return RoadGraph(graph, lon, lat, top.lat0)
 
 
 def _add(graph: Any, u: int, v: int, attrs: dict[str, Any]) -> None:

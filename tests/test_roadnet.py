@@ -208,3 +208,27 @@ def test_an_empty_network() -> None:
     assert g.nodes == 0
     assert roadnet.nearest(g, (0.0, 0.0), PLACES)["minutes"].isna().all()
     assert roadnet.reach(g, (0.0, 0.0), 5.0).nodes.empty
+
+
+def _edges(g: roadnet.RoadGraph) -> list[tuple[int, int, dict[str, object]]]:
+    return sorted(g.graph.edges(data=True), key=lambda e: (e[0], e[1]))
+
+
+def test_a_graph_on_known_segments_equals_one_built_afresh() -> None:
+    """The junctions and pieces of a set of segments are worked out once and shared; a graph
+    of new speeds and closures on them is the one a build from nothing gives."""
+    roadnet.build(square())  # the shape of these four segments, kept
+    again = roadnet.build(square(B=None, C=45.0), closed=["D"])
+    roadnet._topology.cache_clear()
+    afresh = roadnet.build(square(B=None, C=45.0), closed=["D"])
+    assert _edges(again) == _edges(afresh)
+    assert list(again.graph.nodes(data=True)) == list(afresh.graph.nodes(data=True))
+    assert (again.lon.tolist(), again.lat.tolist(), again.lat0) == (
+        afresh.lon.tolist(),
+        afresh.lat.tolist(),
+        afresh.lat0,
+    )
+    moved = square()
+    moved.loc[0, "path"] = json.dumps([(0.0, 0.0), (0.02, 0.0)])  # a segment redrawn: a new shape
+    assert 0.02 in roadnet.build(moved).lon.round(6).tolist()
+    assert 0.02 not in afresh.lon.round(6).tolist()
