@@ -3,7 +3,7 @@
 The state (range, district, section, class, below target, patrol) lives in the URL
 (callbacks.page); a district click on the map, a click on a section (map point or table row), a
 click on a class bar, a click on a patrol of the detail (its GPS track on the map) and the
-detail's close button change it.
+detail's close button (leaving the section and its patrol) change it.
 """
 
 from __future__ import annotations
@@ -73,7 +73,6 @@ def register(app: dash.Dash) -> None:
     page_cb.register_table_entity(app, PAGE, ids.RIVER_SECTIONS, "station_id")
     page_cb.register_map_pick(app, PAGE, ids.RIVER_MAP, "station")
     page_cb.register_bar_choice(app, ids.RIVER_CLASSES, ids.RIVER_CLASS, key="x")
-    page_cb.register_close(app, PAGE, ids.RIVER_DETAIL_CLOSE)
     page_cb.register_exports(
         app,
         PAGE,
@@ -126,19 +125,36 @@ def register(app: dash.Dash) -> None:
         d = _detail(state, _view(state))
         return None if d is None else view_layout.detail_panel(d, state.lang, now)
 
+    patrols = {"type": ids.RIVER_PATROL_KIND, "patrol": ALL}
+
     @app.callback(
         Output(sid.intent, "data", allow_duplicate=True),
-        Input({"type": ids.RIVER_PATROL_KIND, "patrol": ALL}, "n_clicks"),
-        State(sid.state, "data"),
+        Input(patrols, "n_clicks"),
+        State(patrols, "className"),
         prevent_initial_call=True,
     )
-    def choose_patrol(clicks: Any, raw: Mapping[str, Any]) -> Any:
-        """A patrol of the detail's list shows its track; a click on the chosen one hides it."""
+    def choose_patrol(clicks: Any, classes: Any) -> Any:
+        """A patrol of the detail's list shows its track; a click on the one drawn chosen hides it.
+
+        The button as drawn decides, not the page's state: a second click before the list is
+        drawn anew (the state already holds the patrol, its button not yet marked) would find it
+        chosen and hide the track just asked for."""
         button = dash.ctx.triggered_id
         if not isinstance(button, Mapping) or not any(clicks or ()):
             return dash.no_update
         if not dash.ctx.triggered or not dash.ctx.triggered[0].get("value"):
             return dash.no_update  # the list was drawn anew, nothing clicked
-        chosen = (raw.get("extra") or {}).get("patrol")
-        patrol = None if button["patrol"] == chosen else button["patrol"]
+        listed = [s["id"]["patrol"] for s in dash.ctx.states_list[0]]
+        drawn = dict(zip(listed, classes, strict=True))
+        patrol = view_layout.patrol_choice(button["patrol"], drawn.get(button["patrol"]))
         return page_cb.intent(extra={"patrol": patrol})
+
+    @app.callback(
+        Output(sid.intent, "data", allow_duplicate=True),
+        Input(ids.RIVER_DETAIL_CLOSE, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def close_detail(n: int | None) -> Any:
+        """The detail's close button leaves the section and its chosen patrol (a patrol of the
+        section's reach: left in the URL it would come back with the next section of it)."""
+        return page_cb.intent(entity=None, extra={"patrol": None}) if n else dash.no_update

@@ -34,6 +34,7 @@ __all__ = [
     "detail_panel",
     "kpis",
     "layout",
+    "patrol_choice",
     "problem_records",
     "reach_records",
     "section_records",
@@ -43,6 +44,7 @@ PAGE: Final = "river"
 EXTRAS: Final = {"cls": CLASSES, "below": ("1",), "patrol": None}
 DEFAULT_PRESET: Final = "7d"
 PATROL_ROWS: Final = 8  # patrols listed in the detail, newest first
+CHOSEN: Final = "is-chosen"  # the class of the patrol button whose track the map shows
 
 SECTION_TABLE: Final = [
     {"field": "name", "header": "river.col.name", "width": 220},
@@ -219,7 +221,7 @@ def detail_panel(d: RiverDetail, lang: str, now: datetime) -> html.Section:
                     f"{page.when_text(r.ts)} · {r.chief_name} · {fmt_num(r.distance_km, 1)} km"
                     f" · {patrol_minutes(r.ts, r.end_ts)} min",
                     id=ids.river_patrol(str(r.patrol_id)),
-                    className="rv-patrol" + (" is-chosen" if r.patrol_id == chosen else ""),
+                    className="rv-patrol" + (f" {CHOSEN}" if r.patrol_id == chosen else ""),
                     title=t("river.detail.show_track", lang),
                 )
             )
@@ -279,6 +281,12 @@ def detail_panel(d: RiverDetail, lang: str, now: datetime) -> html.Section:
             t("river.detail.close", lang), id=ids.RIVER_DETAIL_CLOSE, className="pg-export"
         ),
     )
+
+
+def patrol_choice(patrol: str, drawn: str | None) -> str | None:
+    """The patrol a click on its button asks for: `patrol`, or None (hide its track) when the
+    button was drawn chosen (`drawn`: its class as drawn)."""
+    return None if CHOSEN in (drawn or "").split() else patrol
 
 
 def _division(adcode: str, lang: str) -> str:

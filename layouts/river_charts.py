@@ -92,8 +92,8 @@ def _split(frame: pd.DataFrame) -> tuple[list[float | None], list[float | None]]
 
 
 def _tracks(tracks: pd.DataFrame, patrol: str | None, lang: str) -> list[dict[str, Any]]:
-    """The patrol tracks as one thin line trace; the chosen patrol bold on top, with its start
-    and end marked."""
+    """The patrol tracks as one thin line trace; the chosen patrol bold on top of a dark casing
+    (clear of the reach it follows), with its start and end marked."""
     if tracks.empty:
         return []
     chosen = tracks[tracks["patrol_id"] == patrol] if patrol else tracks.iloc[:0]
@@ -116,6 +116,18 @@ def _tracks(tracks: pd.DataFrame, patrol: str | None, lang: str) -> list[dict[st
     if not chosen.empty:
         lons, lats = _split(chosen)
         when = [when_text(ts, "%H:%M:%S") for ts in chosen["ts"]]
+        out.append(  # a dark casing: the track runs along its reach's line, on one bank
+            {
+                "type": "scattermap",
+                "mode": "lines",
+                "lon": lons,
+                "lat": lats,
+                "hoverinfo": "skip",
+                "line": {"width": 9, "color": BACKGROUND},
+                "opacity": 0.9,
+                "showlegend": False,
+            }
+        )
         out.append(
             {
                 "type": "scattermap",
@@ -124,7 +136,7 @@ def _tracks(tracks: pd.DataFrame, patrol: str | None, lang: str) -> list[dict[st
                 "lat": lats,
                 "text": [*when, None],
                 "hovertemplate": "%{text}<extra>" + t("river.map.track", lang) + "</extra>",
-                "line": {"width": 4, "color": _TRACK},
+                "line": {"width": 5, "color": _TRACK},
                 "name": t("river.map.track", lang),
             }
         )

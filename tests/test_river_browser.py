@@ -1,7 +1,12 @@
 """The river page in a real browser (headless Chromium): renders at a desk and a laptop size with
 no console error and no external request; a district click on the map filters the charts and
 the tables; a section's detail opens; the URL of the filtered view reloads to it; the export
-downloads exactly the sections the adapter answers for the filters.
+downloads exactly the sections the adapter answers for the filters; a chosen patrol stays chosen
+(URL, bold track, map fitted to it), a click on it hides it, back/forward and a reload reproduce
+it, and a second click before its list is drawn anew keeps it chosen.
+
+The URL is read in the page (`query_of`): Playwright's `page.url` only follows history.pushState
+when the test calls into the page, so a wait on it saw no change and clicked the patrol again.
 
 One seeded city (test scale) and one app server serve the module. Screenshots go to
 artifacts/screenshots/river-*.png.
@@ -11,6 +16,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from browser import AppServer, Watch, browser, shot, wait_for
-from page_browser import click_district, grid_rows, open_page, served
+from page_browser import click_district, grid_rows, open_page, query_of, served, wait_query
 
 pytestmark = pytest.mark.browser
 
@@ -203,41 +210,189 @@ def _traces(page: Any, name: str) -> list[float]:
     return lons
 
 
-def _click_until(page: Any, selector: str, done: Any) -> None:
-    """Click `selector` until `done()`: a click that lands while the detail is drawn anew (its
-    first answers arrive one after the other) reaches a button that is about to be replaced."""
-    for _ in range(4):
-        page.locator(selector).click()
-        try:
-            wait_for(done, SLOW / 4, f"the effect of clicking {selector}")
-            return
-        except AssertionError:
-            continue
-    raise AssertionError(f"clicking {selector} changed nothing")
+class _Calls:
+    """The page's callback requests in flight (the Dash renderer's POSTs), to wait until a
+    change has run its course."""
+
+    def __init__(self, page: Any) -> None:
+        self.open: set[Any] = set()
+        self.last = time.monotonic()
+        page.on("request", self._start)
+        page.on("requestfinished", self._end)
+        page.on("requestfailed", self._end)
+
+    def _start(self, request: Any) -> None:
+        if _callback_url(request.url):
+            self.open.add(request)
+            self.last = time.monotonic()
+
+    def _end(self, request: Any) -> None:
+        if request in self.open:
+            self.open.discard(request)
+            self.last = time.monotonic()
+
+    def settle(self, page: Any, quiet: float = 1.0) -> None:
+        """Wait until no callback has been in flight for `quiet` seconds."""
+
+        def done() -> bool:
+            page.wait_for_timeout(100)  # lets Playwright deliver the page's events
+            return not self.open and time.monotonic() - self.last > quiet
+
+        wait_for(done, SLOW, "the callbacks to settle")
 
 
-def test_a_patrol_track_and_the_chain_of_chiefs(app: AppServer, chromium: Any) -> None:
+def _callback_url(url: str) -> bool:
+    """A callback request of the Dash renderer (its URL carries a query: no glob)."""
+    return "/_dash-update-component" in url
+
+
+def _patrol_button(page: Any, nth: int = 0) -> tuple[Any, str]:
+    button = page.locator("#river-detail .rv-patrol").nth(nth)
+    patrol = str(button.get_attribute("id") or "")
+    return button, json.loads(patrol)["patrol"]
+
+
+def _map_view(page: Any) -> dict[str, Any]:
+    """The map as drawn: its zoom, and whether its bounds hold every point of the chosen track
+    (None when no track is chosen; both None while the map is not drawn)."""
+    view: dict[str, Any] = page.evaluate(
+        """(name) => {
+          const gd = document.querySelector('#river-map .js-plotly-plot');
+          const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
+          if (!sub) return {zoom: null, holds: null};
+          const m = sub.map;
+          const b = m.getBounds();
+          const tr = gd.data.find(d => d.name === name);
+          const pts = tr ? tr.lon.map((x, i) => [x, tr.lat[i]]).filter(p => p[0] !== null) : null;
+          return {zoom: m.getZoom(),
+                  holds: pts && pts.every(p => b.contains(p))};
+        }""",
+        "所选巡河轨迹",
+    )
+    return view
+
+
+def _shows_patrol(page: Any, patrol: str, district_zoom: float) -> bool:
+    """The patrol's view: its id in the URL, its button marked, its track bold on the map and
+    the map fitted to it (closer in than the district)."""
+    view = _map_view(page)
+    return bool(
+        query_of(page).get("patrol") == patrol
+        and page.locator("#river-detail .rv-patrol.is-chosen").count() == 1
+        and page.locator(f"#river-detail .rv-patrol.is-chosen[id*='{patrol}']").count() == 1
+        and len(_traces(page, "所选巡河轨迹")) > 10
+        and view["holds"]
+        and view["zoom"] is not None
+        and view["zoom"] > district_zoom + 1
+    )
+
+
+def _shows_none(page: Any, district_zoom: float) -> bool:
+    """No patrol chosen: none in the URL, none marked or bold, the map back on the district."""
+    return bool(
+        "patrol" not in query_of(page)
+        and page.locator("#river-detail .rv-patrol.is-chosen").count() == 0
+        and not _traces(page, "所选巡河轨迹")
+        and (zoom := _map_view(page)["zoom"]) is not None
+        and abs(zoom - district_zoom) < 0.05
+    )
+
+
+def _opened_section(
+    chromium: Any, app: AppServer
+) -> tuple[Any, Watch, _Calls, float, str, list[str]]:
+    """A patrolled section of DISTRICT open over 30 days, its reach's tracks drawn; the page, its
+    Watch and callbacks, the map's zoom on the district, the section and its chain of chiefs."""
     station, chain = _patrolled_station(app)
     path = f"/river?range=30d&district={DISTRICT}&entity={station}"
     page, watch = _open(chromium, app, path, (1920, 1080))
+    calls = _Calls(page)
     wait_for(lambda: page.locator("#river-detail .rv-patrol").count() > 0, SLOW, "the patrols")
+    wait_for(lambda: len(_traces(page, "巡河轨迹")) > 10, SLOW, "the tracks on the map")
+    calls.settle(page)
+    return page, watch, calls, float(_map_view(page)["zoom"]), station, chain
+
+
+def test_a_patrol_track_and_the_chain_of_chiefs(app: AppServer, chromium: Any) -> None:
+    page, watch, calls, district_zoom, station, chain = _opened_section(chromium, app)
     # the chain of chiefs as river_chiefs stores it, the city chief first
     chiefs = page.locator("#river-detail .rv-chief").all_inner_texts()
     assert [c.split(" ")[1] for c in chiefs] == chain and len(chain) >= 2
     assert chiefs[0].startswith("市级") and chiefs[0].endswith("湛江市")
-    # the reach's patrol tracks on the map, then one chosen: bold, and named in the URL
-    wait_for(lambda: len(_traces(page, "巡河轨迹")) > 10, SLOW, "the tracks on the map")
-    _click_until(page, "#river-detail .rv-patrol >> nth=0", lambda: "patrol" in _query(page))
-    wait_for(lambda: len(_traces(page, "所选巡河轨迹")) > 10, SLOW, "the chosen track")
-    wait_for(
-        lambda: page.locator("#river-detail .rv-patrol.is-chosen").count() == 1,
-        SLOW,
-        "the chosen patrol marked",
-    )
+
+    # one click chooses a patrol: bold, marked, named in the URL, the map fitted to it ...
+    button, patrol = _patrol_button(page)
+    button.click()
+    wait_for(lambda: _shows_patrol(page, patrol, district_zoom), SLOW, "the chosen patrol")
     assert "巡河轨迹" in page.inner_text("#river-detail .rv-track-facts")
-    page.locator("#river-map").scroll_into_view_if_needed()
-    page.wait_for_timeout(1500)  # the map settles on the chosen track
+    # ... and it stays chosen
+    calls.settle(page)
+    page.wait_for_timeout(3500)
+    assert _shows_patrol(page, patrol, district_zoom), "the chosen patrol did not stay chosen"
+    chosen_url = str(page.evaluate("() => window.location.href"))
+    page.evaluate("() => document.getElementById('river-map').scrollIntoView({block: 'center'})")
+    page.wait_for_timeout(500)
     shot(page, "river-track")
+
+    # a click on the chosen patrol hides its track, and the map goes back to the district
+    _patrol_button(page)[0].click()
+    wait_for(lambda: _shows_none(page, district_zoom), SLOW, "the patrol hidden")
+    calls.settle(page)
+    page.wait_for_timeout(3000)
+    assert _shows_none(page, district_zoom), "the hidden patrol came back"
+
+    # back and forward step between the two views
+    page.go_back()
+    wait_for(lambda: _shows_patrol(page, patrol, district_zoom), SLOW, "the patrol after back")
+    page.go_forward()
+    wait_for(lambda: _shows_none(page, district_zoom), SLOW, "no patrol after forward")
+
+    # the URL of the patrol's view reloads to it
+    page.goto(chosen_url)
+    _ready(page)
+    wait_for(lambda: _shows_patrol(page, patrol, district_zoom), SLOW, "the patrol reloaded")
+    assert query_of(page)["entity"] == station
+
+    # the close control leaves the section and its patrol
+    page.locator("#river-detail-close").click()
+    wait_query(page, SLOW, entity=None, patrol=None)
+    wait_for(
+        lambda: page.locator("#river-detail .rv-patrol").count() == 0, SLOW, "the detail closed"
+    )
+    assert not _traces(page, "所选巡河轨迹")
+    page.context.close()
+    assert watch.errors == []
+    assert watch.foreign == []
+
+
+def test_a_repeated_click_keeps_the_patrol_chosen(app: AppServer, chromium: Any) -> None:
+    """A second click on a patrol before its list is drawn anew (the page's state already holds
+    the patrol, its button not yet marked) chooses it again instead of hiding it."""
+    page, watch, calls, district_zoom, _, _ = _opened_section(chromium, app)
+    held: list[Any] = []
+    holding = [True]
+
+    def hold(route: Any) -> None:  # the detail's new drawing waits while holding
+        if holding[0] and "river-detail.children" in (route.request.post_data or ""):
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route(_callback_url, hold)
+    button, patrol = _patrol_button(page)
+    button.click()
+    wait_query(page, SLOW, patrol=patrol)
+    wait_for(lambda: page.wait_for_timeout(100) or held, SLOW, "the detail's drawing held")
+    assert page.locator("#river-detail .rv-patrol.is-chosen").count() == 0
+    holding[0] = False
+    button.click()  # the same button, still drawn unchosen
+    page.wait_for_timeout(1000)
+    for route in held:
+        route.continue_()
+    calls.settle(page)
+    page.wait_for_timeout(3000)
+    assert _shows_patrol(page, patrol, district_zoom), "the repeated click hid the patrol"
+    page.unroute(_callback_url)
     page.context.close()
     assert watch.errors == []
     assert watch.foreign == []

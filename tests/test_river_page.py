@@ -316,3 +316,11 @@ def test_the_detail_panel_shows_the_chosen_patrol(data: Any) -> None:
     text = str(detail_panel(d, "zh", NOW))
     assert "4.0 公里，平均 4.0 公里/时（含停留）" in text  # PA2: 4 km in one hour
     assert "is-chosen" in text and "市级" in text and "赵一" in text
+
+
+def test_a_patrol_click_asks_what_its_button_showed() -> None:
+    from layouts.river import patrol_choice
+
+    assert patrol_choice("PA2", "rv-patrol") == "PA2"  # drawn unchosen: choose it, even twice
+    assert patrol_choice("PA2", None) == "PA2"
+    assert patrol_choice("PA2", "rv-patrol is-chosen") is None  # drawn chosen: hide it
