@@ -313,6 +313,12 @@ class SqlNode:
             self._local.backend = be
         return be
 
+    def lost(self) -> bool:
+        """Whether this thread's connection was closed or broken (found out by its last use);
+        the next `backend()` opens a new one."""
+        be = getattr(self._local, "backend", None)
+        return be is not None and bool(be.con.closed or be.con.broken)
+
     def exists(self) -> bool:
         names = set(self.backend().list_tables())
         return all(t.name in names for t in TABLES)

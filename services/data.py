@@ -322,14 +322,26 @@ class DataService:
         long at most (a stalled server or network then fails the query instead of hanging the
         request; the thread finishes or fails on its own, its answer dropped)."""
         if self.timeout_s is None:
-            return q.query(self.node.backend(), **q.params)
-        future = _deadlines().submit(lambda: q.query(self.node.backend(), **q.params))
+            return self._on_node(q)
+        future = _deadlines().submit(self._on_node, q)
         try:
             return future.result(timeout=self.timeout_s)
         except FutureTimeout:
             raise QueryTimeout(
                 f"the data node gave no answer within {self.timeout_s:g} s"
             ) from None
+
+    def _on_node(self, q: _Question) -> Any:
+        """The query on this thread's connection, and once more on a new one when that
+        connection turned out to be dead: a server that restarted since a thread last asked is
+        only found out by asking, so each thread's first question would fail otherwise."""
+        try:
+            return q.query(self.node.backend(), **q.params)
+        except Exception:
+            lost = getattr(self.node, "lost", None)
+            if lost is None or not lost():
+                raise
+            return q.query(self.node.backend(), **q.params)
 
     def _through(self, q: _Question | Result[Any]) -> Result[Any]:
         if isinstance(q, Result):

@@ -147,3 +147,21 @@ def test_a_check_asked_behind_stays_failed_while_the_node_is_down(
     finally:
         pg.start()
     wait_for(lambda: check(1).ok, 15, "the check answered again")
+
+
+def test_the_first_questions_after_a_restart_are_answered_on_new_connections(
+    pg: OwnPostgres,
+) -> None:
+    """Every query thread holds a connection of its own; after the server restarted while
+    nobody asked, a thread finds its connection dead only by using it. That question is asked
+    again on a new connection: answered, not failed (one failure per thread before)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    data = DataService(SqlNode(pg.url), _cache(), timeout_s=5)
+    with ThreadPoolExecutor(8) as pool:  # connections on many of the query threads
+        assert all(r.ok for r in pool.map(lambda m: _tpi(data, 10 + m), range(16)))
+    pg.stop()
+    pg.start()
+    with ThreadPoolExecutor(8) as pool:
+        after = list(pool.map(lambda m: _tpi(data, 40 + m), range(16)))
+    assert all(r.ok for r in after), [r.error for r in after if not r.ok]
