@@ -217,7 +217,11 @@ def test_new_data_sounds_on_the_console_until_acknowledged_and_is_pushed_to_the_
     shot(console, "duty_pushed")
     console.click("#duty-release")
     wait_for(lambda: not wall.inner_text("#wall-push-banner").strip(), WITHIN_S, "the release")
-    assert "wall--pushed" not in (wall.get_attribute("#wall-canvas", "class") or "")
+    wait_for(  # the banner and the canvas's class are drawn by callbacks of their own
+        lambda: "wall--pushed" not in (wall.get_attribute("#wall-canvas", "class") or ""),
+        WITHIN_S,
+        "the wall back to its playlist",
+    )
 
     marks.append(("pushed and released", time.monotonic() - began))
     print(", ".join(f"{name} {at:.1f} s" for name, at in marks))
