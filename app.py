@@ -57,13 +57,17 @@ def _csp(app: dash.Dash) -> str:
 
 
 def _security_headers(app: dash.Dash) -> None:
-    policy: dict[str, str] = {}
+    policy: dict[int, str] = {}
 
     @app.server.after_request  # type: ignore[untyped-decorator]
     def _headers(response: Response) -> Response:
-        if "csp" not in policy:  # hashes are known once every callback is registered
-            policy["csp"] = _csp(app)
-        response.headers["Content-Security-Policy"] = policy["csp"]
+        # kept per number of inline scripts: Dash adds the clientside callbacks' script at its
+        # first page request, so a policy made at an earlier one (a readiness probe) would
+        # leave it out and the pages would have no clientside callbacks
+        scripts = len(getattr(app, "_inline_scripts", ()))
+        if scripts not in policy:
+            policy[scripts] = _csp(app)
+        response.headers["Content-Security-Policy"] = policy[scripts]
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
         return response

@@ -395,3 +395,18 @@ def test_pages_are_served_locally_with_a_strict_policy(app: Any) -> None:
         assert 'src="http' not in html and 'href="http' not in html
         assert '"ui":false' in html  # no dev tools, so no error overlay on the wall
     assert client.get("/_dash-layout").status_code == 200
+
+
+def test_a_probe_before_any_page_leaves_every_inline_script_allowed(lake_node: LakeNode) -> None:
+    """The policy allows Dash's inline scripts by their hashes, the clientside callbacks' too,
+    which Dash adds when it first serves a request: a readiness probe answered first leaves
+    them all allowed on the pages."""
+    from app import create_app
+
+    fresh = create_app(_settings(lake_node.data_dir), clock=lambda: NOW)
+    assert fresh.server.test_client().get("/healthz").status_code == 200
+    page = _signed_in_leader(fresh).get("/wall")
+    assert page.status_code == 200
+    assert len(fresh.csp_hashes()) == 3  # the renderer's bootstrap and two of clientside callbacks
+    policy = page.headers["Content-Security-Policy"]
+    assert all(h in policy for h in fresh.csp_hashes()), policy
