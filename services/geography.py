@@ -4,8 +4,9 @@
 Placing a point at sea means measuring its distance to every district's boundary (thousands of
 vertices each), about a third of a millisecond a point: the radar page places the same few
 thousand vessels several times a refresh, and every analyst on it asks for the same moment. So
-the districts of a set of points are kept under the exact bytes of their coordinates (`PLACED`):
-equal bytes are equal points, and the kept answer is the one placing them again would give.
+the districts of a set of points are kept under the exact bytes of their coordinates
+(`services.fetch.DERIVED`): equal bytes are equal points, and the kept answer is the one placing
+them again would give.
 """
 
 from __future__ import annotations
@@ -18,12 +19,10 @@ import numpy as np
 import pandas as pd
 
 from brain.districts import district_of
-from brain.memo import Kept
 from data_adapters.reference import districts
+from services.fetch import DERIVED
 
-__all__ = ["PLACED", "adcodes_of", "district_list", "districts", "in_district"]
-
-PLACED: Kept[str, Any] = Kept(64)  # district codes of recent point sets, by their coordinates
+__all__ = ["adcodes_of", "district_list", "districts", "in_district"]
 
 
 @cache
@@ -48,11 +47,12 @@ def adcodes_of(frame: pd.DataFrame) -> Any:
     lon = np.ascontiguousarray(frame["lon"].to_numpy(float))
     lat = np.ascontiguousarray(frame["lat"].to_numpy(float))
     key = hashlib.blake2b(lon.tobytes() + b"|" + lat.tobytes(), digest_size=16).hexdigest()
-    codes = PLACED.get(key)
-    if codes is None:
-        codes = district_of(lon, lat, districts())
-        codes.flags.writeable = False
-        PLACED.put(key, codes)
+    codes: Any = DERIVED("adcodes", [key], lambda: _read_only(district_of(lon, lat, districts())))
+    return codes
+
+
+def _read_only(codes: Any) -> Any:
+    codes.flags.writeable = False
     return codes
 
 

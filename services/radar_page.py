@@ -16,17 +16,15 @@ from typing import Any, Final
 
 import pandas as pd
 
-from brain.memo import Memo
 from brain.radar_page import LOITER_COLUMNS, loitering, playback_steps, unregistered
 from data_adapters import radar
 from data_adapters.result import Result
-from services.fetch import DataLike, fetch, frame_of
+from services.fetch import DERIVED, DataLike, fetch, frame_of
 from services.geography import adcodes_of
 from services.radar import positions, vessel_calls, zone_intrusions
 
 __all__ = [
     "EVENT_COLUMNS",
-    "LOITERS",
     "LOITER_WINDOW",
     "TAIL",
     "VESSEL_COLUMNS",
@@ -46,7 +44,6 @@ __all__ = [
 
 TAIL: Final = timedelta(minutes=30)  # the trail drawn behind each vessel
 LOITER_WINDOW: Final = timedelta(hours=2)  # how far back loitering is looked for
-LOITERS = Memo(8)  # loitering episodes of the last few moments, by their answers
 VESSEL_COLUMNS: Final = (
     "mmsi",
     "name",
@@ -144,7 +141,7 @@ def loiter_rows(view: RadarView, adcode: str | None) -> pd.DataFrame:
     points, zones = frame_of(view.recent), frame_of(view.zones)
     if points is None or zones is None:
         return pd.DataFrame(columns=[*LOITER_COLUMNS, "name", "adcode"])
-    found = LOITERS(
+    found = DERIVED(
         "radar.loitering", (view.recent.key, view.zones.key), lambda: loitering(points, zones)
     )
     found = found[found["end"] > pd.Timestamp(view.at - TAIL)]
