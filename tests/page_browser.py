@@ -4,7 +4,6 @@ drawn, read an ag-grid's cells and rows, and take the file an export button down
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,10 +11,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from browser import ROOT, AppServer, Watch, seed, sign_in, wait_for
+from browser import AppServer, Watch, seed, sign_in, wait_for
 
 __all__ = [
-    "GEO",
     "click_district",
     "district_label",
     "district_points",
@@ -31,8 +29,6 @@ __all__ = [
     "served",
     "wait_query",
 ]
-
-GEO = ROOT / "assets" / "geo" / "districts.geojson"
 
 
 @contextmanager
@@ -114,24 +110,23 @@ def wait_query(page: Any, timeout: float = 15.0, **want: str | None) -> dict[str
 
 def district_label(adcode: str) -> tuple[float, float]:
     """A point inside the district (its label point in the local GeoJSON)."""
-    for f in json.loads(Path(GEO).read_text("utf-8"))["features"]:
-        if f["properties"]["adcode"] == adcode:
-            return float(f["properties"]["label_lon"]), float(f["properties"]["label_lat"])
-    raise KeyError(adcode)
+    from layouts.map_geo import district
+
+    lon, lat = district(adcode).label
+    return float(lon), float(lat)
 
 
 def district_points(adcode: str, n: int = 40) -> list[tuple[float, float]]:
     """Points inside the district: its label point, then the nearest `n - 1` points of a grid
     over it that fall inside (where to point when something is drawn over the label point)."""
     import shapely
-    from shapely.geometry import shape
 
-    for f in json.loads(Path(GEO).read_text("utf-8"))["features"]:
-        if f["properties"]["adcode"] == adcode:
-            area = shape(f["geometry"]).buffer(-0.01)  # not on the boundary
-            break
-    else:
+    from services.geography import districts
+
+    found = [d.geometry for d in districts() if d.adcode == adcode]
+    if not found:
         raise KeyError(adcode)
+    area = found[0].buffer(-0.01)  # not on the boundary
     label = district_label(adcode)
     x0, y0, x1, y1 = area.bounds
     grid = [
