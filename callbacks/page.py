@@ -125,7 +125,13 @@ def register_state(
         else:
             extra = {k: v for k, v in zip(own, values, strict=True)}
             new = _apply(raw, {"district": district, "extra": extra})
-            new.update({"range": preset, "from": start or None, "to": end or None})
+            new.update(
+                {
+                    "range": preset,
+                    "from": _typed(start, raw.get("from")),
+                    "to": _typed(end, raw.get("to")),
+                }
+            )
         custom = new["range"] == "custom"
         if not custom:
             new.update({"from": None, "to": None})
@@ -149,6 +155,14 @@ def register_state(
             {} if custom else {"display": "none"},
             problems,
         )
+
+
+def _typed(text: str | None, kept: str | None) -> str | None:
+    """A custom range's end as typed: the date fields show only the day, so a time of day the
+    URL carries (`2026-12-01T08:30`) stays while its field still shows that day."""
+    if text and kept and kept[:10] == text:
+        return kept
+    return text or None
 
 
 def register_map_filter(app: dash.Dash, page: str, map_id: str) -> None:

@@ -14,7 +14,7 @@ import pytest
 from brain.page_state import query_pairs, read_query, resolve_state
 from brain.timerange import PRESETS, parse_when, resolve
 from brain.timezone import TZ
-from callbacks.page import _apply, intent
+from callbacks.page import _apply, _typed, intent
 from layouts import page
 from services.exports import geojson_bytes, table_bytes
 
@@ -129,6 +129,15 @@ def test_changing_district_drops_the_entity_and_extras_merge() -> None:
 
 
 # ── layouts.page: links ───────────────────────────────────────────────────────────────────
+def test_a_time_of_day_in_the_url_stays_while_its_field_shows_that_day() -> None:
+    # the custom range's fields hold a day; a URL may carry a time of day (ISO 8601)
+    assert _typed("2026-12-01", "2026-12-01T08:30:00") == "2026-12-01T08:30:00"
+    assert _typed("2026-12-02", "2026-12-01T08:30:00") == "2026-12-02"  # another day typed
+    assert _typed("2026-12-01", None) == "2026-12-01"
+    assert _typed("", "2026-12-01T08:30:00") is None  # the field emptied
+    assert _typed(None, None) is None
+
+
 def test_breadcrumb_links_climb_back_and_language_link_keeps_the_view() -> None:
     import dash
 
