@@ -34,6 +34,7 @@ from brain.rules import SEVERITIES
 __all__ = [
     "ENGINE",
     "HANDLING",
+    "LOUD_SEVERITIES",
     "SEVERITIES",
     "SOP_STEP",
     "STATES",
@@ -58,6 +59,9 @@ ENGINE = "engine"  # `who` of the engine's own steps in the audit
 # alert's severity rose; the note says from what to what), update (any other change of severity
 # or words while live), expire (pending that ended before its for-duration: closed)
 ENGINE_STEPS = ("raise", "fire", "resolve", "escalate", "update", "expire")
+# 红 and 橙: the console sounds and flashes an alert of these while nobody has acknowledged it;
+# one acknowledged that escalates into them is to be acknowledged again (handling back to new)
+LOUD_SEVERITIES = ("I", "II")
 # a step of the alert's SOP checklist ticked off (the action's note: the step id); the alert and
 # its version are left as they are, so a tick never makes another officer's step a conflict
 SOP_STEP = "sop"
@@ -591,7 +595,9 @@ class AlertStore:
     ) -> Alert:
         """The engine moves a live alert: fire, resolve, escalate (a higher severity while
         firing, with its words), update (severity or words) or expire (a pending alert whose
-        condition went before its for-duration: resolved and closed)."""
+        condition went before its for-duration: resolved and closed). An acknowledged alert
+        that escalates to 红 or 橙 (`LOUD_SEVERITIES`) is new again, to be acknowledged at its
+        new level; one assigned or in disposal stays with its unit."""
         if step not in ENGINE_STEPS or step == "raise":
             raise ValueError(f"engine step {step!r}")
         _aware(at)
@@ -615,6 +621,11 @@ class AlertStore:
             if step == "escalate":
                 note = f"{current.severity} → {changes['severity']}"
             version = current.version + 1
+            if step == "escalate" and changes["severity"] in LOUD_SEVERITIES:
+                # in the statement itself: an officer's step since the read above is kept
+                changes["handling"] = sa.case(
+                    (_alert.c.handling == "acknowledged", "new"), else_=_alert.c.handling
+                )
             conn.execute(
                 sa.update(_alert).where(_alert.c.id == alert.id).values(**changes, version=version)
             )

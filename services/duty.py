@@ -17,6 +17,7 @@ from typing import Any, Final
 import pandas as pd
 
 from alerts.store import (
+    LOUD_SEVERITIES,
     Action,
     Alert,
     AlertStore,
@@ -60,7 +61,7 @@ __all__ = [
     "write_handover",
 ]
 
-ALARM_SEVERITIES: Final = ("I", "II")  # 红, 橙: sound and a flashing row until acknowledged
+ALARM_SEVERITIES: Final = LOUD_SEVERITIES  # 红, 橙: sound and a flashing row until acknowledged
 STEPS: Final = ("acknowledge", "assign", "dispose", "close", "note")  # the console's buttons
 HANDLING_FILTERS: Final = ("open", "new", "acknowledged", "assigned", "disposing", "closed")
 PUSH_MINUTES: Final = (5, 10, 15, 30, 60)  # how long a pushed alert stays on the wall

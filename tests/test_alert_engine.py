@@ -49,6 +49,13 @@ def store(tmp_path: Path) -> Iterator[AlertStore]:
         yield s
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def both_stores(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AlertStore]:
+    pg = request.getfixturevalue("pg_url") if request.param == "postgres" else None
+    with open_store(request.param, tmp_path, pg) as s:
+        yield s
+
+
 def test_every_source_answers_with_its_columns_on_both_nodes(
     node: LakeNode | SqlNode, tmp_path: Path
 ) -> None:
@@ -510,6 +517,45 @@ def test_a_silenced_alert_escalates_without_a_notification(store: AlertStore) ->
     engine.evaluate(NOW + timedelta(minutes=1), _snap([{**JAM[0], "tpi": 8.5}]))
     (a,) = store.alerts()
     assert a.severity == "II" and a.escalated_at is not None and sent == []
+
+
+def test_an_acknowledged_alert_escalating_to_orange_is_to_be_acknowledged_again(
+    both_stores: AlertStore,
+) -> None:
+    from services.duty import alarming
+
+    store = both_stores
+
+    rules = replace(ROAD_RULES, rules=(replace(ROAD_RULES.rules[0], for_s=0.0),))
+    engine = Engine(store, None, rules, clock=_Clock(NOW), interval_s=5)
+    worse = [{**JAM[0], "tpi": 8.5}]
+    engine.evaluate(NOW, _snap(JAM))  # 黄 (III): firing, quiet
+    (a,) = store.alerts()
+    assert alarming([a]) == []
+    a = store.act(a.id, "acknowledge", who="duty1", at=NOW, version=a.version)
+    engine.evaluate(NOW + timedelta(minutes=1), _snap(worse))  # → 橙 (II)
+    a = store.get(a.id)
+    assert (a.severity, a.handling) == ("II", "new")
+    assert alarming([a]) == [a.id]  # it sounds again ...
+    a = store.act(a.id, "acknowledge", who="duty1", at=NOW, version=a.version)
+    assert alarming([a]) == []  # ... until acknowledged at its new level
+    # one assigned to a unit stays with it when it escalates
+    engine.evaluate(NOW + timedelta(minutes=2), _snap(JAM))  # back to 黄: an update
+    a = store.act(a.id, "assign", who="duty1", at=NOW, version=store.get(a.id).version,
+                  assignee="霞山消防站")  # fmt: skip
+    engine.evaluate(NOW + timedelta(minutes=3), _snap(worse))
+    a = store.get(a.id)
+    assert (a.severity, a.handling, a.assignee) == ("II", "assigned", "霞山消防站")
+    steps = [(h.step, h.who) for h in store.history(a.id)]
+    assert steps == [
+        ("fire", ENGINE),
+        ("acknowledge", "duty1"),
+        ("escalate", ENGINE),
+        ("acknowledge", "duty1"),
+        ("update", ENGINE),
+        ("assign", "duty1"),
+        ("escalate", ENGINE),
+    ]
 
 
 def test_a_webhook_url_must_be_http(store: AlertStore) -> None:
