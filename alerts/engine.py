@@ -41,6 +41,10 @@ LEASE_INTERVALS = 3  # the lease outlives this many intervals without renewal
 WAKE_S = 0.25  # how often a waiting engine looks for new data (a few dozen stats)
 STEP_S = 1  # the engine asks its queries at times floored to this step at most
 MIN_LEASE_S = 15.0
+# sources whose last good rows stand in when the node cannot be asked: the feeds' newest times
+# as last seen, so the stale rules count their age on and say a feed went quiet when the data
+# node itself is down (every other source's rules wait for an answer)
+KEPT_WHEN_DOWN = frozenset({"health.feeds"})
 
 
 def labels_of(a: Alert) -> dict[str, str | None]:
@@ -111,7 +115,8 @@ class Engine:
         is evaluated, the other sources' rows reused from the tick before (at most an interval
         old, as a tick on the schedule would have read them; `health.feeds` too, whose query
         reads every table, so a feed that comes back resolves its stale alert at the next full
-        tick)."""
+        tick). When `health.feeds` has no answer (the node is down) its last rows stand in
+        (`KEPT_WHEN_DOWN`)."""
         started = time.perf_counter()
         before = self._seen
         self._seen = self.changed() if self.changed is not None else None  # before any read
@@ -124,7 +129,12 @@ class Engine:
         names = self._to_read(before, self._seen)
         if names == self.rules.sources:
             self._full_at = time.monotonic()
-        self._rows = {**self._rows, **snapshot(self.data, now, names)}
+        fresh = snapshot(self.data, now, names)
+        for name in KEPT_WHEN_DOWN & fresh.keys():
+            if fresh[name] is None and self._rows.get(name) is not None:
+                log.warning("alert source %s: no answer, its last rows kept", name)
+                del fresh[name]
+        self._rows = {**self._rows, **fresh}
         snap = {name: self._rows.get(name) for name in self.rules.sources}
         sources_s = time.perf_counter() - started
         report = self.evaluate(now, snap, started=started, sources_s=sources_s)

@@ -142,3 +142,37 @@ def test_a_wake_tick_reads_the_changed_domains_and_evaluates_every_rule(
     engine._full_at -= engine.interval_s  # an interval since the last full tick: all again
     again = engine.tick()
     assert again is not None and again.read == len(RULES.sources)
+
+
+def test_with_the_node_down_the_feeds_go_stale_on_their_last_known_times(
+    lake: LakeNode, store: AlertStore, tmp_path: Path
+) -> None:
+    from data_adapters.result import Result
+
+    def down(fn: Any, **params: Any) -> Any:  # every question fails, as with the node stopped
+        return Result(None, None, "connection refused")
+
+    clock = _Clock()
+    engine = _engine(lake, store, tmp_path, clock)
+    engine.tick()
+    assert not [a for a in store.alerts() if a.rule.endswith("feed_stale")]
+    stamp = {a.id: a.version for a in store.alerts()}
+    engine.data.call = down  # type: ignore[method-assign]
+    clock.at = NOW + timedelta(minutes=45)
+    engine._full_at = None
+    engine.tick()
+    stale = {a.rule for a in store.alerts() if a.rule.endswith("feed_stale")}
+    want = {
+        r.id
+        for r in RULES.rules
+        if r.kind == "stale" and r.source == "health.feeds" and r.params.max_age_s < 45 * 60
+    }
+    assert want and stale == want  # the feeds quiet longer than their rules allow
+    # every other rule waits: its alerts as they were
+    assert {a.id: a.version for a in store.alerts() if a.id in stamp} == stamp
+    # an engine starting while the node is down knows no feed's time: its stale rules wait too
+    fresh = _engine(lake, store, tmp_path, clock)
+    fresh.data.call = down  # type: ignore[method-assign]
+    clock.at = NOW + timedelta(minutes=50)
+    report = fresh.tick()
+    assert report is not None and not report.steps
