@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 from sqlalchemy.engine import Dialect, Engine
+
+from migrations import HERE, upgrade
 
 __all__ = ["MIGRATIONS", "UTCTime", "connect", "migrate", "tables"]
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "alerts"
+MIGRATIONS = HERE / "alerts"
 _MIGRATION_LOCK = 4_415_015  # PostgreSQL advisory lock id while migrating (issue 15)
 # a writer waits this long for another one's lock (SQLite), a connection for the server
 # (PostgreSQL), before the store says it is unavailable (issue 16: an error, not a hang)
@@ -195,12 +195,6 @@ def connect(
 
 
 def migrate(engine: Engine) -> None:
-    """`alembic upgrade head` on `engine`, one process at a time (SQLite: the immediate
-    transaction; PostgreSQL: an advisory lock), so workers starting together do not race."""
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    """`alembic upgrade head` on `engine`, one process at a time (`migrations.upgrade`; SQLite
+    also through the store's immediate transactions), so workers starting together do not race."""
+    upgrade(engine, "alerts", _MIGRATION_LOCK)

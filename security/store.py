@@ -19,6 +19,8 @@ from typing import Any, Final
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from migrations import HERE, upgrade
+
 __all__ = [
     "MIGRATIONS",
     "VERSION_TABLE",
@@ -29,7 +31,7 @@ __all__ = [
     "metadata",
 ]
 
-MIGRATIONS: Final = Path(__file__).resolve().parent.parent / "migrations" / "security"
+MIGRATIONS: Final = HERE / "security"
 VERSION_TABLE: Final = "alembic_version_security"
 
 metadata = sa.MetaData()
@@ -159,28 +161,9 @@ class Store:
         """Create or upgrade the schema (alembic, version table `alembic_version_security`)."""
         if self._migrated.is_set():
             return
-        from alembic import command
-        from alembic.config import Config
-
         if self.url.startswith("sqlite:///"):
             Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        cfg = Config()
-        cfg.set_main_option("script_location", str(MIGRATIONS))
-        for attempt in (1, 2):
-            try:
-                with self.engine.begin() as conn:
-                    if conn.dialect.name == "postgresql":  # workers starting together: in turn
-                        conn.execute(
-                            sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK}
-                        )
-                    cfg.attributes["connection"] = conn
-                    command.upgrade(cfg, "head")
-                break
-            except sa.exc.DBAPIError:
-                # SQLite: another process created the tables between our look and our write
-                # (its lock is per write, not per upgrade); looking again finds them there
-                if attempt == 2:
-                    raise
+        upgrade(self.engine, "security", _MIGRATION_LOCK)
         self._migrated.set()
 
     def close(self) -> None:
