@@ -57,6 +57,7 @@ log = logging.getLogger(__name__)
 
 LAST_GOOD_S = 86400  # how long the last good value of a question is remembered
 _MEMORY = 512  # last good values kept in process memory
+_WINDOWS = 4  # windows of other lengths kept per question (a page's ranges: 24 h, 7 and 30 days)
 _STORED = 4096  # content keys this process remembers having stored
 _BLOB_S = 900  # an answer stays in the cache this long after it was last stored
 _RESTATE_S = 60  # a question's last good value is shared with other workers this often
@@ -99,6 +100,7 @@ class _Good(NamedTuple):
     content: str  # its content key
     shared: datetime | None  # the as_of last shared with other workers
     error: str | None = None  # the error of the question's latest attempt, when it failed
+    times: tuple[tuple[str, datetime | None], ...] = ()  # the time parameters it answered
 
     def result(self) -> Result[Any]:
         return Result.good(self.value, self.as_of, self.content)
@@ -114,6 +116,11 @@ class _Question:
     key: str  # this step's answer
     last_key: str  # the question's last good answer, whatever the step
     keyed: bool  # False: the query's identity is unknown, so its answers are never kept
+
+
+def _times(q: _Question) -> tuple[tuple[str, datetime | None], ...]:
+    """The question's time parameters (floored), in a fixed order."""
+    return tuple(sorted((k, v) for k, v in q.params.items() if k in q.query.times))
 
 
 def floor_time(when: datetime, step_s: int, phase_s: int = 0) -> datetime:
@@ -133,6 +140,33 @@ def phase_of(name: str, step_s: int) -> int:
         return 0
     digest = hashlib.blake2b(name.encode(), digest_size=4).digest()
     return int.from_bytes(digest, "big") % step_s
+
+
+def _earlier(old: Mapping[str, datetime | None], new: Mapping[str, datetime | None]) -> bool:
+    """Whether the time parameters `old` ask the question of `new` as it was asked at another
+    time: the time it is as of (`now`, else `end`) moved, and every other time either stayed
+    (a window growing from a fixed start: "today") or moved with it (a rolling window: "the last
+    7 days"). A window of another length (7 days asked, 30 days kept) is another question, and
+    its answer is never given for this one."""
+    if old.keys() != new.keys():
+        return False
+    anchor = next((k for k in ("now", "end") if new.get(k) is not None), None)
+    if anchor is None or old.get(anchor) is None:
+        return dict(old) == dict(new)
+    moved = new[anchor] - old[anchor]  # type: ignore[operator]
+    for key, value in new.items():
+        before = old[key]
+        if value is None or before is None:
+            if value is not before:
+                return False
+        elif value - before not in (moved, timedelta(0)):
+            return False
+    return True
+
+
+def _is_shared(stored: Any) -> bool:
+    """Whether a cache entry is the shared last good answers of a question's windows."""
+    return isinstance(stored, tuple) and len(stored) == 2 and stored[0] == "windows"
 
 
 def _apart(a: datetime | None, b: datetime | None) -> float:
@@ -193,7 +227,8 @@ class DataService:
         self.timeout_s = timeout_s  # None: the query runs in the calling thread, unbounded
         self.max_step_s = max_step_s  # None: times are floored to each query's lifetime
         self._node_id = _node_id(node)
-        self._last: Kept[str, _Good] = Kept(_MEMORY)  # last key → its last good answer
+        # last key → the last good answer of each window asked under it (`_keep`)
+        self._last: Kept[str, tuple[_Good, ...]] = Kept(_MEMORY)
         self._stored: Kept[str, float] = Kept(_STORED)  # content key → when stored (monotonic)
 
     def __repr__(self) -> str:
@@ -237,21 +272,45 @@ class DataService:
         boxed = self.cache.get(f"blob:{content}")
         return boxed[0] if isinstance(boxed, tuple) and len(boxed) == 1 else _MISSING
 
-    def _remember(self, key: str, value: Any, as_of: datetime | None, content: str) -> None:
+    def _mine(self, q: _Question) -> _Good | None:
+        """This process's last good answer of the question as asked earlier (`_earlier`)."""
+        times = dict(_times(q))
+        kept = self._last.get(q.last_key) or ()
+        return next((g for g in kept if _earlier(dict(g.times), times)), None)
+
+    def _keep(self, q: _Question, good: _Good) -> None:
+        """`good` as the question's last good answer, in place of the one of its window; the
+        windows of other lengths asked under the same key (a page's 7 and 30 days) stay, the
+        `_WINDOWS` most recent."""
+        times = dict(good.times)
+        kept = self._last.get(q.last_key) or ()
+        others = tuple(g for g in kept if not _earlier(dict(g.times), times))
+        self._last.put(q.last_key, (good, *others)[:_WINDOWS])
+
+    def _remember(self, q: _Question, value: Any, as_of: datetime | None, content: str) -> None:
         """Keep the last good value in memory, and share it with other workers at most once a
         minute (a feed that moves every refresh would otherwise cost a write each refresh)."""
-        before = self._last.get(key)
+        times = _times(q)
+        before = self._mine(q)
         shared = before.shared if before is not None else None
         share = _apart(shared, as_of) >= _RESTATE_S
-        self._last.put(key, _Good(value, as_of, content, as_of if share else shared))
+        self._keep(q, _Good(value, as_of, content, as_of if share else shared, None, times))
         if share:
-            self.cache.set(key, (value, as_of, content), LAST_GOOD_S)
+            stored = self.cache.get(q.last_key)
+            entries = stored[1] if _is_shared(stored) else ()
+            entries = tuple(e for e in entries if not _earlier(dict(e[3]), dict(times)))
+            fresh = ((value, as_of, content, times), *entries)[:_WINDOWS]
+            self.cache.set(q.last_key, ("windows", fresh), LAST_GOOD_S)
 
-    def _last_good(self, key: str) -> Result[Any] | None:
-        stored = self.cache.get(key)
-        if isinstance(stored, tuple) and len(stored) == 3:
-            return Result.good(stored[0], stored[1], stored[2])
-        mine = self._last.get(key)  # missing, not ours, or its answer gone: this process's own
+    def _last_good(self, q: _Question) -> Result[Any] | None:
+        """The question's last good answer: of the same question asked earlier (`_earlier`),
+        from any worker, else this process's own; None when there is none."""
+        times = dict(_times(q))
+        stored = self.cache.get(q.last_key)
+        for value, as_of, content, asked in stored[1] if _is_shared(stored) else ():
+            if _earlier(dict(asked), times):
+                return Result.good(value, as_of, content)
+        mine = self._mine(q)  # missing, not ours, or its answer gone: this process's own
         return None if mine is None else mine.result()
 
     def _question(self, fn: Any, params: dict[str, Any]) -> _Question | Result[Any]:
@@ -286,7 +345,7 @@ class DataService:
         if isinstance(hit, tuple) and len(hit) == 3:  # anything else is a miss
             content, as_of, error = hit
             if error is not None:
-                return Result.failed(error, last=self._last_good(q.last_key))
+                return Result.failed(error, last=self._last_good(q))
             value = self._blob(content)
             if value is not _MISSING:  # (an answer gone from the cache: ask again)
                 return Result.good(value, as_of, content)
@@ -304,17 +363,17 @@ class DataService:
             if q.keyed:  # one retry per refresh, not per viewer; not held for the whole step,
                 # so a node that is back is used again within seconds whatever the query's ttl
                 self.cache.set(q.key, (None, None, error), min(q.step, RETRY_S), once=True)
-                mine = self._last.get(q.last_key)
+                mine = self._mine(q)
                 if mine is not None:  # until an answer comes, `late` asks it again at once
-                    self._last.put(q.last_key, mine._replace(error=error))
-            return Result.failed(error, last=self._last_good(q.last_key) if q.keyed else None)
+                    self._keep(q, mine._replace(error=error))
+            return Result.failed(error, last=self._last_good(q) if q.keyed else None)
         as_of = self._as_of(q.params)
         content = content_key(value) if q.keyed else None
         if content is None:  # not picklable, so not storable either: this viewer only
             return Result.good(value, as_of)
         self._store(content, value)
         self.cache.set(q.key, (content, as_of, None), q.step, once=True)  # a key per refresh
-        self._remember(q.last_key, value, as_of, content)
+        self._remember(q, value, as_of, content)
         return Result.good(value, as_of, content)
 
     def _run(self, q: _Question) -> Any:
@@ -383,7 +442,7 @@ class DataService:
         found = self._cached(q)
         if found is not None:
             return found
-        mine = self._last.get(q.last_key)
+        mine = self._mine(q)
         if (
             mine is None
             or mine.error is not None

@@ -449,6 +449,71 @@ def test_late_answers_the_step_before_and_asks_this_one_between_refreshes(
     assert svc.late(fn.q, now=start + timedelta(seconds=5 * step)) is None  # too old: ask now
 
 
+def test_the_same_question_asked_earlier() -> None:
+    from services.data import _earlier
+
+    d, m = timedelta(days=1), timedelta(minutes=1)
+    week = {"start": NOW - 7 * d, "end": NOW}
+    assert _earlier(week, {"start": NOW - 7 * d + m, "end": NOW + m})  # rolling
+    assert _earlier(week, {"start": NOW - 7 * d, "end": NOW + m})  # growing from its start
+    assert _earlier(week, week)
+    assert not _earlier(week, {"start": NOW - 30 * d, "end": NOW})  # longer
+    assert not _earlier(week, {"start": NOW - 3 * d, "end": NOW})  # shorter
+    assert not _earlier(week, {"start": NOW - 7 * d + 2 * m, "end": NOW + m})  # moved apart
+    assert not _earlier(week, {"end": NOW})  # other parameters
+    assert _earlier({"now": NOW}, {"now": NOW + m})
+    assert _earlier({"now": NOW, "since": None}, {"now": NOW + m, "since": None})
+    assert not _earlier({"now": NOW, "since": None}, {"now": NOW + m, "since": NOW})
+    assert _earlier({"at": NOW}, {"at": NOW}) and not _earlier({"at": NOW}, {"at": NOW + m})
+
+
+def _window(con: Any, *, start: datetime, end: datetime) -> pd.DataFrame:
+    """A windowed adapter: its answer says the window's length (and fails when told)."""
+    if _WINDOW_DOWN:
+        raise ConnectionError("node is down")
+    return pd.DataFrame({"days": [(end - start) / timedelta(days=1)], "end": [end]})
+
+
+_WINDOW_DOWN: list[bool] = []
+WINDOW = Query("river", "window", _window, 60)
+
+
+def test_a_window_of_another_length_is_never_answered_for_this_one(
+    lake_node: LakeNode, tmp_path: Path
+) -> None:
+    svc = DataService(lake_node, make_cache(_settings(tmp_path)))
+    step = timedelta(seconds=WINDOW.ttl_s)
+    end = floor_time(NOW, WINDOW.ttl_s, phase_of("river.window", WINDOW.ttl_s))
+    week = svc.call(WINDOW, start=end - timedelta(days=7), end=end)
+    assert week.value["days"].tolist() == [7.0]
+    # one step on, the same rolling week and a week growing from its start: the one before
+    rolling = svc.late(WINDOW, start=end - timedelta(days=7) + step, end=end + step)
+    growing = svc.late(WINDOW, start=end - timedelta(days=7), end=end + step)
+    assert rolling is not None and rolling.as_of == end and rolling.value["days"].tolist() == [7.0]
+    assert growing is not None and growing.as_of == end
+    # the same end, 30 days: asked now, never the week's answer (it once stood for it, so a
+    # river section's 30 days showed none of the patrols before the last week)
+    assert svc.late(WINDOW, start=end - timedelta(days=30), end=end) is None
+    shorter = svc.late(WINDOW, start=end - timedelta(days=3), end=end)
+    assert shorter is None  # nor for a shorter one
+    month = svc.call(WINDOW, start=end - timedelta(days=30), end=end)
+    assert month.value["days"].tolist() == [30.0]
+    services.data.finish_background()
+    # the node down: a failed question is given the last good answer of its own window only,
+    # each window's kept
+    _WINDOW_DOWN.append(True)
+    try:
+        later = end + 10 * step
+        down_month = svc.call(WINDOW, start=later - timedelta(days=30), end=later)
+        assert not down_month.ok and down_month.value["days"].tolist() == [30.0]
+        down_week = svc.call(WINDOW, start=later - timedelta(days=7), end=later)  # kept too
+        assert not down_week.ok and down_week.value["days"].tolist() == [7.0]
+        never = svc.call(WINDOW, start=later - timedelta(days=3), end=later)
+        assert not never.ok and never.value is None and never.as_of is None
+    finally:
+        _WINDOW_DOWN.clear()
+
+
 def _records_row_by_row(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
     """`records` as it is defined: every cell of `to_dict("records")` through `_plain`."""
     from services.fetch import _plain
