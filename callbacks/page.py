@@ -10,7 +10,7 @@ layout). Every data callback reads the store through `page_state`.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -61,7 +61,11 @@ def intent(**change: Any) -> dict[str, Any]:
     return {"change": change, "n": uuid.uuid4().hex}
 
 
-def _apply(raw: Mapping[str, Any], change: Mapping[str, Any]) -> dict[str, Any]:
+def _apply(
+    raw: Mapping[str, Any], change: Mapping[str, Any], of_entity: Collection[str] = ()
+) -> dict[str, Any]:
+    """The state `raw` with `change` made; the extras `of_entity` (what is chosen within the
+    entity) leave with the entity they were chosen in."""
     new = {**raw, "extra": dict(raw.get("extra") or {})}
     if "district" in change:
         if change["district"] != raw.get("district"):
@@ -76,6 +80,10 @@ def _apply(raw: Mapping[str, Any], change: Mapping[str, Any]) -> dict[str, Any]:
             new["extra"][key] = str(value)
     if new["district"] is None:
         new["entity"] = None
+    if new["entity"] != raw.get("entity"):
+        for key in of_entity:
+            if key not in (change.get("extra") or {}):
+                new["extra"].pop(key, None)
     return new
 
 
@@ -85,10 +93,12 @@ def register_state(
     *,
     controls: Mapping[str, str] | None = None,
     entity_label: Callable[[Mapping[str, Any], str], str | None] | None = None,
+    of_entity: Collection[str] = (),
 ) -> None:
     """URL ⇄ state of `page`: the shared controls, the page's own `controls` (state key → id
     of a component whose `value` holds it) and the intent store write the state and the URL;
-    the breadcrumb, the language link and the custom range follow."""
+    the breadcrumb, the language link and the custom range follow. The state keys `of_entity`
+    are chosen within the entity and leave when another entity (or none) is chosen."""
     ids = layout.state_ids(page)
     own = dict(controls or {})
     app.clientside_callback(
@@ -121,10 +131,10 @@ def register_state(
         if ctx.triggered_id == ids.intent:
             if not asked:
                 return (no_update,) * 7
-            new = _apply(raw, asked.get("change") or {})
+            new = _apply(raw, asked.get("change") or {}, of_entity)
         else:
             extra = {k: v for k, v in zip(own, values, strict=True)}
-            new = _apply(raw, {"district": district, "extra": extra})
+            new = _apply(raw, {"district": district, "extra": extra}, of_entity)
             new.update(
                 {
                     "range": preset,

@@ -68,7 +68,11 @@ def _label(raw: Mapping[str, Any], lang: str) -> str | None:
 def register(app: dash.Dash) -> None:
     sid = state_ids(PAGE)
     page_cb.register_state(
-        app, PAGE, controls={"cls": ids.RIVER_CLASS, "below": ids.RIVER_BELOW}, entity_label=_label
+        app,
+        PAGE,
+        controls={"cls": ids.RIVER_CLASS, "below": ids.RIVER_BELOW},
+        entity_label=_label,
+        of_entity=("patrol",),
     )
     page_cb.register_table_entity(app, PAGE, ids.RIVER_SECTIONS, "station_id")
     page_cb.register_map_pick(app, PAGE, ids.RIVER_MAP, "station")

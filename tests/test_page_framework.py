@@ -129,6 +129,20 @@ def test_changing_district_drops_the_entity_and_extras_merge() -> None:
 
 
 # ── layouts.page: links ───────────────────────────────────────────────────────────────────
+def test_what_is_chosen_within_an_entity_leaves_with_it() -> None:
+    raw, _ = _read({"district": "440802", "entity": "S1"})
+    chosen = _apply(raw, {"extra": {"patrol": "P1", "kind": "b"}}, ("patrol",))
+    assert (chosen["entity"], chosen["extra"]) == ("S1", {"patrol": "P1", "kind": "b"})
+    other = _apply(chosen, {"entity": "S2", "district": "440802"}, ("patrol",))
+    assert (other["entity"], other["extra"]) == ("S2", {"kind": "b"})
+    moved = _apply(chosen, {"district": "440803"}, ("patrol",))  # the entity leaves too
+    assert (moved["entity"], moved["extra"]) == (None, {"kind": "b"})
+    both = _apply(chosen, {"entity": "S2", "extra": {"patrol": "P2"}}, ("patrol",))
+    assert both["extra"]["patrol"] == "P2"  # asked together: kept
+    assert _apply(chosen, {"entity": "S1"}, ("patrol",))["extra"]["patrol"] == "P1"
+    assert _apply(chosen, {"entity": "S2"})["extra"]["patrol"] == "P1"  # not of the entity
+
+
 def test_a_time_of_day_in_the_url_stays_while_its_field_shows_that_day() -> None:
     # the custom range's fields hold a day; a URL may carry a time of day (ISO 8601)
     assert _typed("2026-12-01", "2026-12-01T08:30:00") == "2026-12-01T08:30:00"

@@ -26,6 +26,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from browser import AppServer, Watch, browser, shot, wait_for
 from page_browser import click_district, grid_rows, open_page, query_of, served, wait_query
+from playwright.sync_api import Error as PlaywrightError
 
 pytestmark = pytest.mark.browser
 
@@ -178,7 +179,9 @@ def test_district_click_detail_reload_and_export(app: AppServer, chromium: Any) 
 
 def _patrolled_station(app: AppServer) -> tuple[str, list[str]]:
     """A section of DISTRICT whose reach was patrolled in the last 30 days, and its reach's
-    stored chain of chiefs (level and name, the highest first)."""
+    stored chain of chiefs (level and name, the highest first). Patrolled within 29 days of the
+    newest reading: the page's 30 days end at its own clock, later than that reading (by the
+    minutes the module has run), and a patrol of the window's first hours would be out of it."""
     from datetime import timedelta
 
     from data_adapters import river
@@ -189,7 +192,7 @@ def _patrolled_station(app: AppServer) -> tuple[str, list[str]]:
     try:
         con = node.backend()
         stations = river.stations(con, adcode=DISTRICT)
-        tracks = river.patrol_tracks(con, start=now - timedelta(days=30), end=now, adcode=DISTRICT)
+        tracks = river.patrol_tracks(con, start=now - timedelta(days=29), end=now, adcode=DISTRICT)
         chains = river.reach_chiefs(con, adcode=DISTRICT)
     finally:
         node.close()
@@ -298,6 +301,14 @@ def _shows_none(page: Any, district_zoom: float) -> bool:
     )
 
 
+def _loaded_again(page: Any) -> bool:
+    """Whether the page is a new document (no `beforeBack` mark) that has loaded."""
+    try:
+        return bool(page.evaluate("() => !window.beforeBack && document.readyState === 'complete'"))
+    except PlaywrightError:  # the old document went while asked
+        return False
+
+
 def _opened_section(
     chromium: Any, app: AppServer
 ) -> tuple[Any, Watch, _Calls, float, str, list[str]]:
@@ -352,6 +363,20 @@ def test_a_patrol_track_and_the_chain_of_chiefs(app: AppServer, chromium: Any) -
     _ready(page)
     wait_for(lambda: _shows_patrol(page, patrol, district_zoom), SLOW, "the patrol reloaded")
     assert query_of(page)["entity"] == station
+
+    # another section chosen (a row of the table) leaves the patrol with its own section
+    row = page.locator(f'{SECTION_ROWS}:not([row-id="{station}"])').first
+    other = str(row.get_attribute("row-id") or "")
+    assert other and other != station
+    row.locator(".ag-cell").first.click()
+    wait_query(page, SLOW, entity=other, patrol=None)
+    wait_for(lambda: not _traces(page, "所选巡河轨迹"), SLOW, "the patrol's track gone")
+    # back to the URL as opened: the page loads it again (assets/page.js)
+    page.evaluate("() => { window.beforeBack = true; }")
+    page.go_back()
+    wait_for(lambda: _loaded_again(page), SLOW, "the page loaded again")
+    _ready(page)
+    wait_for(lambda: _shows_patrol(page, patrol, district_zoom), SLOW, "the patrol after back")
 
     # the close control leaves the section and its patrol
     page.locator("#river-detail-close").click()
