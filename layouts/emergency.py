@@ -307,7 +307,14 @@ def detail_panel(
         className="em-facts",
     )
     rows = _nearest_rows(nearest, lang) if nearest is not None else []
-    table = frame.table(ids.EMERGENCY_NEAREST, lang, NEAREST_TABLE, height="260px")
+    # as tall as its few rows under a header that wraps: every resource in sight, no scrolling
+    table = frame.table(
+        ids.EMERGENCY_NEAREST,
+        lang,
+        NEAREST_TABLE,
+        height="auto",
+        dashGridOptions={"domLayout": "autoHeight"},
+    )
     table.rowData = rows
     return [
         head,

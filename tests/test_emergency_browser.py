@@ -264,6 +264,20 @@ def test_district_click_detail_reload_and_export(app: AppServer, chromium: Any) 
         app, start, end, DISTRICT, entity
     )[1]
     assert entity in page.inner_text(".pg-crumbs")
+    # every nearest resource in sight without scrolling the table; the range's days in full
+    wait_for(
+        lambda: page.evaluate(
+            "() => { const v = document.querySelector("
+            "'#emergency-nearest-table .ag-body-viewport');"
+            " return v.scrollHeight <= v.clientHeight; }"
+        ),
+        10,
+        "the nearest table showing all its rows",
+    )
+    assert page.evaluate(
+        "() => [...document.querySelectorAll('.pg-custom input')]"
+        ".every(e => e.value.length === 10 && e.scrollWidth <= e.clientWidth)"
+    ), "a day of the range does not show in full"
     page.locator("#emergency-map").scroll_into_view_if_needed()
     page.wait_for_timeout(800)
     shot(page, "emergency-detail")
