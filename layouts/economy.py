@@ -18,7 +18,7 @@ from dash import html
 from brain.economy_stats import months_covered
 from layouts import page
 from layouts.i18n import fmt_num, fmt_pct, lang_of, t
-from layouts.map_geo import city_bounds, district, fit
+from layouts.map_geo import SEA_LAYER, city_bounds, district, fit
 from layouts.theme import ACCENT, GRID, MUTED, TEXT
 
 __all__ = [
@@ -63,7 +63,6 @@ FLAGS: Final = "economy-flags"
 TABLE: Final = "economy-table"
 DETAIL: Final = "economy-detail"
 MAP_SIZE: Final = (760, 420)
-_BACKDROP: Final = "#081429"  # the map's sea and land outside the city (white-bg is white)
 
 COLUMNS: Final = (
     {"field": "district", "header": "economy.col.district"},
@@ -261,24 +260,6 @@ def _view_of(adcode: str | None) -> dict[str, Any]:
     return {"center": {"lon": lon, "lat": lat}, "zoom": zoom}
 
 
-def _backdrop() -> dict[str, Any]:
-    west, south, east, north = city_bounds()
-    ring = [
-        [west - 3, south - 3],
-        [east + 3, south - 3],
-        [east + 3, north + 3],
-        [west - 3, north + 3],
-        [west - 3, south - 3],
-    ]
-    return {
-        "sourcetype": "geojson",
-        "source": {"type": "Polygon", "coordinates": [ring]},
-        "type": "fill",
-        "color": _BACKDROP,
-        "below": "traces",
-    }
-
-
 def map_figure(view: Any, selected: str | None, lang: str) -> dict[str, Any]:
     """The districts shaded by the ranking's column at the ranking's period; click → filter."""
     rank = view.ranking
@@ -306,7 +287,7 @@ def map_figure(view: Any, selected: str | None, lang: str) -> dict[str, Any]:
         "hovertemplate": "%{text}: %{z:,.2f}" + suffix + "<extra></extra>",
     }
     layout = page.chart_layout(
-        map={"style": "white-bg", "layers": [_backdrop()], **_view_of(selected)},
+        map={"style": "white-bg", "layers": [SEA_LAYER], **_view_of(selected)},
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         uirevision=selected or "city",
         clickmode="event",

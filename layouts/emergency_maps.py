@@ -19,7 +19,7 @@ import pandas as pd
 from brain.emergency_page import LEVELS
 from brain.timezone import TZ
 from layouts.i18n import t
-from layouts.map_geo import city_bounds, district, fit
+from layouts.map_geo import SEA_LAYER, city_bounds, district, fit
 from layouts.page import chart_layout
 from layouts.theme import (
     ACCENT,
@@ -40,23 +40,7 @@ RESOURCE_COLORS: Final = {
     "rescue_team": "#f472b6",
     "boat": "#22d3ee",
 }
-_SEA: Final = "#071a33"
 _DISTRICT_SCALE: Final = [[0, "#0d2547"], [1, "#5a1d3a"]]
-# the whole view painted dark below the traces: the "white-bg" style has no sea of its own
-_SEA_LAYER: Final = {
-    "sourcetype": "geojson",
-    "source": {
-        "type": "Feature",
-        "properties": {},
-        "geometry": {
-            "type": "Polygon",
-            "coordinates": [[[90, 0], [140, 0], [140, 40], [90, 40], [90, 0]]],
-        },
-    },
-    "type": "fill",
-    "color": _SEA,
-    "below": "traces",
-}
 
 
 def _view(adcode: str | None) -> dict[str, Any]:
@@ -67,7 +51,7 @@ def _view(adcode: str | None) -> dict[str, Any]:
 
 def _map_layout(view: Mapping[str, Any], revision: str) -> dict[str, Any]:
     return chart_layout(
-        map={"style": "white-bg", "layers": [_SEA_LAYER], **view},
+        map={"style": "white-bg", "layers": [SEA_LAYER], **view},
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         legend={"orientation": "h", "y": 0.01, "x": 0.01, "bgcolor": "rgba(4,10,23,0.75)"},
         paper_bgcolor=BACKGROUND,

@@ -18,7 +18,7 @@ import shapely
 from brain.fire_page import BIN_S, response_bins
 from brain.standards import FIRE_RESPONSE_STANDARD_S
 from layouts.i18n import t
-from layouts.map_geo import city_bounds, district, fit
+from layouts.map_geo import SEA_LAYER, city_bounds, district, fit
 from layouts.page import chart_layout
 from layouts.theme import ACCENT, BACKGROUND, GRID, MUTED, STATUS_COLORS, TEXT
 
@@ -194,7 +194,7 @@ def map_figure(
             }
         )
     layout = chart_layout(
-        map={"style": "white-bg", **_view(adcode)},
+        map={"style": "white-bg", "layers": [SEA_LAYER], **_view(adcode)},
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         legend={"orientation": "h", "y": 0.01, "x": 0.01, "bgcolor": "rgba(4,10,23,0.7)"},
         paper_bgcolor=BACKGROUND,

@@ -20,6 +20,8 @@ __all__ = [
     "CITY_FILE",
     "DISTRICTS_FILE",
     "GEO_DIR",
+    "SEA",
+    "SEA_LAYER",
     "DistrictGeo",
     "build_geo_assets",
     "city_bounds",
@@ -34,6 +36,22 @@ REFERENCE_DIR = ROOT / "reference"
 DISTRICTS_FILE = "districts.geojson"
 CITY_FILE = "city.geojson"
 
+SEA = "#071a33"  # the sea, and the land beyond the city, on every map of the dark theme
+# painted under every map's traces: the tile-free "white-bg" style is white, and has no sea
+SEA_LAYER: dict[str, Any] = {
+    "sourcetype": "geojson",
+    "source": {
+        "type": "Feature",
+        "properties": {},
+        "geometry": {
+            "type": "Polygon",
+            "coordinates": [[[90.0, 0.0], [140.0, 0.0], [140.0, 40.0], [90.0, 40.0], [90.0, 0.0]]],
+        },
+    },
+    "type": "fill",
+    "color": SEA,
+    "below": "traces",
+}
 _DIGITS = 5  # 1e-5 deg ≈ 1 m: finer than any screen shows the city
 _CITY_TOLERANCE = 0.0005  # deg ≈ 50 m, as the simplified district boundaries
 _MIN_ISLAND_DEG2 = 2e-6  # ≈ 0.02 km²: islets below this vanish at any zoom the wall uses

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from layouts.i18n import t
-from layouts.map_geo import city_bounds, district, fit
+from layouts.map_geo import SEA_LAYER, city_bounds, district, fit
 from layouts.map_spec import ZONE_STYLES
 from layouts.page import chart_layout, district_name
 from layouts.theme import ACCENT, BACKGROUND, GRID, TEXT
@@ -32,22 +32,6 @@ MARKS: Final = {
 }
 _DARK: Final = "#e879f9"
 _TRACK: Final = "#ffffff"
-_SEA: Final = {
-    "sourcetype": "geojson",
-    "source": {
-        "type": "Feature",
-        "properties": {},
-        "geometry": {
-            "type": "Polygon",
-            "coordinates": [
-                [[100.0, 10.0], [125.0, 10.0], [125.0, 30.0], [100.0, 30.0], [100.0, 10.0]]
-            ],
-        },
-    },
-    "type": "fill",
-    "color": BACKGROUND,
-    "below": "traces",
-}
 _SIZE: Final = (860, 560)
 
 
@@ -202,7 +186,7 @@ def map_figure(
     layout = chart_layout(
         map={
             "style": "white-bg",
-            "layers": [_SEA],
+            "layers": [SEA_LAYER],
             "center": {"lon": lon, "lat": lat},
             "zoom": zoom,
         },

@@ -18,7 +18,7 @@ from brain.river_page import CLASSES, class_bands
 from brain.standards import WATER_LIMITS
 from data_adapters.river import PARAMETERS
 from layouts.i18n import t
-from layouts.map_geo import city_bounds, district, fit
+from layouts.map_geo import SEA_LAYER, city_bounds, district, fit
 from layouts.page import chart_layout, district_name, when_text
 from layouts.theme import ACCENT, BACKGROUND, GRID, MUTED, TEXT, WATER_CLASS_COLORS
 
@@ -29,23 +29,6 @@ PARAM_KEYS: Final = dict(zip(PARAMETERS, ("DO", "CODMn", "COD", "BOD5", "NH3N", 
 _UNPATROLLED: Final = "#5b6f8c"
 _TRACK: Final = "#ffd166"  # GPS tracks: warm, apart from the reaches' blue and the class colours
 _TRACK_DIM: Final = "#b08d3c"
-# The sea around the city, drawn under the traces: the dark theme on a tile-free map.
-_SEA: Final = {
-    "sourcetype": "geojson",
-    "source": {
-        "type": "Feature",
-        "properties": {},
-        "geometry": {
-            "type": "Polygon",
-            "coordinates": [
-                [[100.0, 10.0], [125.0, 10.0], [125.0, 30.0], [100.0, 30.0], [100.0, 10.0]]
-            ],
-        },
-    },
-    "type": "fill",
-    "color": BACKGROUND,
-    "below": "traces",
-}
 
 
 def _lines(
@@ -242,7 +225,7 @@ def map_figure(
         )
     chosen = tracks[tracks["patrol_id"] == patrol] if patrol else tracks.iloc[:0]
     layout = chart_layout(
-        map={"style": "white-bg", "layers": [_SEA], **_view(adcode, chosen)},
+        map={"style": "white-bg", "layers": [SEA_LAYER], **_view(adcode, chosen)},
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         legend={"orientation": "h", "y": 0.01, "x": 0.01, "bgcolor": "rgba(4,10,23,0.7)"},
         paper_bgcolor=BACKGROUND,

@@ -16,7 +16,7 @@ import pandas as pd
 from brain.standards import tpi_level
 from brain.traffic_impact import parse_path
 from layouts.i18n import TZ, t
-from layouts.map_geo import city_bounds, district, fit
+from layouts.map_geo import SEA_LAYER, city_bounds, district, fit
 from layouts.page import chart_layout
 from layouts.theme import ACCENT, GRID, MUTED, TEXT, TPI_COLORS
 
@@ -92,30 +92,11 @@ def _lines(rows: pd.DataFrame) -> tuple[list[Any], list[Any], list[Any]]:
     return lons, lats, custom
 
 
-# the sea under the districts: a dark rectangle drawn from an inline GeoJSON (no tiles)
-_SEA: Final = {
-    "sourcetype": "geojson",
-    "source": {
-        "type": "Feature",
-        "properties": {},
-        "geometry": {
-            "type": "Polygon",
-            "coordinates": [
-                [[100.0, 10.0], [120.0, 10.0], [120.0, 30.0], [100.0, 30.0], [100.0, 10.0]]
-            ],
-        },
-    },
-    "type": "fill",
-    "color": "#06142a",
-    "below": "traces",
-}
-
-
 def _view(adcode: str | None) -> dict[str, Any]:
     bounds = district(adcode).bounds if adcode else city_bounds()
     lon, lat, zoom = fit(bounds, _MAP_SIZE)
     # plotly's map draws the same bounds about one zoom step smaller than the wall's deck.gl
-    return {"center": {"lon": lon, "lat": lat}, "zoom": zoom + _ZOOM_STEP, "layers": [_SEA]}
+    return {"center": {"lon": lon, "lat": lat}, "zoom": zoom + _ZOOM_STEP, "layers": [SEA_LAYER]}
 
 
 def map_figure(

@@ -384,7 +384,7 @@ def test_a_patrol_track_and_the_chain_of_chiefs(app: AppServer, chromium: Any) -
     wait_for(
         lambda: page.locator("#river-detail .rv-patrol").count() == 0, SLOW, "the detail closed"
     )
-    assert not _traces(page, "所选巡河轨迹")
+    wait_for(lambda: not _traces(page, "所选巡河轨迹"), SLOW, "the patrol's track gone")
     page.context.close()
     assert watch.errors == []
     assert watch.foreign == []

@@ -194,13 +194,22 @@ def test_wall_fills_every_screen(app: AppServer, chromium: Any, case: tuple[int,
     w, h, lang = case
     page, watch = _open(chromium, app, f"{app.url}/wall?lang={lang}", (w, h))
     page.wait_for_timeout(1500)  # the map's first live layers and a second refresh
-    report = page.evaluate(LAYOUT_JS)
+    scale = h / 1080  # the map draws at the wall's resolution, not the design canvas's
+
+    def drawn() -> Any:  # the map's canvas at the wall's resolution (it resizes after a frame)
+        report = page.evaluate(LAYOUT_JS)
+        sized = report["map"] and all(cw >= css * scale - 2 for cw, _, css in report["map"])
+        return report if sized else None
+
+    try:
+        report = wait_for(drawn, 20, "the map drawn at the wall's resolution")
+    except AssertionError:
+        report = page.evaluate(LAYOUT_JS)
+        raise AssertionError(f"map canvases (width, height, css width): {report['map']}") from None
     shot(page, f"wall_{w}x{h}" + ("" if lang == "zh" else f"_{lang}"))
     page.close()
     assert report["panels"] == 6
     assert report["map"] and all(cw > 0 and ch > 0 for cw, ch, _ in report["map"]), report["map"]
-    scale = h / 1080  # the map draws at the wall's resolution, not the design canvas's
-    assert all(cw >= css * scale - 2 for cw, _, css in report["map"]), report["map"]
     assert report["scroll"] == [w, h, w, h], "scrollbars or overflow"
     assert report["aspect"] == ("32x9" if w / h > 2.6 else "16x9")
     left, top, cw, ch = report["canvas"]
