@@ -67,6 +67,12 @@ def test_frame_history_language_and_nav(server: AppServer) -> None:
             "() => document.querySelector('#economy-range').innerText.includes('近1年')",
             timeout=20000,
         )
+        # the view drawn to the end before the page is left (a graph plotly is still drawing
+        # when the page is left throws in it): no callback in flight, then a moment to draw
+        page.wait_for_function(
+            "() => !document.querySelector('[data-dash-is-loading=\"true\"]')", timeout=20000
+        )
+        page.wait_for_timeout(500)
 
         # the language link: the whole frame in English, the view kept
         page.locator("#economy-lang").click()
